@@ -1,0 +1,132 @@
+//! Creating accounts: the rules for usernames, emails and passwords, shared by
+//! registration, /setup and `broadsheet create-admin`.
+
+use diesel::SqliteConnection;
+
+use crate::auth::password;
+use crate::error::AppError;
+use crate::models::user::NewUser;
+use crate::models::{self, Role, User};
+
+/// A form's problems, each tied to its field.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.push((field, message.into()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for one field, or "" when it has none.
+    pub fn get(&self, field: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or("", |(_, m)| m.as_str())
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(f, _)| *f == field)
+    }
+}
+
+/// Checks a username, email and password as entered (not yet against the database).
+pub fn check_fields(username: &str, email: &str, password: &str) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let len = username.chars().count();
+    if !(3..=32).contains(&len) {
+        errors.add("username", "Choose a username of 3 to 32 characters.");
+    } else if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        errors.add(
+            "username",
+            "Use only letters, digits, “_” and “-” in the username.",
+        );
+    }
+    if !looks_like_email(email) {
+        errors.add("email", "Enter an email address such as name@example.com.");
+    }
+    if let Some(problem) = password_problem(password) {
+        errors.add("password", problem);
+    }
+    errors
+}
+
+pub fn password_problem(password: &str) -> Option<String> {
+    let len = password.chars().count();
+    if len < password::MIN_LEN {
+        Some(format!(
+            "Choose a password of at least {} characters.",
+            password::MIN_LEN
+        ))
+    } else if password.len() > password::MAX_LEN {
+        Some(format!(
+            "Choose a password of at most {} characters.",
+            password::MAX_LEN
+        ))
+    } else {
+        None
+    }
+}
+
+fn looks_like_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    email.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+        && !domain.contains('@')
+}
+
+/// Adds the "already taken" problems, which need the database.
+pub fn check_unique(
+    conn: &mut SqliteConnection,
+    username: &str,
+    email: &str,
+    errors: &mut FieldErrors,
+) -> Result<(), AppError> {
+    if !errors.has("username") && User::username_taken(conn, username)? {
+        errors.add("username", "That username is taken. Please choose another.");
+    }
+    if !errors.has("email") && User::email_taken(conn, email)? {
+        errors.add(
+            "email",
+            "An account with that email exists already. Sign in instead?",
+        );
+    }
+    Ok(())
+}
+
+/// Inserts an account whose password is already hashed. A race with another
+/// sign-up for the same name surfaces as a unique-constraint error.
+pub fn insert(
+    conn: &mut SqliteConnection,
+    username: &str,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+) -> Result<User, AppError> {
+    Ok(User::create(
+        conn,
+        &NewUser {
+            username,
+            email,
+            display_name: username,
+            password_hash,
+            role: role.as_str(),
+            created_at: models::now(),
+        },
+    )?)
+}

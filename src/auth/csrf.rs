@@ -1,0 +1,67 @@
+//! `CsrfForm<T>`: a form body that is only read after its CSRF token and
+//! origin have been checked. Every state-changing handler takes one.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::auth::Visitor;
+use crate::error::AppError;
+
+pub struct CsrfForm<T>(pub T);
+
+/// For POST routes that carry nothing but the token.
+#[derive(serde::Deserialize, Debug)]
+pub struct NoFields {}
+
+impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            if !same_origin(&req) {
+                return Err(AppError::Csrf);
+            }
+            let body = body.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest("The form could not be read.".into())
+                }
+            })?;
+            let token = form_urlencoded::parse(&body)
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            if !Visitor::of(&req).check_csrf(&token) {
+                return Err(AppError::Csrf);
+            }
+            serde_html_form::from_bytes(&body)
+                .map(CsrfForm)
+                .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))
+        })
+    }
+}
+
+/// A browser names the page a form came from in `Origin`; refuse other hosts.
+/// Requests without the header (older clients, scripts) rely on the token.
+fn same_origin(req: &HttpRequest) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let host = req.connection_info().host().to_ascii_lowercase();
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+    origin_host
+        .trim_end_matches('/')
+        .eq_ignore_ascii_case(&host)
+}

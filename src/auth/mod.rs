@@ -1,0 +1,12 @@
+//! Who is asking, and whether they may: passwords, sessions, CSRF, roles and
+//! rate limits.
+
+pub mod csrf;
+pub mod extract;
+pub mod limits;
+pub mod password;
+pub mod session;
+
+pub use csrf::CsrfForm;
+pub use extract::{AdminUser, CurrentUser, WriterUser};
+pub use session::Visitor;

@@ -1,0 +1,256 @@
+//! Sessions: the `broadsheet_session` cookie holds a random 256-bit token; the
+//! database holds only its hash. The `load` middleware resolves the visitor once
+//! per request and keeps the cookies (session, anonymous CSRF, flash) in step.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use actix_web::body::MessageBody;
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::Duration;
+use futures_util::future::{ready, Ready};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use crate::db;
+use crate::error::AppError;
+use crate::models::session::NewSession;
+use crate::models::{self, Session, User};
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "broadsheet_session";
+pub const CSRF_COOKIE: &str = "broadsheet_csrf";
+pub const FLASH_COOKIE: &str = "broadsheet_flash";
+pub const LIFETIME_DAYS: i64 = 30;
+/// Signed-out visitors' form tokens live this long.
+const ANON_CSRF_MINUTES: i64 = 120;
+
+/// Who is making this request: a signed-in user or an anonymous visitor,
+/// with the CSRF token their forms carry and any flash message to show.
+#[derive(Clone, Default)]
+pub struct Visitor(Rc<Inner>);
+
+#[derive(Default)]
+struct Inner {
+    user: Option<User>,
+    session_id: Option<i32>,
+    session_csrf: Option<String>,
+    anon_csrf: RefCell<Option<String>>,
+    anon_csrf_new: Cell<bool>,
+    flash: Option<String>,
+}
+
+impl Visitor {
+    pub fn user(&self) -> Option<&User> {
+        self.0.user.as_ref()
+    }
+
+    pub fn session_id(&self) -> Option<i32> {
+        self.0.session_id
+    }
+
+    pub fn flash(&self) -> Option<&str> {
+        self.0.flash.as_deref()
+    }
+
+    /// The token this visitor's forms must carry. Signed-out visitors get one
+    /// bound to a short-lived cookie, set only when a page asks for it, so
+    /// pages without forms stay free of per-visitor state.
+    pub fn csrf_token(&self) -> String {
+        if let Some(token) = &self.0.session_csrf {
+            return token.clone();
+        }
+        let mut anon = self.0.anon_csrf.borrow_mut();
+        if anon.is_none() {
+            *anon = Some(random_token());
+            self.0.anon_csrf_new.set(true);
+        }
+        anon.clone().unwrap_or_default()
+    }
+
+    /// Whether a submitted token is this visitor's own.
+    pub fn check_csrf(&self, submitted: &str) -> bool {
+        let expected = match &self.0.session_csrf {
+            Some(token) => Some(token.clone()),
+            None if self.0.anon_csrf_new.get() => None,
+            None => self.0.anon_csrf.borrow().clone(),
+        };
+        expected.is_some_and(|e| {
+            !submitted.is_empty() && constant_time_eq(e.as_bytes(), submitted.as_bytes())
+        })
+    }
+
+    /// The visitor of a request (anonymous when the middleware did not run).
+    pub fn of(req: &HttpRequest) -> Visitor {
+        req.extensions()
+            .get::<Visitor>()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = Ready<Result<Visitor, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Visitor::of(req)))
+    }
+}
+
+/// A new random 256-bit token, hex-encoded.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Starts a session for a user and returns the cookie that carries it.
+/// Expired sessions of everyone are cleaned up on the way.
+pub fn start(
+    conn: &mut diesel::SqliteConnection,
+    user_id: i32,
+    secure: bool,
+) -> Result<Cookie<'static>, AppError> {
+    let now = models::now();
+    Session::delete_expired(conn, now)?;
+    let token = random_token();
+    let csrf = random_token();
+    Session::create(
+        conn,
+        &NewSession {
+            token_hash: &hash_token(&token),
+            user_id,
+            csrf_token: &csrf,
+            created_at: now,
+            expires_at: now + Duration::days(LIFETIME_DAYS),
+        },
+    )?;
+    Ok(session_cookie(token, secure))
+}
+
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(time::Duration::days(LIFETIME_DAYS))
+        .finish()
+}
+
+/// A cookie that makes the browser forget the session.
+pub fn removal_cookie(secure: bool) -> Cookie<'static> {
+    let mut cookie = session_cookie(String::new(), secure);
+    cookie.make_removal();
+    cookie
+}
+
+/// A one-time message shown on the next page (after a redirect).
+pub fn flash_cookie(message: &str) -> Cookie<'static> {
+    Cookie::build(FLASH_COOKIE, urlencoding::encode(message).into_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::minutes(5))
+        .finish()
+}
+
+/// Middleware: resolves the visitor before the handler, sets cookies after it.
+pub async fn load(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await;
+    };
+    let secure = state.config.secure_cookies;
+    let token = req
+        .cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| !t.is_empty());
+    let found = match token.clone() {
+        Some(token) => {
+            db::run(&state.pool, move |conn| {
+                let now = models::now();
+                let Some((session, user)) = Session::find_active(conn, &hash_token(&token), now)?
+                else {
+                    return Ok(None);
+                };
+                // Slide the expiry at most once a day, so reads do not all write.
+                let extended = session.expires_at < now + Duration::days(LIFETIME_DAYS - 1);
+                if extended {
+                    Session::extend(conn, session.id, now + Duration::days(LIFETIME_DAYS))?;
+                }
+                Ok(Some((session, user, extended)))
+            })
+            .await?
+        }
+        None => None,
+    };
+    let flash = req
+        .cookie(FLASH_COOKIE)
+        .and_then(|c| urlencoding::decode(c.value()).ok().map(|s| s.into_owned()))
+        .filter(|s| !s.is_empty());
+    let anon_csrf = req
+        .cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| t.len() == 64);
+    let stale_cookie = token.is_some() && found.is_none();
+    let extended = found.as_ref().is_some_and(|(_, _, e)| *e);
+    let (session_id, session_csrf, user) = match found {
+        Some((session, user, _)) => (Some(session.id), Some(session.csrf_token), Some(user)),
+        None => (None, None, None),
+    };
+    let visitor = Visitor(Rc::new(Inner {
+        user,
+        session_id,
+        session_csrf,
+        anon_csrf: RefCell::new(anon_csrf),
+        anon_csrf_new: Cell::new(false),
+        flash: flash.clone(),
+    }));
+    req.extensions_mut().insert(visitor.clone());
+
+    let mut res = next.call(req).await?;
+
+    let sets =
+        |res: &ServiceResponse<_>, name: &str| res.response().cookies().any(|c| c.name() == name);
+    if visitor.0.anon_csrf_new.get() {
+        if let Some(token) = visitor.0.anon_csrf.borrow().clone() {
+            let cookie = Cookie::build(CSRF_COOKIE, token)
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .secure(secure)
+                .max_age(time::Duration::minutes(ANON_CSRF_MINUTES))
+                .finish();
+            res.response_mut().add_cookie(&cookie)?;
+        }
+    }
+    if flash.is_some() && !sets(&res, FLASH_COOKIE) {
+        let mut gone = flash_cookie("");
+        gone.make_removal();
+        res.response_mut().add_cookie(&gone)?;
+    }
+    if !sets(&res, SESSION_COOKIE) {
+        if stale_cookie {
+            res.response_mut().add_cookie(&removal_cookie(secure))?;
+        } else if let (true, Some(token)) = (extended, token) {
+            res.response_mut()
+                .add_cookie(&session_cookie(token, secure))?;
+        }
+    }
+    Ok(res)
+}

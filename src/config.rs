@@ -1,0 +1,66 @@
+//! Command-line flags, each also an environment variable.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "BROADSHEET_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+
+    /// SQLite database file; created and migrated when missing.
+    #[arg(
+        long,
+        env = "BROADSHEET_DATABASE",
+        default_value = "broadsheet.db",
+        global = true
+    )]
+    pub database: PathBuf,
+
+    /// Public address of the site, used in feeds, canonical links and the sitemap
+    /// (default: http://BIND).
+    #[arg(long, env = "BROADSHEET_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// Mark the session cookie Secure (serve over HTTPS when you set this).
+    #[arg(long, env = "BROADSHEET_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+
+    /// Sign-in, registration and comment rate limits; `off` only for benchmarks.
+    #[arg(long, env = "BROADSHEET_RATE_LIMITS", value_enum, default_value_t = Switch::On, global = true)]
+    pub rate_limits: Switch,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+impl Config {
+    /// A configuration for the given database with every other flag at its default.
+    pub fn for_database(database: PathBuf) -> Self {
+        Config {
+            bind: "127.0.0.1:8080".into(),
+            database,
+            base_url: None,
+            secure_cookies: false,
+            rate_limits: Switch::On,
+        }
+    }
+
+    /// The site's public address without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! The `broadsheet` command: serve the blog, or run an administrative task.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use broadsheet::config::Config;
+use broadsheet::models::Role;
+use broadsheet::{accounts, auth, db, AppState};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "broadsheet",
+    version,
+    about = "A fast, self-hosted blog with comments"
+)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the blog (the default).
+    Serve,
+    /// Create an admin account; the password is read from standard input (one line).
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+    },
+    /// Write a consistent copy of the live database to FILE.
+    Backup { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config),
+        Command::CreateAdmin { username, email } => create_admin(cli.config, &username, &email),
+        Command::Backup { file } => backup(cli.config, &file),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("broadsheet: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(config: Config) -> Result<AppState, String> {
+    let path = config.database.display().to_string();
+    AppState::open(config).map_err(|e| format!("cannot open database {path}: {e}"))
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let state = open(config)?;
+    actix_web::rt::System::new()
+        .block_on(broadsheet::serve(state))
+        .map_err(|e| e.to_string())
+}
+
+fn create_admin(config: Config, username: &str, email: &str) -> Result<(), String> {
+    let state = open(config)?;
+    eprintln!("Password for {username} (one line, at least 10 characters):");
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| e.to_string())?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let mut errors = accounts::check_fields(username, email, password);
+    accounts::check_unique(&mut conn, username, email, &mut errors).map_err(|e| e.to_string())?;
+    if !errors.is_empty() {
+        let lines: Vec<String> = errors.0.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+        return Err(lines.join("\n"));
+    }
+    let hash = auth::password::hash(password).map_err(|e| e.to_string())?;
+    let user = accounts::insert(&mut conn, username, email, &hash, Role::Admin)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Created admin {} (id {}). Sign in at /login.",
+        user.username, user.id
+    );
+    Ok(())
+}
+
+fn backup(config: Config, file: &std::path::Path) -> Result<(), String> {
+    if file.exists() {
+        return Err(format!(
+            "{} exists already; choose a new file name",
+            file.display()
+        ));
+    }
+    let state = open(config)?;
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    db::backup(&mut conn, file).map_err(|e| e.to_string())?;
+    println!("Backed up to {}", file.display());
+    Ok(())
+}

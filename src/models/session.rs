@@ -1,0 +1,84 @@
+//! Sign-in sessions. The cookie's token is stored only as its SHA-256 hash.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::models::User;
+use crate::schema::{sessions, users};
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = sessions)]
+pub struct Session {
+    pub id: i32,
+    pub token_hash: String,
+    pub user_id: i32,
+    pub csrf_token: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: i32,
+    pub csrf_token: &'a str,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+impl Session {
+    pub fn create(conn: &mut SqliteConnection, new: &NewSession<'_>) -> QueryResult<Session> {
+        diesel::insert_into(sessions::table)
+            .values(new)
+            .returning(Session::as_returning())
+            .get_result(conn)
+    }
+
+    /// The unexpired session with this token hash and its enabled user.
+    pub fn find_active(
+        conn: &mut SqliteConnection,
+        token_hash: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<(Session, User)>> {
+        sessions::table
+            .inner_join(users::table)
+            .filter(sessions::token_hash.eq(token_hash))
+            .filter(sessions::expires_at.gt(now))
+            .filter(users::disabled.eq(false))
+            .select((Session::as_select(), User::as_select()))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn extend(
+        conn: &mut SqliteConnection,
+        id: i32,
+        expires_at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(sessions::table.find(id))
+            .set(sessions::expires_at.eq(expires_at))
+            .execute(conn)
+    }
+
+    pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+        diesel::delete(sessions::table.find(id)).execute(conn)
+    }
+
+    /// Ends every session of a user, or every one but `keep`.
+    pub fn delete_for_user(
+        conn: &mut SqliteConnection,
+        user_id: i32,
+        keep: Option<i32>,
+    ) -> QueryResult<usize> {
+        let mine = sessions::table.filter(sessions::user_id.eq(user_id));
+        match keep {
+            Some(keep) => diesel::delete(mine.filter(sessions::id.ne(keep))).execute(conn),
+            None => diesel::delete(mine).execute(conn),
+        }
+    }
+
+    pub fn delete_expired(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<usize> {
+        diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+    }
+}

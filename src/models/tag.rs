@@ -1,0 +1,110 @@
+//! Tags and the post_tags links.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+
+use crate::schema::{post_tags, tags};
+use crate::slug::slugify;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = tags)]
+pub struct Tag {
+    pub id: i32,
+    pub name: String,
+    pub slug: String,
+}
+
+impl Tag {
+    pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Tag>> {
+        tags::table
+            .filter(tags::slug.eq(slug))
+            .select(Tag::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The tag with this name (any case), created when new.
+    pub fn find_or_create(conn: &mut SqliteConnection, name: &str) -> QueryResult<Tag> {
+        if let Some(tag) = tags::table
+            .filter(tags::name.eq(name))
+            .select(Tag::as_select())
+            .first(conn)
+            .optional()?
+        {
+            return Ok(tag);
+        }
+        let base = slugify(name);
+        let base = if base.is_empty() {
+            "tag".to_string()
+        } else {
+            base
+        };
+        let mut slug = base.clone();
+        let mut n = 2;
+        while diesel::select(diesel::dsl::exists(
+            tags::table.filter(tags::slug.eq(&slug)),
+        ))
+        .get_result(conn)?
+        {
+            slug = format!("{base}-{n}");
+            n += 1;
+        }
+        diesel::insert_into(tags::table)
+            .values((tags::name.eq(name), tags::slug.eq(&slug)))
+            .returning(Tag::as_returning())
+            .get_result(conn)
+    }
+
+    /// Replaces a post's tags with these names (deduplicated without regard to case).
+    pub fn set_for_post(
+        conn: &mut SqliteConnection,
+        post_id: i32,
+        names: &[String],
+    ) -> QueryResult<()> {
+        diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post_id))).execute(conn)?;
+        let mut seen = Vec::new();
+        for name in names {
+            let tag = Tag::find_or_create(conn, name)?;
+            if !seen.contains(&tag.id) {
+                seen.push(tag.id);
+                diesel::insert_into(post_tags::table)
+                    .values((post_tags::post_id.eq(post_id), post_tags::tag_id.eq(tag.id)))
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The tags of each of these posts, by name.
+    pub fn for_posts(
+        conn: &mut SqliteConnection,
+        post_ids: &[i32],
+    ) -> QueryResult<HashMap<i32, Vec<Tag>>> {
+        let rows: Vec<(i32, Tag)> = post_tags::table
+            .inner_join(tags::table)
+            .filter(post_tags::post_id.eq_any(post_ids))
+            .order(tags::name.asc())
+            .select((post_tags::post_id, Tag::as_select()))
+            .load(conn)?;
+        let mut map: HashMap<i32, Vec<Tag>> = HashMap::new();
+        for (post_id, tag) in rows {
+            map.entry(post_id).or_default().push(tag);
+        }
+        Ok(map)
+    }
+}
+
+/// Splits a comma-separated tag field into trimmed, non-empty names.
+pub fn parse_tag_list(field: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in field
+        .split(',')
+        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+    {
+        if !name.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+            names.push(name);
+        }
+    }
+    names
+}

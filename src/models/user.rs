@@ -1,0 +1,172 @@
+//! Accounts: admins, authors and commenters.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::users;
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: String,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Author,
+    Commenter,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Admin, Role::Author, Role::Commenter];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Author => "author",
+            Role::Commenter => "commenter",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub created_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Commenter)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Role::Admin
+    }
+
+    /// Admins and authors may write posts.
+    pub fn can_write(&self) -> bool {
+        matches!(self.role(), Role::Admin | Role::Author)
+    }
+
+    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<User>> {
+        users::table
+            .find(id)
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A user by username or email, compared without regard to case.
+    pub fn find_by_login(conn: &mut SqliteConnection, login: &str) -> QueryResult<Option<User>> {
+        users::table
+            .filter(users::username.eq(login).or(users::email.eq(login)))
+            .select(User::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn username_taken(conn: &mut SqliteConnection, username: &str) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            users::table.filter(users::username.eq(username)),
+        ))
+        .get_result(conn)
+    }
+
+    pub fn email_taken(conn: &mut SqliteConnection, email: &str) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            users::table.filter(users::email.eq(email)),
+        ))
+        .get_result(conn)
+    }
+
+    pub fn admin_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            users::table.filter(users::role.eq(Role::Admin.as_str())),
+        ))
+        .get_result(conn)
+    }
+
+    pub fn count_admins(conn: &mut SqliteConnection) -> QueryResult<i64> {
+        users::table
+            .filter(
+                users::role
+                    .eq(Role::Admin.as_str())
+                    .and(users::disabled.eq(false)),
+            )
+            .count()
+            .get_result(conn)
+    }
+
+    pub fn create(conn: &mut SqliteConnection, new: &NewUser<'_>) -> QueryResult<User> {
+        diesel::insert_into(users::table)
+            .values(new)
+            .returning(User::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn set_password_hash(
+        conn: &mut SqliteConnection,
+        id: i32,
+        hash: &str,
+    ) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set(users::password_hash.eq(hash))
+            .execute(conn)
+    }
+
+    pub fn set_display_name(
+        conn: &mut SqliteConnection,
+        id: i32,
+        name: &str,
+    ) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set(users::display_name.eq(name))
+            .execute(conn)
+    }
+
+    pub fn set_role(conn: &mut SqliteConnection, id: i32, role: Role) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set(users::role.eq(role.as_str()))
+            .execute(conn)
+    }
+
+    pub fn set_disabled(
+        conn: &mut SqliteConnection,
+        id: i32,
+        disabled: bool,
+    ) -> QueryResult<usize> {
+        diesel::update(users::table.find(id))
+            .set(users::disabled.eq(disabled))
+            .execute(conn)
+    }
+
+    /// All users, newest first.
+    pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<User>> {
+        users::table
+            .order(users::id.desc())
+            .select(User::as_select())
+            .load(conn)
+    }
+
+    pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+        users::table.count().get_result(conn)
+    }
+}

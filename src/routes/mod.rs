@@ -1,0 +1,213 @@
+//! The route table and what handlers share: redirects, paging, error pages,
+//! request logging and security headers.
+
+pub mod public;
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::auth::session::flash_cookie;
+use crate::auth::Visitor;
+use crate::error::AppError;
+use crate::models::Settings;
+use crate::view::{render_with, Layout};
+use crate::{db, AppState};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(public::home))
+        .route("/posts/{slug}", web::get().to(public::show_post))
+        .route("/archive", web::get().to(public::archive))
+        .route("/archive/{year}", web::get().to(public::archive_year))
+        .route(
+            "/archive/{year}/{month}",
+            web::get().to(public::archive_month),
+        )
+        .route("/tags/{slug}", web::get().to(public::tag))
+        .route("/healthz", web::get().to(public::healthz))
+        .service(
+            web::scope("/static")
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
+                )
+                .service(
+                    actix_files::Files::new("", static_dir())
+                        .use_hidden_files()
+                        .prefer_utf8(true),
+                ),
+        );
+}
+
+/// `static/` beside the working directory, else the one the binary was built from.
+fn static_dir() -> std::path::PathBuf {
+    let local = std::path::PathBuf::from("static");
+    if local.join("site.css").is_file() {
+        local
+    } else {
+        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
+    }
+}
+
+/// Every unknown address.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// The answer to a successful form: 303 to the next page.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+/// 303 with a one-time message for the next page.
+pub fn see_other_with(location: &str, message: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .cookie(flash_cookie(message))
+        .finish()
+}
+
+#[derive(serde::Deserialize, Debug, Default)]
+pub struct PageQuery {
+    pub page: Option<String>,
+}
+
+/// The page number from `?page=N`: absent means 1; anything but 1..=100000 is 404.
+pub fn page_number(query: &PageQuery) -> Result<i64, AppError> {
+    match query.page.as_deref() {
+        None | Some("") => Ok(1),
+        Some(text) => match text.parse::<i64>() {
+            Ok(n) if (1..=100_000).contains(&n) => Ok(n),
+            _ => Err(AppError::NotFound),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    status: u16,
+}
+
+/// Middleware: turns any error answer that is not already a page (a 404, a
+/// refused form, a 429, a failed query) into a page in the site's layout.
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error())
+        || is_html
+        || res.request().path() == "/healthz"
+    {
+        return Ok(res);
+    }
+    let (heading, message) = match res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+    {
+        Some(err) => {
+            let (h, m) = err.public_message();
+            (h.to_string(), m)
+        }
+        None => generic_message(status),
+    };
+    let visitor = Visitor::of(res.request());
+    let settings = match res.request().app_data::<web::Data<AppState>>() {
+        Some(state) => db::run(&state.pool, |conn| Ok(Settings::load(conn)?))
+            .await
+            .ok(),
+        None => None,
+    };
+    let settings = settings.unwrap_or_else(|| Settings {
+        title: "Broadsheet".into(),
+        description: String::new(),
+        posts_per_page: 10,
+        comment_policy: "all_held".into(),
+    });
+    let page = ErrorPage {
+        layout: Layout::new(&visitor, &settings, heading.clone()),
+        heading,
+        message,
+        status: status.as_u16(),
+    };
+    let mut fresh = render_with(status, &page).unwrap_or_else(|_| HttpResponse::new(status));
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fresh.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, fresh))
+}
+
+fn generic_message(status: StatusCode) -> (String, String) {
+    let (heading, message) = match status {
+        StatusCode::NOT_FOUND => ("Page not found", "There is nothing at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Not allowed",
+            "This address does not take that kind of request.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Too large",
+            "What you sent is larger than this site accepts.",
+        ),
+        s if s.is_client_error() => ("Bad request", "The request could not be understood."),
+        _ => (
+            "Something went wrong",
+            "The server could not answer. Please try again in a moment.",
+        ),
+    };
+    (heading.to_string(), message.to_string())
+}
+
+/// Middleware: one log line per request through tracing.
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    let res = next.call(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &res {
+        Ok(r) => {
+            tracing::info!(%method, %path, status = r.status().as_u16(), ms = format!("{ms:.2}"), "request")
+        }
+        Err(e) => {
+            tracing::warn!(%method, %path, error = %e, ms = format!("{ms:.2}"), "request failed")
+        }
+    }
+    res
+}
+
+/// Headers every answer carries.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}

@@ -1,0 +1,348 @@
+//! What readers see: the home page, articles, the archive and tags.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::auth::Visitor;
+use crate::error::AppError;
+use crate::models::comment::CommentView;
+use crate::models::post::{ListPage, Listed, Neighbour};
+use crate::models::{self, Comment, Post, Settings, Tag};
+use crate::routes::{page_number, PageQuery};
+use crate::view::{self, render, Layout};
+use crate::{db, AppState};
+
+/// Links to the neighbouring pages of a list.
+pub struct Pager {
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+impl Pager {
+    fn new(base: &str, page: i64, more: bool) -> Pager {
+        let link = |n: i64| {
+            if n == 1 {
+                base.to_string()
+            } else {
+                format!("{base}?page={n}")
+            }
+        };
+        Pager {
+            newer: (page > 1).then(|| link(page - 1)),
+            older: more.then(|| link(page + 1)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/list.html")]
+pub struct ListPageView {
+    layout: Layout,
+    heading: String,
+    intro: String,
+    posts: Vec<Listed>,
+    pager: Pager,
+}
+
+/// A list page; past the last page is 404, but an empty first page is a page.
+fn list_view(
+    layout: Layout,
+    heading: String,
+    intro: String,
+    base: &str,
+    page: i64,
+    list: ListPage,
+) -> Result<HttpResponse, AppError> {
+    if page > 1 && list.posts.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    render(&ListPageView {
+        layout,
+        heading,
+        intro,
+        pager: Pager::new(base, page, list.more),
+        posts: list.posts,
+    })
+}
+
+pub async fn home(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page_number(&query)?;
+    let (settings, list) = db::run(&state.pool, move |conn| {
+        let settings = Settings::load(conn)?;
+        let list = Post::latest(
+            conn,
+            models::now(),
+            page,
+            i64::from(settings.posts_per_page),
+        )?;
+        Ok((settings, list))
+    })
+    .await?;
+    let title = if page > 1 {
+        format!("Page {page}")
+    } else {
+        String::new()
+    };
+    let layout = Layout::new(&visitor, &settings, title);
+    list_view(layout, String::new(), String::new(), "/", page, list)
+}
+
+#[derive(Template)]
+#[template(path = "public/post.html")]
+pub struct PostPage {
+    layout: Layout,
+    post: Post,
+    author: String,
+    tags: Vec<Tag>,
+    comments: Vec<CommentView>,
+    previous: Option<Neighbour>,
+    next: Option<Neighbour>,
+}
+
+pub async fn show_post(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    let (settings, post, author, tags, comments, (previous, next)) =
+        db::run(&state.pool, move |conn| {
+            let now = models::now();
+            let post = Post::find_visible(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+            let author = post.author_name(conn)?;
+            let tags = post.tags(conn)?;
+            let comments = Comment::approved_for(conn, post.id)?;
+            let neighbours = post.neighbours(conn, now)?;
+            Ok((
+                Settings::load(conn)?,
+                post,
+                author,
+                tags,
+                comments,
+                neighbours,
+            ))
+        })
+        .await?;
+    let layout = Layout::new(&visitor, &settings, post.title.clone()).described(&post.excerpt);
+    render(&PostPage {
+        layout,
+        post,
+        author,
+        tags,
+        comments,
+        previous,
+        next,
+    })
+}
+
+pub struct MonthLink {
+    pub href: String,
+    pub name: &'static str,
+    pub count: i64,
+}
+
+pub struct YearGroup {
+    pub year: String,
+    pub count: i64,
+    pub months: Vec<MonthLink>,
+}
+
+#[derive(Template)]
+#[template(path = "public/archive.html")]
+pub struct ArchivePage {
+    layout: Layout,
+    years: Vec<YearGroup>,
+}
+
+pub async fn archive(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    let (settings, months) = db::run(&state.pool, |conn| {
+        Ok((Settings::load(conn)?, Post::months(conn, models::now())?))
+    })
+    .await?;
+    let mut years: Vec<YearGroup> = Vec::new();
+    for m in months {
+        let month: u32 = m.month.parse().unwrap_or(0);
+        let link = MonthLink {
+            href: format!("/archive/{}/{}", m.year, m.month),
+            name: view::month_name(month),
+            count: m.count,
+        };
+        match years.last_mut() {
+            Some(group) if group.year == m.year => {
+                group.count += m.count;
+                group.months.push(link);
+            }
+            _ => years.push(YearGroup {
+                year: m.year.clone(),
+                count: m.count,
+                months: vec![link],
+            }),
+        }
+    }
+    render(&ArchivePage {
+        layout: Layout::new(&visitor, &settings, "Archive"),
+        years,
+    })
+}
+
+/// A year as given in a URL; anything else is not a page.
+fn parse_year(text: &str) -> Result<i32, AppError> {
+    match text.parse::<i32>() {
+        Ok(y) if (1000..=9999).contains(&y) && text.len() == 4 => Ok(y),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn start_of(year: i32, month: u32) -> Result<NaiveDateTime, AppError> {
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn archive_year(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    year: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page_number(&query)?;
+    let year = parse_year(&year)?;
+    let (from, to) = (start_of(year, 1)?, start_of(year + 1, 1)?);
+    dated_list(
+        state,
+        visitor,
+        page,
+        from,
+        to,
+        year.to_string(),
+        format!("/archive/{year}"),
+    )
+    .await
+}
+
+pub async fn archive_month(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    path: web::Path<(String, String)>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page_number(&query)?;
+    let (year, month) = path.into_inner();
+    let year = parse_year(&year)?;
+    let month: u32 = match month.parse() {
+        Ok(m) if (1..=12).contains(&m) && month.len() == 2 => m,
+        _ => return Err(AppError::NotFound),
+    };
+    let from = start_of(year, month)?;
+    let to = if month == 12 {
+        start_of(year + 1, 1)?
+    } else {
+        start_of(year, month + 1)?
+    };
+    let heading = format!("{} {year}", view::month_name(month));
+    dated_list(
+        state,
+        visitor,
+        page,
+        from,
+        to,
+        heading,
+        format!("/archive/{year}/{month:02}"),
+    )
+    .await
+}
+
+async fn dated_list(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    page: i64,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    heading: String,
+    base: String,
+) -> Result<HttpResponse, AppError> {
+    let (settings, list) = db::run(&state.pool, move |conn| {
+        let settings = Settings::load(conn)?;
+        let list = Post::between(
+            conn,
+            models::now(),
+            from,
+            to,
+            page,
+            i64::from(settings.posts_per_page),
+        )?;
+        Ok((settings, list))
+    })
+    .await?;
+    if list.posts.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"));
+    list_view(
+        layout,
+        heading,
+        "Posts from the archive".into(),
+        &base,
+        page,
+        list,
+    )
+}
+
+pub async fn tag(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    slug: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page_number(&query)?;
+    let slug = slug.into_inner();
+    let (settings, tag, list) = db::run(&state.pool, move |conn| {
+        let settings = Settings::load(conn)?;
+        let tag = Tag::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
+        let list = Post::tagged(
+            conn,
+            models::now(),
+            tag.id,
+            page,
+            i64::from(settings.posts_per_page),
+        )?;
+        Ok((settings, tag, list))
+    })
+    .await?;
+    let layout = Layout::new(&visitor, &settings, format!("Tagged “{}”", tag.name));
+    let base = format!("/tags/{}", tag.slug);
+    list_view(
+        layout,
+        format!("Tagged “{}”", tag.name),
+        "Posts with this tag".into(),
+        &base,
+        page,
+        list,
+    )
+}
+
+/// 200 while the database answers a query; 503 otherwise.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    use diesel::RunQueryDsl;
+    match db::run(&state.pool, |conn| {
+        Ok(diesel::sql_query("SELECT 1").execute(conn)?)
+    })
+    .await
+    {
+        Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable\n")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+// @generated shape: matches migrations/ (as `diesel print-schema` would write it).
+
+diesel::table! {
+    comments (id) {
+        id -> Integer,
+        post_id -> Integer,
+        author_id -> Integer,
+        parent_id -> Nullable<Integer>,
+        body -> Text,
+        body_html -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        edited_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    post_tags (post_id, tag_id) {
+        post_id -> Integer,
+        tag_id -> Integer,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Integer,
+        slug -> Text,
+        title -> Text,
+        dateline -> Text,
+        body -> Text,
+        body_html -> Text,
+        excerpt -> Text,
+        word_count -> Integer,
+        status -> Text,
+        published_at -> Nullable<Timestamp>,
+        author_id -> Nullable<Integer>,
+        comments_enabled -> Bool,
+        comment_count -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    settings (id) {
+        id -> Integer,
+        title -> Text,
+        description -> Text,
+        posts_per_page -> Integer,
+        comment_policy -> Text,
+    }
+}
+
+diesel::table! {
+    tags (id) {
+        id -> Integer,
+        name -> Text,
+        slug -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        email -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(post_tags -> posts (post_id));
+diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(posts -> users (author_id));
+diesel::joinable!(sessions -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    comments, post_tags, posts, sessions, settings, tags, users,
+);

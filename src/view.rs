@@ -1,0 +1,216 @@
+//! What every page shares: the layout's data, rendering, and the readable
+//! forms of dates and counts that templates show.
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use crate::auth::Visitor;
+use crate::error::AppError;
+use crate::markdown::reading_minutes;
+use crate::models::post::{Listed, PostSummary};
+use crate::models::{Post, Settings};
+
+/// The signed-in user as the layout shows them.
+#[derive(Debug, Clone)]
+pub struct ViewerInfo {
+    pub id: i32,
+    pub name: String,
+    pub is_admin: bool,
+    pub can_write: bool,
+}
+
+/// Data for `base.html`.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub site_title: String,
+    pub site_description: String,
+    /// The page's own title; the `<title>` adds the site's.
+    pub title: String,
+    pub description: String,
+    pub viewer: Option<ViewerInfo>,
+    pub csrf_token: String,
+    pub flash: Option<String>,
+    pub search_query: String,
+    pub css_href: String,
+}
+
+impl Layout {
+    pub fn new(visitor: &Visitor, settings: &Settings, title: impl Into<String>) -> Layout {
+        let viewer = visitor.user().map(|u| ViewerInfo {
+            id: u.id,
+            name: u.display_name.clone(),
+            is_admin: u.is_admin(),
+            can_write: u.can_write(),
+        });
+        // Signed-out pages carry no token unless they hold a form (with_csrf),
+        // so they stay the same for every reader.
+        let csrf_token = if viewer.is_some() {
+            visitor.csrf_token()
+        } else {
+            String::new()
+        };
+        Layout {
+            site_title: settings.title.clone(),
+            site_description: settings.description.clone(),
+            title: title.into(),
+            description: settings.description.clone(),
+            viewer,
+            csrf_token,
+            flash: visitor.flash().map(str::to_string),
+            search_query: String::new(),
+            css_href: css_href(),
+        }
+    }
+
+    /// For pages with a form: makes sure the visitor has a CSRF token.
+    pub fn with_csrf(mut self, visitor: &Visitor) -> Layout {
+        self.csrf_token = visitor.csrf_token();
+        self
+    }
+
+    pub fn described(mut self, description: &str) -> Layout {
+        if !description.is_empty() {
+            self.description = description.to_string();
+        }
+        self
+    }
+
+    /// The full `<title>`: the page's, then the site's.
+    pub fn full_title(&self) -> String {
+        if self.title.is_empty() || self.title == self.site_title {
+            self.site_title.clone()
+        } else {
+            format!("{} · {}", self.title, self.site_title)
+        }
+    }
+}
+
+/// The stylesheet's address, versioned by its content so it can be cached for a year.
+pub fn css_href() -> String {
+    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HREF.get_or_init(|| {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(include_bytes!("../static/site.css"));
+        format!("/static/site.css?v={}", &hex::encode(digest)[..12])
+    })
+    .clone()
+}
+
+pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
+    render_with(StatusCode::OK, page)
+}
+
+pub fn render_with<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
+    let html = page.render()?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// "August 20, 2025".
+pub fn long_date(at: &NaiveDateTime) -> String {
+    at.format("%B %-d, %Y").to_string()
+}
+
+/// "August 20, 2025 at 14:05 UTC".
+pub fn long_time(at: &NaiveDateTime) -> String {
+    at.format("%B %-d, %Y at %H:%M UTC").to_string()
+}
+
+/// The machine-readable form for `<time datetime>`.
+pub fn iso(at: &NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub fn month_name(month: u32) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    NAMES
+        .get(month.wrapping_sub(1) as usize)
+        .copied()
+        .unwrap_or("")
+}
+
+pub fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+fn dateline(place: &str, at: Option<&NaiveDateTime>) -> String {
+    match (place.is_empty(), at) {
+        (true, Some(at)) => long_date(at),
+        (false, Some(at)) => format!("{place} – {}", long_date(at)),
+        (false, None) => place.to_string(),
+        (true, None) => String::new(),
+    }
+}
+
+impl Post {
+    /// "Washington/Brussels – August 20, 2025", or just the date.
+    pub fn dateline_label(&self) -> String {
+        dateline(&self.dateline, self.published_at.as_ref())
+    }
+
+    pub fn published_iso(&self) -> String {
+        self.published_at.as_ref().map(iso).unwrap_or_default()
+    }
+
+    pub fn reading_time(&self) -> String {
+        format!("{} min read", reading_minutes(self.word_count))
+    }
+
+    pub fn comment_count_label(&self) -> String {
+        plural(i64::from(self.comment_count), "comment", "comments")
+    }
+}
+
+impl PostSummary {
+    pub fn dateline_label(&self) -> String {
+        dateline(&self.dateline, self.published_at.as_ref())
+    }
+
+    pub fn published_iso(&self) -> String {
+        self.published_at.as_ref().map(iso).unwrap_or_default()
+    }
+
+    pub fn reading_time(&self) -> String {
+        format!("{} min read", reading_minutes(self.word_count))
+    }
+
+    pub fn comment_count_label(&self) -> String {
+        plural(i64::from(self.comment_count), "comment", "comments")
+    }
+}
+
+impl Listed {
+    pub fn author_name(&self) -> &str {
+        self.author.as_deref().unwrap_or("The editors")
+    }
+}
+
+impl crate::models::comment::CommentView {
+    pub fn created_iso(&self) -> String {
+        iso(&self.comment.created_at)
+    }
+
+    pub fn created_label(&self) -> String {
+        long_time(&self.comment.created_at)
+    }
+}

@@ -1,0 +1,269 @@
+//! The real app on a temporary SQLite file, and a small cookie-keeping client.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::StatusCode;
+use actix_web::test;
+use broadsheet::auth::password;
+use broadsheet::config::{Config, Switch};
+use broadsheet::models::post::PostInput;
+use broadsheet::models::{Post, Role, User};
+use broadsheet::{accounts, AppState};
+use chrono::{Duration, NaiveDateTime};
+use diesel::r2d2::{ConnectionManager, PooledConnection};
+use diesel::SqliteConnection;
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub dir: TempDir,
+    pub state: AppState,
+    secret: String,
+}
+
+impl TestApp {
+    /// A fresh site with its welcome post removed, so tests start from nothing.
+    pub fn new() -> TestApp {
+        let app = TestApp::fresh_with(|_| {});
+        diesel::RunQueryDsl::execute(diesel::sql_query("DELETE FROM posts"), &mut *app.conn())
+            .unwrap();
+        app
+    }
+
+    /// A fresh site as a new owner gets it (welcome post included).
+    pub fn fresh_with(tune: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::for_database(dir.path().join("test.db"));
+        config.base_url = Some("http://blog.test".into());
+        tune(&mut config);
+        let state = AppState::open(config).unwrap();
+        let secret = broadsheet::auth::session::random_token()[..12].to_string();
+        TestApp { dir, state, secret }
+    }
+
+    pub fn without_rate_limits() -> TestApp {
+        let app = TestApp::fresh_with(|c| c.rate_limits = Switch::Off);
+        diesel::RunQueryDsl::execute(diesel::sql_query("DELETE FROM posts"), &mut *app.conn())
+            .unwrap();
+        app
+    }
+
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    pub fn conn(&self) -> PooledConnection<ConnectionManager<SqliteConnection>> {
+        self.state.pool.get().unwrap()
+    }
+
+    /// Each test user's password: generated per test run, never a fixed string.
+    pub fn password(&self, username: &str) -> String {
+        format!("{username}-{}", self.secret)
+    }
+
+    pub fn user(&self, username: &str, role: Role) -> User {
+        let hash = password::hash(&self.password(username)).unwrap();
+        accounts::insert(
+            &mut self.conn(),
+            username,
+            &format!("{username}@example.com"),
+            &hash,
+            role,
+        )
+        .unwrap()
+    }
+
+    /// A published post, `days_ago` days old.
+    pub fn post(&self, title: &str, body: &str, days_ago: i64) -> Post {
+        self.post_with(title, |p| {
+            p.body = body.into();
+            p.published_at = Some(broadsheet::models::now() - Duration::days(days_ago));
+        })
+    }
+
+    pub fn post_with(&self, title: &str, tune: impl FnOnce(&mut PostInput)) -> Post {
+        let mut input = PostInput {
+            title: title.into(),
+            slug: String::new(),
+            dateline: String::new(),
+            body: format!("The story of {title}."),
+            tags: vec![],
+            published: true,
+            published_at: None,
+            comments_enabled: true,
+            author_id: None,
+        };
+        tune(&mut input);
+        Post::create(&mut self.conn(), &input, broadsheet::models::now()).unwrap()
+    }
+
+    pub fn post_at(&self, title: &str, at: NaiveDateTime) -> Post {
+        self.post_with(title, |p| p.published_at = Some(at))
+    }
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = r#"name="csrf_token" value=""#;
+        let start = self.body.find(marker).expect("page has a csrf_token field") + marker.len();
+        let end = self.body[start..].find('"').unwrap() + start;
+        self.body[start..end].to_string()
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect()
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+/// A client that keeps cookies between requests, as a browser does.
+#[derive(Default, Clone)]
+pub struct Browser {
+    pub cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    pub fn new() -> Browser {
+        Browser::default()
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    fn with_cookies(&self, mut req: test::TestRequest) -> test::TestRequest {
+        if !self.cookies.is_empty() {
+            let header: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            req = req.insert_header((header::COOKIE, header.join("; ")));
+        }
+        req.peer_addr("10.1.2.3:4567".parse().unwrap())
+    }
+
+    pub async fn send<S, B>(&mut self, svc: &S, req: test::TestRequest) -> Page
+    where
+        S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let res = test::call_service(svc, self.with_cookies(req).to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        for cookie in res.response().cookies() {
+            let expired = cookie
+                .max_age()
+                .is_some_and(|a| a.is_zero() || a.is_negative());
+            if expired || cookie.value().is_empty() {
+                self.cookies.remove(cookie.name());
+            } else {
+                self.cookies
+                    .insert(cookie.name().to_string(), cookie.value().to_string());
+            }
+        }
+        let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get<S, B>(&mut self, svc: &S, uri: &str) -> Page
+    where
+        S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        self.send(svc, test::TestRequest::get().uri(uri)).await
+    }
+
+    /// Posts a form; `fields` as given, nothing added.
+    pub async fn post<S, B>(&mut self, svc: &S, uri: &str, fields: &[(&str, &str)]) -> Page
+    where
+        S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let body = serde_urlencoded_body(fields);
+        let req = test::TestRequest::post()
+            .uri(uri)
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(body);
+        self.send(svc, req).await
+    }
+
+    /// Opens `form_page`, takes its CSRF token, and posts `fields` with it to `action`.
+    pub async fn submit<S, B>(
+        &mut self,
+        svc: &S,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Page
+    where
+        S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let page = self.get(svc, form_page).await;
+        let token = page.csrf();
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post(svc, action, &all).await
+    }
+
+    /// Signs in through the real login form.
+    pub async fn login<S, B>(&mut self, svc: &S, app: &TestApp, username: &str) -> Page
+    where
+        S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+        B: MessageBody,
+    {
+        let password = app.password(username);
+        let page = self
+            .submit(
+                svc,
+                "/login",
+                "/login",
+                &[("username", username), ("password", &password)],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "login as {username} failed: {}",
+            page.body
+        );
+        page
+    }
+}
+
+fn serde_urlencoded_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}

@@ -1,0 +1,404 @@
+//! The reading side: home, articles, archive, tags, errors and health.
+
+mod common;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::test;
+use broadsheet::build_app;
+use broadsheet::models::comment::NewComment;
+use broadsheet::models::setting::SettingsChanges;
+use broadsheet::models::{now, Comment, Role, Settings};
+use chrono::{Duration, NaiveDate};
+use common::{Browser, TestApp};
+
+fn set_per_page(app: &TestApp, n: i32) {
+    Settings::update(
+        &mut app.conn(),
+        &SettingsChanges {
+            title: "Daily Ledger",
+            description: "All the news",
+            posts_per_page: n,
+            comment_policy: "open",
+        },
+    )
+    .unwrap();
+}
+
+#[actix_web::test]
+async fn a_fresh_site_welcomes_its_owner_with_setup_instructions() {
+    let app = TestApp::fresh_with(|_| {});
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let home = b.get(&svc, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.contains("Welcome to Broadsheet"));
+    let post = b.get(&svc, "/posts/welcome-to-broadsheet").await;
+    assert_eq!(post.status, StatusCode::OK);
+    assert!(post.contains("/setup"));
+    assert!(post.contains("broadsheet create-admin --username NAME --email EMAIL"));
+}
+
+#[actix_web::test]
+async fn home_lists_published_posts_newest_first_with_their_details() {
+    let app = TestApp::new();
+    let ann = app.user("ann", Role::Author);
+    app.post_with("Older story", |p| {
+        p.published_at = Some(now() - Duration::days(3));
+        p.tags = vec!["Politics".into()];
+        p.author_id = Some(ann.id);
+        p.dateline = "Washington/Brussels".into();
+    });
+    app.post("Newer story", "Fresh news.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let home = Browser::new().get(&svc, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    let newer = home.body.find("Newer story").unwrap();
+    let older = home.body.find("Older story").unwrap();
+    assert!(newer < older, "newest first");
+    assert!(home.contains("By ann"));
+    assert!(home.contains("Washington/Brussels – "));
+    assert!(home.contains(r#"<a href="/tags/politics">Politics</a>"#));
+    assert!(home.contains("0 comments"));
+    assert!(home.contains("The story of Older story."), "excerpt shown");
+}
+
+#[actix_web::test]
+async fn drafts_and_scheduled_posts_are_invisible_to_readers() {
+    let app = TestApp::new();
+    app.post_with("Secret draft", |p| {
+        p.published = false;
+        p.tags = vec!["Hidden".into()];
+    });
+    app.post_with("Tomorrow's news", |p| {
+        p.published_at = Some(now() + Duration::days(1));
+        p.tags = vec!["Hidden".into()];
+    });
+    app.post("Public story", "Out now.", 0);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in ["/", "/archive", "/tags/hidden", "/posts/public-story"] {
+        let page = b.get(&svc, uri).await;
+        assert!(!page.contains("Secret draft"), "{uri} shows the draft");
+        assert!(
+            !page.contains("Tomorrow&#x27;s news") && !page.contains("Tomorrow's news"),
+            "{uri} shows the scheduled post"
+        );
+    }
+    assert_eq!(
+        b.get(&svc, "/posts/secret-draft").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        b.get(&svc, "/posts/tomorrow-s-news").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let archive = b.get(&svc, "/archive").await;
+    assert!(
+        archive.contains("(1)"),
+        "only the public post is counted: {}",
+        archive.body
+    );
+}
+
+#[actix_web::test]
+async fn home_pages_through_older_and_newer_posts() {
+    let app = TestApp::new();
+    set_per_page(&app, 2);
+    for i in 1..=5 {
+        app.post(&format!("Story {i}"), "Text.", 10 - i);
+    }
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let first = b.get(&svc, "/").await;
+    assert!(first.contains("Story 5") && first.contains("Story 4") && !first.contains("Story 3"));
+    assert!(first.contains(r#"href="/?page=2""#) && first.contains("Older posts"));
+    assert!(!first.contains("Newer posts"));
+    let second = b.get(&svc, "/?page=2").await;
+    assert!(second.contains("Story 3") && second.contains("Story 2"));
+    assert!(second.contains(r#"href="/""#) && second.contains("Newer posts"));
+    let last = b.get(&svc, "/?page=3").await;
+    assert!(last.contains("Story 1") && !last.contains("Older posts"));
+    assert_eq!(b.get(&svc, "/?page=4").await.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn malformed_page_numbers_are_refused_without_a_server_error() {
+    let app = TestApp::new();
+    app.post("Only story", "Text.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for q in [
+        "0",
+        "-1",
+        "abc",
+        "123456789012345678901234567890",
+        "1.5",
+        "%FF",
+        "%00",
+    ] {
+        for base in ["/", "/archive/2025", "/tags/anything"] {
+            let page = b.get(&svc, &format!("{base}?page={q}")).await;
+            assert!(
+                page.status == StatusCode::NOT_FOUND || page.status == StatusCode::BAD_REQUEST,
+                "{base}?page={q} gave {}",
+                page.status
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn an_article_shows_its_title_byline_body_tags_and_comments() {
+    let app = TestApp::new();
+    let ann = app.user("ann", Role::Author);
+    let reader = app.user("reader", Role::Commenter);
+    let post = app.post_with("Summit ends in agreement", |p| {
+        p.author_id = Some(ann.id);
+        p.dateline = "Washington/Brussels".into();
+        p.published_at = NaiveDate::from_ymd_opt(2025, 8, 20).and_then(|d| d.and_hms_opt(9, 0, 0));
+        p.body = "Leaders met.\n\n> \"We agreed,\" said one.\n\nMore *to come*.".into();
+        p.tags = vec!["World".into(), "Trade".into()];
+    });
+    for (body, status) in [("Approved remark", "approved"), ("Held remark", "pending")] {
+        Comment::create(
+            &mut app.conn(),
+            &NewComment {
+                post_id: post.id,
+                author_id: reader.id,
+                parent_id: None,
+                body,
+                body_html: &format!("<p>{body}</p>"),
+                status,
+                created_at: now(),
+            },
+        )
+        .unwrap();
+    }
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new()
+        .get(&svc, &format!("/posts/{}", post.slug))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("<h1 class=\"article-title\">Summit ends in agreement</h1>"));
+    assert!(page.contains("Washington/Brussels – August 20, 2025"));
+    assert!(page.contains("By <span class=\"author\">ann</span>"));
+    assert!(page.contains("1 min read"));
+    assert!(page.contains("<blockquote>"));
+    assert!(page.contains("<em>to come</em>"));
+    assert!(page.contains(r#"href="/tags/world""#) && page.contains(r#"href="/tags/trade""#));
+    assert!(page.contains("Post a Comment"));
+    assert!(page.contains("Approved remark"));
+    assert!(
+        !page.contains("Held remark"),
+        "pending comments are not shown to readers"
+    );
+    assert!(page.contains("1 comment"));
+    assert!(page.contains("<title>Summit ends in agreement · Broadsheet</title>"));
+}
+
+#[actix_web::test]
+async fn previous_and_next_follow_publication_order() {
+    let app = TestApp::new();
+    let first = app.post("First", "a", 3);
+    let middle = app.post("Middle", "b", 2);
+    let last = app.post("Last", "c", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, &format!("/posts/{}", middle.slug)).await;
+    assert!(page.contains(r#"<a class="post-nav-prev" href="/posts/first" rel="prev"><span>← Previous Post</span>First</a>"#));
+    assert!(page.contains(
+        r#"<a class="post-nav-next" href="/posts/last" rel="next"><span>Next Post →</span>Last</a>"#
+    ));
+    let page = b.get(&svc, &format!("/posts/{}", first.slug)).await;
+    assert!(
+        !page.contains("Previous Post") && page.contains("href=\"/posts/middle\" rel=\"next\"")
+    );
+    let page = b.get(&svc, &format!("/posts/{}", last.slug)).await;
+    assert!(!page.contains("Next Post") && page.contains("href=\"/posts/middle\" rel=\"prev\""));
+}
+
+#[actix_web::test]
+async fn posts_published_at_the_same_second_still_have_neighbours() {
+    let app = TestApp::new();
+    let at = now() - Duration::hours(1);
+    let a = app.post_at("Twin A", at);
+    app.post_at("Twin B", at);
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new()
+        .get(&svc, &format!("/posts/{}", a.slug))
+        .await;
+    assert!(
+        page.contains("href=\"/posts/twin-b\" rel=\"next\""),
+        "{}",
+        page.body
+    );
+}
+
+#[actix_web::test]
+async fn the_archive_counts_posts_by_year_and_month_and_lists_them() {
+    let app = TestApp::new();
+    let day = |y, m, d| {
+        NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .unwrap()
+    };
+    app.post_at("March one", day(2024, 3, 1));
+    app.post_at("March two", day(2024, 3, 31));
+    app.post_at("December", day(2024, 12, 24));
+    app.post_at("New year", day(2025, 1, 2));
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let archive = b.get(&svc, "/archive").await;
+    assert_eq!(archive.status, StatusCode::OK);
+    assert!(
+        archive.contains(r#"<a href="/archive/2024">2024</a> <span class="count">(3)</span>"#),
+        "{}",
+        archive.body
+    );
+    assert!(
+        archive.contains(r#"<a href="/archive/2024/03">March</a> <span class="count">(2)</span>"#)
+    );
+    assert!(archive
+        .contains(r#"<a href="/archive/2025/01">January</a> <span class="count">(1)</span>"#));
+    assert!(
+        archive.body.find("2025").unwrap() < archive.body.find("2024").unwrap(),
+        "newest year first"
+    );
+
+    let year = b.get(&svc, "/archive/2024").await;
+    assert!(year.contains("March one") && year.contains("December") && !year.contains("New year"));
+    let month = b.get(&svc, "/archive/2024/03").await;
+    assert!(
+        month.contains("March one") && month.contains("March two") && !month.contains("December")
+    );
+    assert!(month.contains("March 2024"));
+    for uri in [
+        "/archive/2023",
+        "/archive/2024/13",
+        "/archive/2024/3",
+        "/archive/abcd",
+        "/archive/99999",
+        "/archive/2024/00",
+    ] {
+        assert_eq!(
+            b.get(&svc, uri).await.status,
+            StatusCode::NOT_FOUND,
+            "{uri}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_tag_page_lists_its_posts_and_unknown_tags_are_404() {
+    let app = TestApp::new();
+    app.post_with("Tagged story", |p| p.tags = vec!["Climate Policy".into()]);
+    app.post("Untagged story", "x", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/tags/climate-policy").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("Tagged “Climate Policy”") && page.contains("Tagged story"));
+    assert!(!page.contains("Untagged story"));
+    assert_eq!(
+        b.get(&svc, "/tags/nothing-here").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[actix_web::test]
+async fn unknown_pages_get_a_404_page_in_the_site_layout() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in ["/no/such/page", "/posts/never-written", "/posts/"] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(page.contains("Page not found"), "{uri}");
+        assert!(
+            page.contains(r#"<a class="site-title" href="/">Broadsheet</a>"#),
+            "{uri} in the layout"
+        );
+        let ct = page
+            .headers
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(ct.starts_with("text/html"));
+    }
+}
+
+#[actix_web::test]
+async fn post_bodies_are_sanitised_when_saved() {
+    let app = TestApp::new();
+    let post = app.post(
+        "Hostile",
+        "Hello <script>alert(1)</script>\n\n<img src=x onerror=\"alert(2)\">\n\n[click](javascript:alert(3)) <a href=\"javascript:alert(4)\">x</a>",
+        1,
+    );
+    assert!(!post.body_html.contains("<script"));
+    assert!(!post.body_html.contains("onerror"));
+    assert!(!post.body_html.contains("javascript:"));
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/posts/hostile").await;
+    assert!(
+        !page.contains("<script") && !page.contains("onerror") && !page.contains("javascript:")
+    );
+}
+
+#[actix_web::test]
+async fn health_static_files_and_security_headers() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let health = b.get(&svc, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+
+    let home = b.get(&svc, "/").await;
+    let csp = home
+        .headers
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(
+        home.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+        "nosniff"
+    );
+    assert!(home.headers.get(header::REFERRER_POLICY).is_some());
+
+    let href = broadsheet::view::css_href();
+    assert!(home.contains(&href));
+    let css = b.get(&svc, &href).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(css
+        .headers
+        .get(header::CACHE_CONTROL)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("max-age=31536000"));
+    assert!(css.contains("prefers-color-scheme: dark"));
+    for escape in [
+        "/static/../Cargo.toml",
+        "/static/%2e%2e/Cargo.toml",
+        "/static/..%2fCargo.toml",
+    ] {
+        let page = b.get(&svc, escape).await;
+        assert!(!page.contains("[package]"), "{escape} escaped static/");
+        assert!(page.status.is_client_error(), "{escape}: {}", page.status);
+    }
+}
+
+#[actix_web::test]
+async fn settings_title_and_description_show_in_the_layout() {
+    let app = TestApp::new();
+    set_per_page(&app, 5);
+    let svc = test::init_service(build_app(app.state())).await;
+    let home = Browser::new().get(&svc, "/").await;
+    assert!(home.contains("<title>Daily Ledger</title>"));
+    assert!(home.contains("All the news"));
+    assert!(home.contains("Nothing has been published here yet."));
+}
