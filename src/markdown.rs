@@ -81,9 +81,17 @@ pub fn plain_text(markdown: &str) -> String {
     for event in Parser::new(markdown) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(_) if !out.ends_with(' ') => {
-                out.push(' ')
-            }
+            // Blocks and line breaks separate words; inline ends (emphasis, links) do not.
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::CodeBlock
+                | TagEnd::TableCell,
+            ) if !out.ends_with(' ') => out.push(' '),
             _ => {}
         }
     }
@@ -129,6 +137,14 @@ mod tests {
     fn comment_raw_html_is_shown_as_text() {
         let html = render_comment("<b>bold</b>");
         assert!(html.contains("&lt;b&gt;"), "{html}");
+    }
+
+    #[test]
+    fn plain_text_keeps_inline_markup_attached_to_its_punctuation() {
+        assert_eq!(
+            plain_text("No **default password**. Next\n\nPara"),
+            "No default password. Next Para"
+        );
     }
 
     #[test]
