@@ -1,6 +1,7 @@
 //! The route table and what handlers share: redirects, paging, error pages,
 //! request logging and security headers.
 
+pub mod account;
 pub mod public;
 
 use std::time::Instant;
@@ -30,6 +31,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/tags/{slug}", web::get().to(public::tag))
         .route("/healthz", web::get().to(public::healthz))
+        .route("/register", web::get().to(account::register_form))
+        .route("/register", web::post().to(account::register))
+        .route("/login", web::get().to(account::login_form))
+        .route("/login", web::post().to(account::login))
+        .route("/logout", web::post().to(account::logout))
+        .route("/setup", web::get().to(account::setup_form))
+        .route("/setup", web::post().to(account::setup))
+        .route("/account", web::get().to(account::account))
+        .route("/account/profile", web::post().to(account::update_profile))
+        .route(
+            "/account/password",
+            web::post().to(account::change_password),
+        )
+        .route(
+            "/account/sessions/end",
+            web::post().to(account::sign_out_everywhere),
+        )
         .service(
             web::scope("/static")
                 .wrap(

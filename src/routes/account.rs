@@ -1,0 +1,498 @@
+//! Accounts: register, sign in and out, first-run setup, and the signed-in
+//! user's own settings.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::{self, FieldErrors};
+use crate::auth::csrf::NoFields;
+use crate::auth::limits::client_ip;
+use crate::auth::{password, session, CsrfForm, CurrentUser, Visitor};
+use crate::error::AppError;
+use crate::models::{Role, Session, Settings, User};
+use crate::routes::{see_other, see_other_with};
+use crate::view::{render, render_with, Layout};
+use crate::{db, AppState};
+
+/// Where to go after signing in: a local path only. Anything that a browser
+/// could read as another host (`//evil`, `/\evil`, a scheme) becomes "/".
+pub fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
+        && next.len() <= 2048;
+    if ok {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/register.html")]
+pub struct RegisterPage {
+    layout: Layout,
+    heading: &'static str,
+    intro: &'static str,
+    action: &'static str,
+    button: &'static str,
+    username: String,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Debug)]
+pub struct RegisterForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Deserialize, Debug, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Register and setup share one form; they differ in words and the role given.
+struct Signup {
+    heading: &'static str,
+    intro: &'static str,
+    action: &'static str,
+    button: &'static str,
+    role: Role,
+}
+
+const REGISTER: Signup = Signup {
+    heading: "Create an account",
+    intro: "Register to join the conversation under every article.",
+    action: "/register",
+    button: "Create account",
+    role: Role::Commenter,
+};
+
+const SETUP: Signup = Signup {
+    heading: "Set up your blog",
+    intro:
+        "Create the administrator account. This page works once: when an admin exists it is gone.",
+    action: "/setup",
+    button: "Create admin account",
+    role: Role::Admin,
+};
+
+async fn settings(state: &AppState) -> Result<Settings, AppError> {
+    db::run(&state.pool, |conn| Ok(Settings::load(conn)?)).await
+}
+
+fn signup_page(
+    signup: &Signup,
+    layout: Layout,
+    form: Option<&RegisterForm>,
+    next: String,
+    errors: FieldErrors,
+) -> RegisterPage {
+    RegisterPage {
+        layout,
+        heading: signup.heading,
+        intro: signup.intro,
+        action: signup.action,
+        button: signup.button,
+        username: form.map(|f| f.username.clone()).unwrap_or_default(),
+        email: form.map(|f| f.email.clone()).unwrap_or_default(),
+        next,
+        errors,
+    }
+}
+
+pub async fn register_form(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    if visitor.user().is_some() {
+        return Ok(see_other("/"));
+    }
+    let settings = settings(&state).await?;
+    let layout = Layout::new(&visitor, &settings, REGISTER.heading).with_csrf(&visitor);
+    let next = safe_next(query.next.as_deref().unwrap_or("/"));
+    render(&signup_page(
+        &REGISTER,
+        layout,
+        None,
+        next,
+        FieldErrors::default(),
+    ))
+}
+
+pub async fn register(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: HttpRequest,
+    CsrfForm(form): CsrfForm<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    signup(&state, &visitor, &REGISTER, form, &client_ip(&req)).await
+}
+
+/// 404 once an admin exists: the page is for the first start only.
+async fn ensure_no_admin(state: &AppState) -> Result<(), AppError> {
+    if db::run(&state.pool, |conn| Ok(User::admin_exists(conn)?)).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
+    ensure_no_admin(&state).await?;
+    let settings = settings(&state).await?;
+    let layout = Layout::new(&visitor, &settings, SETUP.heading).with_csrf(&visitor);
+    render(&signup_page(
+        &SETUP,
+        layout,
+        None,
+        "/admin".into(),
+        FieldErrors::default(),
+    ))
+}
+
+pub async fn setup(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: HttpRequest,
+    CsrfForm(mut form): CsrfForm<RegisterForm>,
+) -> Result<HttpResponse, AppError> {
+    ensure_no_admin(&state).await?;
+    form.next = "/admin".into();
+    signup(&state, &visitor, &SETUP, form, &client_ip(&req)).await
+}
+
+/// Validates, creates the account, signs it in; or shows the form again (422).
+async fn signup(
+    state: &AppState,
+    visitor: &Visitor,
+    kind: &'static Signup,
+    form: RegisterForm,
+    ip: &str,
+) -> Result<HttpResponse, AppError> {
+    let username = form.username.trim().to_string();
+    let email = form.email.trim().to_string();
+    let mut errors = accounts::check_fields(&username, &email, &form.password);
+    let (u, e) = (username.clone(), email.clone());
+    let (settings, mut errors) = db::run(&state.pool, move |conn| {
+        accounts::check_unique(conn, &u, &e, &mut errors)?;
+        Ok((Settings::load(conn)?, errors))
+    })
+    .await?;
+    if errors.is_empty() {
+        // Only accounts about to be made count against the address's limit.
+        state.limits.register(ip)?;
+        let password = form.password.clone();
+        let hash = web::block(move || password::hash(&password)).await??;
+        let secure = state.config.secure_cookies;
+        let role = kind.role;
+        let (u, e) = (username.clone(), email.clone());
+        let created = db::run(&state.pool, move |conn| {
+            // A second admin must not slip in between the check and the insert.
+            if role == Role::Admin && User::admin_exists(conn)? {
+                return Err(AppError::NotFound);
+            }
+            match accounts::insert(conn, &u, &e, &hash, role) {
+                Ok(user) => Ok(Some((session::start(conn, user.id, secure)?, user))),
+                Err(AppError::Db(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::UniqueViolation,
+                    _,
+                ))) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+        match created {
+            Some((cookie, user)) => {
+                end_visitor_session(state, visitor).await?;
+                let mut res = see_other_with(
+                    &safe_next(&form.next),
+                    &format!("Welcome, {}! You are signed in.", user.display_name),
+                );
+                res.add_cookie(&cookie)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                return Ok(res);
+            }
+            None => errors.add(
+                "username",
+                "That username or email was taken a moment ago. Please choose another.",
+            ),
+        }
+    }
+    let layout = Layout::new(visitor, &settings, kind.heading).with_csrf(visitor);
+    let next = safe_next(&form.next);
+    let form = RegisterForm {
+        username,
+        email,
+        ..form
+    };
+    render_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &signup_page(kind, layout, Some(&form), next, errors),
+    )
+}
+
+/// Signing in replaces any session the browser had, so an old token is never reused.
+async fn end_visitor_session(state: &AppState, visitor: &Visitor) -> Result<(), AppError> {
+    if let Some(id) = visitor.session_id() {
+        db::run(&state.pool, move |conn| Ok(Session::delete(conn, id)?)).await?;
+    }
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "account/login.html")]
+pub struct LoginPage {
+    layout: Layout,
+    username: String,
+    next: String,
+    error: String,
+}
+
+#[derive(Deserialize, Debug)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, AppError> {
+    let next = safe_next(query.next.as_deref().unwrap_or("/"));
+    if visitor.user().is_some() {
+        return Ok(see_other(&next));
+    }
+    let settings = settings(&state).await?;
+    let layout = Layout::new(&visitor, &settings, "Sign in").with_csrf(&visitor);
+    render(&LoginPage {
+        layout,
+        username: String::new(),
+        next,
+        error: String::new(),
+    })
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: HttpRequest,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let login = form.username.trim().to_string();
+    state.limits.login(&client_ip(&req), &login)?;
+    let next = safe_next(&form.next);
+    let error = if login.is_empty() || form.password.is_empty() {
+        "Enter your username (or email) and your password.".to_string()
+    } else if form.password.len() > password::MAX_LEN {
+        "The username or password is not right.".to_string()
+    } else {
+        let l = login.clone();
+        let user = db::run(&state.pool, move |conn| Ok(User::find_by_login(conn, &l)?)).await?;
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let password = form.password.clone();
+        // The same work whether or not the user exists, so timing tells nothing.
+        let matches = web::block(move || password::verify(&password, stored.as_deref())).await?;
+        match user {
+            Some(user) if matches && user.disabled => {
+                "This account has been disabled. Contact the site's editors.".to_string()
+            }
+            Some(user) if matches => {
+                end_visitor_session(&state, &visitor).await?;
+                let secure = state.config.secure_cookies;
+                let cookie = db::run(&state.pool, move |conn| {
+                    session::start(conn, user.id, secure)
+                })
+                .await?;
+                let mut res = see_other(&next);
+                res.add_cookie(&cookie)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                return Ok(res);
+            }
+            _ => "The username or password is not right.".to_string(),
+        }
+    };
+    let settings = settings(&state).await?;
+    let layout = Layout::new(&visitor, &settings, "Sign in").with_csrf(&visitor);
+    render_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &LoginPage {
+            layout,
+            username: login,
+            next,
+            error,
+        },
+    )
+}
+
+pub async fn logout(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    end_visitor_session(&state, &visitor).await?;
+    let mut res = see_other_with("/", "You are signed out.");
+    res.add_cookie(&session::removal_cookie(state.config.secure_cookies))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "account/settings.html")]
+pub struct AccountPage {
+    layout: Layout,
+    user: User,
+    display_name: String,
+    errors: FieldErrors,
+}
+
+async fn account_page(
+    state: &AppState,
+    visitor: &Visitor,
+    user: User,
+    display_name: Option<String>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let settings = settings(state).await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let display_name = display_name.unwrap_or_else(|| user.display_name.clone());
+    let layout = Layout::new(visitor, &settings, "Your account");
+    render_with(
+        status,
+        &AccountPage {
+            layout,
+            user,
+            display_name,
+            errors,
+        },
+    )
+}
+
+pub async fn account(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CurrentUser(user): CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    account_page(&state, &visitor, user, None, FieldErrors::default()).await
+}
+
+#[derive(Deserialize, Debug)]
+pub struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+}
+
+pub async fn update_profile(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CurrentUser(user): CurrentUser,
+    CsrfForm(form): CsrfForm<ProfileForm>,
+) -> Result<HttpResponse, AppError> {
+    let name = form
+        .display_name
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut errors = FieldErrors::default();
+    if name.is_empty() || name.chars().count() > 50 {
+        errors.add(
+            "display_name",
+            "Choose a display name of 1 to 50 characters.",
+        );
+    } else if name.chars().any(char::is_control) {
+        errors.add(
+            "display_name",
+            "The display name cannot contain control characters.",
+        );
+    }
+    if !errors.is_empty() {
+        return account_page(&state, &visitor, user, Some(form.display_name), errors).await;
+    }
+    let id = user.id;
+    db::run(&state.pool, move |conn| {
+        Ok(User::set_display_name(conn, id, &name)?)
+    })
+    .await?;
+    Ok(see_other_with("/account", "Your display name is saved."))
+}
+
+#[derive(Deserialize, Debug)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+pub async fn change_password(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    CurrentUser(user): CurrentUser,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    if let Some(problem) = accounts::password_problem(&form.new_password) {
+        errors.add("new_password", problem);
+    }
+    let stored = user.password_hash.clone();
+    let current = form.current_password.clone();
+    let current_ok = current.len() <= password::MAX_LEN
+        && web::block(move || password::verify(&current, Some(&stored))).await?;
+    if !current_ok {
+        errors.add("current_password", "That is not your current password.");
+    }
+    if !errors.is_empty() {
+        return account_page(&state, &visitor, user, None, errors).await;
+    }
+    let new = form.new_password.clone();
+    let hash = web::block(move || password::hash(&new)).await??;
+    let (id, keep) = (user.id, visitor.session_id());
+    db::run(&state.pool, move |conn| {
+        User::set_password_hash(conn, id, &hash)?;
+        Session::delete_for_user(conn, id, keep)?;
+        Ok(())
+    })
+    .await?;
+    Ok(see_other_with(
+        "/account",
+        "Your password is changed. Your other sessions were signed out.",
+    ))
+}
+
+pub async fn sign_out_everywhere(
+    state: web::Data<AppState>,
+    CurrentUser(user): CurrentUser,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    db::run(&state.pool, move |conn| {
+        Ok(Session::delete_for_user(conn, user.id, None)?)
+    })
+    .await?;
+    let mut res = see_other_with("/login", "You are signed out on every device.");
+    res.add_cookie(&session::removal_cookie(state.config.secure_cookies))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(res)
+}
