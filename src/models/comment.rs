@@ -1,5 +1,7 @@
 //! Comments under posts, with optional parents for replies.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -38,6 +40,16 @@ pub struct CommentView {
     pub author: String,
 }
 
+/// Replies nest this deep; deeper ones are shown at the last level.
+pub const MAX_DEPTH: usize = 4;
+
+/// A comment in thread order, with how far it is indented.
+#[derive(Debug, Clone)]
+pub struct Threaded {
+    pub view: CommentView,
+    pub depth: usize,
+}
+
 impl Comment {
     pub fn create(conn: &mut SqliteConnection, new: &NewComment<'_>) -> QueryResult<Comment> {
         diesel::insert_into(comments::table)
@@ -47,13 +59,91 @@ impl Comment {
     }
 
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Comment>> {
-        comments::table.find(id).select(Comment::as_select()).first(conn).optional()
+        comments::table
+            .find(id)
+            .select(Comment::as_select())
+            .first(conn)
+            .optional()
     }
 
     /// Moves a comment to `status` (pending, approved, spam or deleted); the
     /// posts' comment counts follow through triggers.
     pub fn set_status(conn: &mut SqliteConnection, id: i32, status: &str) -> QueryResult<usize> {
-        diesel::update(comments::table.find(id)).set(comments::status.eq(status)).execute(conn)
+        diesel::update(comments::table.find(id))
+            .set(comments::status.eq(status))
+            .execute(conn)
+    }
+
+    /// What a post's thread may show to `viewer`: approved comments, deleted
+    /// ones (as placeholders), and the viewer's own comments awaiting moderation.
+    pub fn thread_for(
+        conn: &mut SqliteConnection,
+        post_id: i32,
+        viewer: Option<i32>,
+    ) -> QueryResult<Vec<Threaded>> {
+        let shown = comments::status.eq_any(["approved", "deleted"]);
+        let mut query = comments::table
+            .inner_join(users::table)
+            .filter(comments::post_id.eq(post_id))
+            .into_boxed();
+        query = match viewer {
+            Some(me) => query.filter(
+                shown.or(comments::status
+                    .eq("pending")
+                    .and(comments::author_id.eq(me))),
+            ),
+            None => query.filter(shown),
+        };
+        let rows = query
+            .order(comments::id.asc())
+            .select((Comment::as_select(), users::display_name))
+            .load::<(Comment, String)>(conn)?;
+        Ok(thread(
+            rows.into_iter()
+                .map(|(comment, author)| CommentView { comment, author })
+                .collect(),
+        ))
+    }
+
+    /// How many of a user's comments have been approved (for first_comment_held).
+    pub fn approved_count_by(conn: &mut SqliteConnection, author_id: i32) -> QueryResult<i64> {
+        comments::table
+            .filter(
+                comments::author_id
+                    .eq(author_id)
+                    .and(comments::status.eq("approved")),
+            )
+            .count()
+            .get_result(conn)
+    }
+
+    /// Replaces a comment's text, marking it edited.
+    pub fn edit(
+        conn: &mut SqliteConnection,
+        id: i32,
+        body: &str,
+        body_html: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(comments::table.find(id))
+            .set((
+                comments::body.eq(body),
+                comments::body_html.eq(body_html),
+                comments::edited_at.eq(Some(now)),
+            ))
+            .execute(conn)
+    }
+
+    /// Deletes a comment for its author: the text is gone, the row stays as a
+    /// placeholder so replies to it still read in place.
+    pub fn remove(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+        diesel::update(comments::table.find(id))
+            .set((
+                comments::status.eq("deleted"),
+                comments::body.eq(""),
+                comments::body_html.eq(""),
+            ))
+            .execute(conn)
     }
 
     /// A post's approved comments, oldest first.
@@ -76,4 +166,48 @@ impl Comment {
             .map(|(comment, author)| CommentView { comment, author })
             .collect())
     }
+}
+
+/// Orders comments as a thread: each followed by its replies, oldest first.
+/// Deleted comments stay only where they hold replies in place; a reply
+/// whose parent is not shown starts a thread of its own.
+pub fn thread(comments: Vec<CommentView>) -> Vec<Threaded> {
+    let ids: HashSet<i32> = comments.iter().map(|c| c.comment.id).collect();
+    let parent_of = |c: &CommentView| c.comment.parent_id.filter(|p| ids.contains(p));
+    // Replies are newer than their parents, so walking newest first decides
+    // every reply before its parent.
+    let mut kept: HashSet<i32> = HashSet::new();
+    let mut holds_reply: HashSet<i32> = HashSet::new();
+    for c in comments.iter().rev() {
+        if c.comment.status != "deleted" || holds_reply.contains(&c.comment.id) {
+            kept.insert(c.comment.id);
+            if let Some(parent) = parent_of(c) {
+                holds_reply.insert(parent);
+            }
+        }
+    }
+    let mut children: HashMap<Option<i32>, Vec<CommentView>> = HashMap::new();
+    for c in comments
+        .into_iter()
+        .filter(|c| kept.contains(&c.comment.id))
+    {
+        children.entry(parent_of(&c)).or_default().push(c);
+    }
+    let mut out = Vec::new();
+    // An explicit stack instead of recursion: a long reply chain cannot overflow it.
+    let mut stack: Vec<(CommentView, usize)> = Vec::new();
+    if let Some(roots) = children.remove(&None) {
+        stack.extend(roots.into_iter().rev().map(|c| (c, 0)));
+    }
+    while let Some((view, depth)) = stack.pop() {
+        let replies = children.remove(&Some(view.comment.id)).unwrap_or_default();
+        stack.extend(
+            replies
+                .into_iter()
+                .rev()
+                .map(|c| (c, (depth + 1).min(MAX_DEPTH))),
+        );
+        out.push(Threaded { view, depth });
+    }
+    out
 }

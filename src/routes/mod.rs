@@ -2,6 +2,7 @@
 //! request logging and security headers.
 
 pub mod account;
+pub mod comments;
 pub mod public;
 
 use std::time::Instant;
@@ -23,6 +24,10 @@ use crate::{db, AppState};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(public::home))
         .route("/posts/{slug}", web::get().to(public::show_post))
+        .route("/posts/{slug}/comments", web::post().to(comments::create))
+        .route("/comments/{id}/edit", web::get().to(comments::edit_form))
+        .route("/comments/{id}/edit", web::post().to(comments::edit))
+        .route("/comments/{id}/delete", web::post().to(comments::delete))
         .route("/archive", web::get().to(public::archive))
         .route("/archive/{year}", web::get().to(public::archive_year))
         .route(

@@ -1,5 +1,6 @@
 //! What readers see: the home page, articles, the archive and tags.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -9,8 +10,8 @@ use crate::error::AppError;
 use crate::models::comment::CommentView;
 use crate::models::post::{ListPage, Listed, Neighbour};
 use crate::models::{self, Comment, Post, Settings, Tag};
-use crate::routes::{page_number, PageQuery};
-use crate::view::{self, render, Layout};
+use crate::routes::{comments, page_number, PageQuery};
+use crate::view::{self, render, render_with, Layout};
 use crate::{db, AppState};
 
 /// Links to the neighbouring pages of a list.
@@ -92,6 +93,28 @@ pub async fn home(
     list_view(layout, String::new(), String::new(), "/", page, list)
 }
 
+/// The comment form's content: empty, or a refused comment kept with its error.
+#[derive(Debug, Default, Clone)]
+pub struct CommentDraft {
+    pub body: String,
+    pub error: String,
+    pub parent_id: Option<i32>,
+}
+
+/// A comment as the article shows it to this visitor.
+pub struct CommentRow {
+    pub view: CommentView,
+    pub depth: usize,
+    pub deleted: bool,
+    pub pending: bool,
+    pub edited: bool,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    pub can_reply: bool,
+    /// The reply form opens under this comment.
+    pub replying: bool,
+}
+
 #[derive(Template)]
 #[template(path = "public/post.html")]
 pub struct PostPage {
@@ -99,37 +122,93 @@ pub struct PostPage {
     post: Post,
     author: String,
     tags: Vec<Tag>,
-    comments: Vec<CommentView>,
+    comments: Vec<CommentRow>,
     previous: Option<Neighbour>,
     next: Option<Neighbour>,
+    draft: CommentDraft,
+    replying: bool,
+}
+
+#[derive(serde::Deserialize, Debug, Default)]
+pub struct ArticleQuery {
+    reply_to: Option<String>,
 }
 
 pub async fn show_post(
     state: web::Data<AppState>,
     visitor: Visitor,
     slug: web::Path<String>,
+    query: web::Query<ArticleQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let slug = slug.into_inner();
-    let (settings, post, author, tags, comments, (previous, next)) =
+    let reply_to = query
+        .reply_to
+        .as_deref()
+        .and_then(|r| r.parse::<i32>().ok());
+    let draft = CommentDraft {
+        parent_id: reply_to,
+        ..CommentDraft::default()
+    };
+    article(&state, &visitor, slug.into_inner(), draft, StatusCode::OK).await
+}
+
+/// Renders an article with its thread; `draft` fills the comment form (and
+/// opens the reply form under its parent).
+pub async fn article(
+    state: &AppState,
+    visitor: &Visitor,
+    slug: String,
+    draft: CommentDraft,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let viewer = visitor.user().map(|u| u.id);
+    let (settings, post, author, tags, thread, (previous, next)) =
         db::run(&state.pool, move |conn| {
             let now = models::now();
             let post = Post::find_visible(conn, &slug, now)?.ok_or(AppError::NotFound)?;
             let author = post.author_name(conn)?;
             let tags = post.tags(conn)?;
-            let comments = Comment::approved_for(conn, post.id)?;
+            let thread = Comment::thread_for(conn, post.id, viewer)?;
             let neighbours = post.neighbours(conn, now)?;
             Ok((
                 Settings::load(conn)?,
                 post,
                 author,
                 tags,
-                comments,
+                thread,
                 neighbours,
             ))
         })
         .await?;
-    let layout = Layout::new(&visitor, &settings, post.title.clone()).described(&post.excerpt);
-    render(&PostPage {
+    let user = visitor.user();
+    let open = post.comments_enabled && user.is_some();
+    let now = models::now();
+    let mut replying = false;
+    let comments = thread
+        .into_iter()
+        .map(|t| {
+            let c = &t.view.comment;
+            let mine = user.is_some_and(|u| u.id == c.author_id);
+            let admin = user.is_some_and(|u| u.is_admin());
+            let deleted = c.status == "deleted";
+            let pending = c.status == "pending";
+            let can_reply = open && !deleted && !pending;
+            let here = can_reply && draft.parent_id == Some(c.id);
+            replying |= here;
+            CommentRow {
+                deleted,
+                pending,
+                edited: c.edited_at.is_some(),
+                can_edit: !deleted && (admin || (mine && comments::within_edit_window(c, now))),
+                can_delete: !deleted && (admin || mine),
+                can_reply,
+                replying: here,
+                depth: t.depth,
+                view: t.view,
+            }
+        })
+        .collect();
+    let layout = Layout::new(visitor, &settings, post.title.clone()).described(&post.excerpt);
+    let page = PostPage {
         layout,
         post,
         author,
@@ -137,7 +216,10 @@ pub async fn show_post(
         comments,
         previous,
         next,
-    })
+        draft,
+        replying,
+    };
+    render_with(status, &page)
 }
 
 pub struct MonthLink {
