@@ -145,27 +145,6 @@ impl Comment {
             ))
             .execute(conn)
     }
-
-    /// A post's approved comments, oldest first.
-    pub fn approved_for(
-        conn: &mut SqliteConnection,
-        post_id: i32,
-    ) -> QueryResult<Vec<CommentView>> {
-        let rows = comments::table
-            .inner_join(users::table)
-            .filter(
-                comments::post_id
-                    .eq(post_id)
-                    .and(comments::status.eq("approved")),
-            )
-            .order(comments::id.asc())
-            .select((Comment::as_select(), users::display_name))
-            .load::<(Comment, String)>(conn)?;
-        Ok(rows
-            .into_iter()
-            .map(|(comment, author)| CommentView { comment, author })
-            .collect())
-    }
 }
 
 /// Orders comments as a thread: each followed by its replies, oldest first.
