@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod generate;
 pub mod markdown;
 pub mod models;
 pub mod routes;

@@ -35,6 +35,8 @@ enum Command {
     },
     /// Write a consistent copy of the live database to FILE.
     Backup { file: PathBuf },
+    /// Fill the database with realistic posts, users and comments (for load tests).
+    Generate(broadsheet::generate::GenerateArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(cli.config),
         Command::CreateAdmin { username, email } => create_admin(cli.config, &username, &email),
         Command::Backup { file } => backup(cli.config, &file),
+        Command::Generate(args) => generate(cli.config, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,5 +112,16 @@ fn backup(config: Config, file: &std::path::Path) -> Result<(), String> {
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
     db::backup(&mut conn, file).map_err(|e| e.to_string())?;
     println!("Backed up to {}", file.display());
+    Ok(())
+}
+
+fn generate(config: Config, args: &broadsheet::generate::GenerateArgs) -> Result<(), String> {
+    let state = open(config)?;
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let done = broadsheet::generate::run(&mut conn, args).map_err(|e| e.to_string())?;
+    println!(
+        "Generated {} posts, {} comments and {} users in {:.1} s; busiest post: /posts/{}",
+        done.posts, done.comments, done.users, done.seconds, done.busy_slug
+    );
     Ok(())
 }
