@@ -1,6 +1,13 @@
 // @generated shape: matches migrations/ (as `diesel print-schema` would write it).
 
 diesel::table! {
+    archive_months (month) {
+        month -> Text,
+        count -> Integer,
+    }
+}
+
+diesel::table! {
     comments (id) {
         id -> Integer,
         post_id -> Integer,
@@ -18,6 +25,7 @@ diesel::table! {
     post_tags (post_id, tag_id) {
         post_id -> Integer,
         tag_id -> Integer,
+        published_at -> Nullable<Timestamp>,
     }
 }
 
@@ -91,5 +99,12 @@ diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    comments, post_tags, posts, sessions, settings, tags, users,
+    archive_months,
+    comments,
+    post_tags,
+    posts,
+    sessions,
+    settings,
+    tags,
+    users,
 );

@@ -402,3 +402,73 @@ async fn settings_title_and_description_show_in_the_layout() {
     assert!(home.contains("All the news"));
     assert!(home.contains("Nothing has been published here yet."));
 }
+
+#[actix_web::test]
+async fn archive_counts_and_tag_lists_follow_edits_unpublishing_and_deletion() {
+    use broadsheet::models::Post;
+    let app = TestApp::new();
+    let day = |y, m| {
+        NaiveDate::from_ymd_opt(y, m, 10)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .unwrap()
+    };
+    let post = app.post_with("Moving story", |p| {
+        p.published_at = Some(day(2024, 5));
+        p.tags = vec!["Moves".into()];
+    });
+    app.post_with("Staying story", |p| {
+        p.published_at = Some(day(2024, 5));
+        p.tags = vec!["Moves".into()];
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    assert!(b
+        .get(&svc, "/archive")
+        .await
+        .contains(r#"<a href="/archive/2024/05">May</a> <span class="count">(2)</span>"#));
+
+    let mut input = broadsheet::models::post::PostInput {
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dateline: String::new(),
+        body: post.body.clone(),
+        tags: vec!["Moves".into()],
+        published: false,
+        published_at: None,
+        comments_enabled: true,
+        author_id: None,
+    };
+    Post::update(&mut app.conn(), post.id, &input, now()).unwrap();
+    let archive = b.get(&svc, "/archive").await;
+    assert!(
+        archive.contains(r#"<a href="/archive/2024/05">May</a> <span class="count">(1)</span>"#),
+        "unpublished leaves the count"
+    );
+    assert!(
+        !b.get(&svc, "/tags/moves").await.contains("Moving story"),
+        "and the tag list"
+    );
+
+    input.published = true;
+    input.published_at = Some(day(2023, 2));
+    Post::update(&mut app.conn(), post.id, &input, now()).unwrap();
+    let archive = b.get(&svc, "/archive").await;
+    assert!(archive
+        .contains(r#"<a href="/archive/2023/02">February</a> <span class="count">(1)</span>"#));
+    assert!(
+        archive.contains(r#"<a href="/archive/2024/05">May</a> <span class="count">(1)</span>"#)
+    );
+    let tag = b.get(&svc, "/tags/moves").await;
+    assert!(
+        tag.body.find("Staying story").unwrap() < tag.body.find("Moving story").unwrap(),
+        "newest first"
+    );
+
+    Post::delete(&mut app.conn(), post.id).unwrap();
+    let archive = b.get(&svc, "/archive").await;
+    assert!(
+        !archive.contains("/archive/2023/02"),
+        "a month with no posts disappears"
+    );
+    assert!(!b.get(&svc, "/tags/moves").await.contains("Moving story"));
+}

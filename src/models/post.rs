@@ -139,15 +139,15 @@ impl Post {
         page: i64,
         per_page: i64,
     ) -> QueryResult<ListPage> {
-        let rows = posts::table
-            .left_join(users::table)
+        // Paging walks the covering index alone; only the page's rows are read.
+        let ids = posts::table
             .filter(visible(now))
             .order((posts::published_at.desc(), posts::id.desc()))
             .limit(per_page + 1)
             .offset((page - 1) * per_page)
-            .select((PostSummary::as_select(), users::display_name.nullable()))
+            .select(posts::id)
             .load(conn)?;
-        list_page(conn, rows, per_page)
+        list_page(conn, ids, per_page)
     }
 
     /// Visible posts published in `[from, to)`, newest first.
@@ -159,19 +159,18 @@ impl Post {
         page: i64,
         per_page: i64,
     ) -> QueryResult<ListPage> {
-        let rows = posts::table
-            .left_join(users::table)
+        let ids = posts::table
             .filter(visible(now))
             .filter(posts::published_at.ge(from).and(posts::published_at.lt(to)))
             .order((posts::published_at.desc(), posts::id.desc()))
             .limit(per_page + 1)
             .offset((page - 1) * per_page)
-            .select((PostSummary::as_select(), users::display_name.nullable()))
+            .select(posts::id)
             .load(conn)?;
-        list_page(conn, rows, per_page)
+        list_page(conn, ids, per_page)
     }
 
-    /// Visible posts with a tag, newest first.
+    /// Visible posts with a tag, newest first, from the tag links' own index.
     pub fn tagged(
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
@@ -179,17 +178,15 @@ impl Post {
         page: i64,
         per_page: i64,
     ) -> QueryResult<ListPage> {
-        let rows = posts::table
-            .inner_join(post_tags::table)
-            .left_join(users::table)
+        let ids = post_tags::table
             .filter(post_tags::tag_id.eq(tag_id))
-            .filter(visible(now))
-            .order((posts::published_at.desc(), posts::id.desc()))
+            .filter(post_tags::published_at.le(now))
+            .order((post_tags::published_at.desc(), post_tags::post_id.desc()))
             .limit(per_page + 1)
             .offset((page - 1) * per_page)
-            .select((PostSummary::as_select(), users::display_name.nullable()))
+            .select(post_tags::post_id)
             .load(conn)?;
-        list_page(conn, rows, per_page)
+        list_page(conn, ids, per_page)
     }
 
     /// The visible posts just older (previous) and just newer (next) than this one.
@@ -226,13 +223,18 @@ impl Post {
         Ok((previous, next))
     }
 
-    /// Visible posts counted by year and month, newest month first.
+    /// Visible posts counted by year and month, newest month first: the
+    /// trigger-kept totals less the scheduled posts not yet due.
     pub fn months(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<MonthCount>> {
         diesel::sql_query(
-            "SELECT strftime('%Y', published_at) AS year, strftime('%m', published_at) AS month, \
-             count(*) AS count FROM posts \
-             WHERE status = 'published' AND published_at <= ? \
-             GROUP BY year, month ORDER BY year DESC, month DESC",
+            "SELECT substr(a.month, 1, 4) AS year, substr(a.month, 6, 2) AS month, \
+             a.count - coalesce(s.n, 0) AS count \
+             FROM archive_months a LEFT JOIN ( \
+                 SELECT substr(published_at, 1, 7) AS month, count(*) AS n FROM posts \
+                 WHERE status = 'published' AND published_at > ? GROUP BY 1 \
+             ) s ON s.month = a.month \
+             WHERE a.count - coalesce(s.n, 0) > 0 \
+             ORDER BY a.month DESC",
         )
         .bind::<Timestamp, _>(now)
         .load(conn)
@@ -391,17 +393,26 @@ fn unique_slug(
     }
 }
 
+/// Loads a page of posts by id (in the given order) with authors and tags;
+/// one id beyond `per_page` only says that an older page exists.
 fn list_page(
     conn: &mut SqliteConnection,
-    mut rows: Vec<(PostSummary, Option<String>)>,
+    mut ids: Vec<i32>,
     per_page: i64,
 ) -> QueryResult<ListPage> {
-    let more = rows.len() as i64 > per_page;
-    rows.truncate(usize::try_from(per_page).unwrap_or(0));
-    let ids: Vec<i32> = rows.iter().map(|(p, _)| p.id).collect();
+    let more = ids.len() as i64 > per_page;
+    ids.truncate(usize::try_from(per_page).unwrap_or(0));
+    let rows: Vec<(PostSummary, Option<String>)> = posts::table
+        .left_join(users::table)
+        .filter(posts::id.eq_any(&ids))
+        .select((PostSummary::as_select(), users::display_name.nullable()))
+        .load(conn)?;
+    let mut by_id: std::collections::HashMap<i32, (PostSummary, Option<String>)> =
+        rows.into_iter().map(|row| (row.0.id, row)).collect();
     let mut tags = Tag::for_posts(conn, &ids)?;
-    let posts = rows
-        .into_iter()
+    let posts = ids
+        .iter()
+        .filter_map(|id| by_id.remove(id))
         .map(|(post, author)| Listed {
             tags: tags.remove(&post.id).unwrap_or_default(),
             post,
