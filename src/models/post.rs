@@ -159,9 +159,18 @@ impl Post {
         page: i64,
         per_page: i64,
     ) -> QueryResult<ListPage> {
-        let ids = posts::table
-            .filter(visible(now))
-            .filter(posts::published_at.ge(from).and(posts::published_at.lt(to)))
+        // One upper bound only: given both `< to` and `<= now`, SQLite may
+        // pick the wrong one for its index range and walk far more rows.
+        let mut query = posts::table
+            .filter(posts::status.eq("published"))
+            .filter(posts::published_at.ge(from))
+            .into_boxed();
+        query = if to <= now {
+            query.filter(posts::published_at.lt(to))
+        } else {
+            query.filter(posts::published_at.le(now))
+        };
+        let ids = query
             .order((posts::published_at.desc(), posts::id.desc()))
             .limit(per_page + 1)
             .offset((page - 1) * per_page)
@@ -198,28 +207,42 @@ impl Post {
         let Some(at) = self.published_at else {
             return Ok((None, None));
         };
-        let previous = posts::table
+        // Ties on the publication second first, then the strictly older or
+        // newer post: each a single index range (an OR would scan the index).
+        let tie_older = posts::table
             .filter(visible(now))
-            .filter(
-                posts::published_at
-                    .lt(at)
-                    .or(posts::published_at.eq(at).and(posts::id.lt(self.id))),
-            )
-            .order((posts::published_at.desc(), posts::id.desc()))
+            .filter(posts::published_at.eq(at).and(posts::id.lt(self.id)))
+            .order(posts::id.desc())
             .select((posts::slug, posts::title))
             .first::<Neighbour>(conn)
             .optional()?;
-        let next = posts::table
+        let previous = match tie_older {
+            Some(n) => Some(n),
+            None => posts::table
+                .filter(visible(now))
+                .filter(posts::published_at.lt(at))
+                .order((posts::published_at.desc(), posts::id.desc()))
+                .select((posts::slug, posts::title))
+                .first::<Neighbour>(conn)
+                .optional()?,
+        };
+        let tie_newer = posts::table
             .filter(visible(now))
-            .filter(
-                posts::published_at
-                    .gt(at)
-                    .or(posts::published_at.eq(at).and(posts::id.gt(self.id))),
-            )
-            .order((posts::published_at.asc(), posts::id.asc()))
+            .filter(posts::published_at.eq(at).and(posts::id.gt(self.id)))
+            .order(posts::id.asc())
             .select((posts::slug, posts::title))
             .first::<Neighbour>(conn)
             .optional()?;
+        let next = match tie_newer {
+            Some(n) => Some(n),
+            None => posts::table
+                .filter(posts::status.eq("published"))
+                .filter(posts::published_at.gt(at).and(posts::published_at.le(now)))
+                .order((posts::published_at.asc(), posts::id.asc()))
+                .select((posts::slug, posts::title))
+                .first::<Neighbour>(conn)
+                .optional()?,
+        };
         Ok((previous, next))
     }
 
