@@ -47,13 +47,19 @@ impl Comment {
     }
 
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Comment>> {
-        comments::table.find(id).select(Comment::as_select()).first(conn).optional()
+        comments::table
+            .find(id)
+            .select(Comment::as_select())
+            .first(conn)
+            .optional()
     }
 
     /// Moves a comment to `status` (pending, approved, spam or deleted); the
     /// posts' comment counts follow through triggers.
     pub fn set_status(conn: &mut SqliteConnection, id: i32, status: &str) -> QueryResult<usize> {
-        diesel::update(comments::table.find(id)).set(comments::status.eq(status)).execute(conn)
+        diesel::update(comments::table.find(id))
+            .set(comments::status.eq(status))
+            .execute(conn)
     }
 
     /// A post's approved comments, oldest first.
