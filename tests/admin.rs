@@ -1135,7 +1135,10 @@ async fn the_post_list_shows_status_date_author_and_comments_and_pages() {
     assert!(list.contains(r#"<span class="badge badge-published">published</span>"#));
     assert!(list.contains(r#"<span class="badge badge-draft">draft</span>"#));
     assert!(list.contains(r#"<span class="badge badge-scheduled">scheduled</span>"#));
-    assert!(list.contains("Scheduled for "));
+    assert!(
+        list.contains("Edited "),
+        "drafts show when they were edited"
+    );
     assert!(list.contains(r#"<td data-label="Author">editor</td>"#));
     assert!(list.contains(r#"<td data-label="Comments" class="num">1</td>"#));
     assert!(list.contains(r#"All <span class="count">3</span>"#));

@@ -19,7 +19,7 @@ use crate::models::tag::parse_tag_list;
 use crate::models::{self, Post, User};
 use crate::routes::{page_number, see_other_with, PageQuery};
 use crate::slug::slugify;
-use crate::view::{long_date, long_time, render, render_with, Layout};
+use crate::view::{iso, long_date, long_time, render, render_with, Layout};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
@@ -73,13 +73,18 @@ impl ManagedRow {
         self.author.as_deref().unwrap_or("The editors")
     }
 
-    /// "Published August 20, 2025 at 14:05 UTC", "Scheduled for …", "Edited …".
+    /// The publication time ("Aug 20, 2025 · 14:05 UTC"); for drafts, when
+    /// last edited. The status badge beside it says which.
     pub fn date_label(&self) -> String {
+        const SHORT: &str = "%b %-d, %Y · %H:%M UTC";
         match (self.state, self.post.published_at) {
-            (PostState::Published, Some(at)) => format!("Published {}", long_time(&at)),
-            (PostState::Scheduled, Some(at)) => format!("Scheduled for {}", long_time(&at)),
-            _ => format!("Edited {}", long_time(&self.post.updated_at)),
+            (PostState::Published | PostState::Scheduled, Some(at)) => at.format(SHORT).to_string(),
+            _ => format!("Edited {}", self.post.updated_at.format("%b %-d, %Y")),
         }
+    }
+
+    pub fn date_iso(&self) -> String {
+        iso(&self.post.published_at.unwrap_or(self.post.updated_at))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::models::user::{Refusal, UserRow};
 use crate::models::{Role, User};
 use crate::routes::{page_number, see_other_with, PageQuery};
-use crate::view::{long_date, render, Layout};
+use crate::view::{iso, render, Layout};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 50;
@@ -30,8 +30,13 @@ pub struct UsersPage {
 }
 
 impl UserRow {
+    /// "Nov 26, 2026".
     pub fn joined(&self) -> String {
-        long_date(&self.user.created_at)
+        self.user.created_at.format("%b %-d, %Y").to_string()
+    }
+
+    pub fn joined_iso(&self) -> String {
+        iso(&self.user.created_at)
     }
 }
 
