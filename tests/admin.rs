@@ -408,14 +408,20 @@ async fn approving_a_comment_shows_it_under_the_article_and_moves_the_counts() {
         .await
         .contains("Good <em>news</em>"));
 
+    // The row buttons sit in the bulk form, so a browser sends its ticked
+    // boxes along; the single action ignores them.
+    let other = comment(&app, &post, &reader, "Not this one", "pending");
+    let ticked = other.id.to_string();
     let res = b
         .submit(
             &svc,
             "/admin/comments",
             &format!("/admin/comments/{}/approve", waiting.id),
-            &[("tab", "pending")],
+            &[("tab", "pending"), ("ids", &ticked), ("ids", &ticked)],
         )
         .await;
+    assert_eq!(comment_status(&app, other.id), "pending");
+    Comment::set_status(&mut app.conn(), other.id, "deleted").unwrap();
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/admin/comments?status=pending");
     let queue = b.get(&svc, res.location()).await;
