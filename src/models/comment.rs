@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{comments, users};
+use crate::schema::{comments, posts, users};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = comments)]
@@ -189,4 +189,142 @@ pub fn thread(comments: Vec<CommentView>) -> Vec<Threaded> {
         out.push(Threaded { view, depth });
     }
     out
+}
+
+// Moderation (admin dashboard)
+
+/// A comment as the moderation pages show it: who wrote it, under which post.
+#[derive(Debug, Clone)]
+pub struct QueuedComment {
+    pub comment: Comment,
+    pub author: String,
+    pub post_title: String,
+    pub post_slug: String,
+    /// Whether readers can open the post (it is published and due).
+    pub post_visible: bool,
+}
+
+/// Comments counted by status; deleted ones are not counted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StatusCounts {
+    pub pending: i64,
+    pub approved: i64,
+    pub spam: i64,
+}
+
+/// The statuses the moderation queue has tabs for.
+pub const QUEUE_STATUSES: [&str; 3] = ["pending", "approved", "spam"];
+
+type QueueRow = (
+    Comment,
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDateTime>,
+);
+
+fn queued(rows: Vec<QueueRow>, now: NaiveDateTime) -> Vec<QueuedComment> {
+    rows.into_iter()
+        .map(
+            |(comment, author, post_title, post_slug, status, published_at)| QueuedComment {
+                comment,
+                author,
+                post_title,
+                post_slug,
+                post_visible: status == "published" && published_at.is_some_and(|at| at <= now),
+            },
+        )
+        .collect()
+}
+
+impl Comment {
+    pub fn count_by_status(conn: &mut SqliteConnection) -> QueryResult<StatusCounts> {
+        let rows: Vec<(String, i64)> = comments::table
+            .group_by(comments::status)
+            .select((comments::status, diesel::dsl::count_star()))
+            .load(conn)?;
+        let mut counts = StatusCounts::default();
+        for (status, n) in rows {
+            match status.as_str() {
+                "pending" => counts.pending = n,
+                "approved" => counts.approved = n,
+                "spam" => counts.spam = n,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    pub fn count_with_status(conn: &mut SqliteConnection, status: &str) -> QueryResult<i64> {
+        comments::table
+            .filter(comments::status.eq(status))
+            .count()
+            .get_result(conn)
+    }
+
+    /// A page of comments with `status`, newest first; the bool says whether
+    /// an older page exists.
+    pub fn queue(
+        conn: &mut SqliteConnection,
+        status: &str,
+        now: NaiveDateTime,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<(Vec<QueuedComment>, bool)> {
+        let mut rows: Vec<QueueRow> = comments::table
+            .inner_join(users::table)
+            .inner_join(posts::table)
+            .filter(comments::status.eq(status))
+            .order(comments::id.desc())
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+            .select((
+                Comment::as_select(),
+                users::display_name,
+                posts::title,
+                posts::slug,
+                posts::status,
+                posts::published_at,
+            ))
+            .load(conn)?;
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(usize::try_from(per_page).unwrap_or(0));
+        Ok((queued(rows, now), more))
+    }
+
+    /// The newest comments that are pending or approved, for the dashboard.
+    pub fn latest(
+        conn: &mut SqliteConnection,
+        now: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<QueuedComment>> {
+        let rows: Vec<QueueRow> = comments::table
+            .inner_join(users::table)
+            .inner_join(posts::table)
+            .filter(comments::status.eq_any(["pending", "approved"]))
+            .order(comments::id.desc())
+            .limit(limit)
+            .select((
+                Comment::as_select(),
+                users::display_name,
+                posts::title,
+                posts::slug,
+                posts::status,
+                posts::published_at,
+            ))
+            .load(conn)?;
+        Ok(queued(rows, now))
+    }
+
+    /// Moves several comments to `status` at once; returns how many there were.
+    pub fn set_status_many(
+        conn: &mut SqliteConnection,
+        ids: &[i32],
+        status: &str,
+    ) -> QueryResult<usize> {
+        diesel::update(comments::table.filter(comments::id.eq_any(ids)))
+            .set(comments::status.eq(status))
+            .execute(conn)
+    }
 }

@@ -170,3 +170,101 @@ impl User {
         users::table.count().get_result(conn)
     }
 }
+
+// Dashboard (admin)
+
+/// A user as the dashboard lists them, with how many comments they have
+/// (deleted ones not counted).
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub user: User,
+    pub comments: i64,
+}
+
+/// Why a role or state change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    NotFound,
+    /// It would leave the site without an enabled admin.
+    LastAdmin,
+}
+
+impl User {
+    /// A page of users, newest first; the bool says whether an older page exists.
+    pub fn page_with_comment_counts(
+        conn: &mut SqliteConnection,
+        page: i64,
+        per_page: i64,
+    ) -> QueryResult<(Vec<UserRow>, bool)> {
+        use crate::schema::comments;
+        let mut rows: Vec<(User, i64)> = users::table
+            .left_join(
+                comments::table.on(comments::author_id
+                    .eq(users::id)
+                    .and(comments::status.ne("deleted"))),
+            )
+            .group_by(users::id)
+            .order(users::id.desc())
+            .limit(per_page + 1)
+            .offset((page - 1) * per_page)
+            .select((
+                User::as_select(),
+                diesel::dsl::count(comments::id.nullable()),
+            ))
+            .load(conn)?;
+        let more = rows.len() as i64 > per_page;
+        rows.truncate(usize::try_from(per_page).unwrap_or(0));
+        Ok((
+            rows.into_iter()
+                .map(|(user, comments)| UserRow { user, comments })
+                .collect(),
+            more,
+        ))
+    }
+
+    /// Whether changing this user would take away the last enabled admin.
+    fn is_last_admin(conn: &mut SqliteConnection, user: &User) -> QueryResult<bool> {
+        Ok(user.is_admin() && !user.disabled && User::count_admins(conn)? <= 1)
+    }
+
+    /// Gives a user a new role, unless that leaves no enabled admin.
+    pub fn change_role(
+        conn: &mut SqliteConnection,
+        id: i32,
+        role: Role,
+    ) -> QueryResult<Result<User, Refusal>> {
+        // Immediate: two admins demoting each other at once must not both succeed.
+        conn.immediate_transaction(|conn| {
+            let Some(user) = User::find(conn, id)? else {
+                return Ok(Err(Refusal::NotFound));
+            };
+            if role != Role::Admin && User::is_last_admin(conn, &user)? {
+                return Ok(Err(Refusal::LastAdmin));
+            }
+            User::set_role(conn, id, role)?;
+            Ok(Ok(user))
+        })
+    }
+
+    /// Disables a user and ends their sessions, or enables them again; an
+    /// admin's account is not disabled when it is the last enabled one.
+    pub fn change_disabled(
+        conn: &mut SqliteConnection,
+        id: i32,
+        disabled: bool,
+    ) -> QueryResult<Result<User, Refusal>> {
+        conn.immediate_transaction(|conn| {
+            let Some(user) = User::find(conn, id)? else {
+                return Ok(Err(Refusal::NotFound));
+            };
+            if disabled && User::is_last_admin(conn, &user)? {
+                return Ok(Err(Refusal::LastAdmin));
+            }
+            User::set_disabled(conn, id, disabled)?;
+            if disabled {
+                crate::models::Session::delete_for_user(conn, id, None)?;
+            }
+            Ok(Ok(user))
+        })
+    }
+}

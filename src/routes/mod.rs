@@ -2,6 +2,7 @@
 //! request logging and security headers.
 
 pub mod account;
+pub mod admin;
 pub mod comments;
 pub mod public;
 
@@ -22,6 +23,7 @@ use crate::view::{render_with, Layout};
 use crate::{db, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    admin::configure(cfg);
     cfg.route("/", web::get().to(public::home))
         .route("/posts/{slug}", web::get().to(public::show_post))
         .route("/posts/{slug}/comments", web::post().to(comments::create))

@@ -1,0 +1,70 @@
+//! `GET /admin`: the overview. Admins see the whole site; authors their own posts.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{frame, layout, AdminNav};
+use crate::auth::{Visitor, WriterUser};
+use crate::error::AppError;
+use crate::models::comment::{QueuedComment, StatusCounts};
+use crate::models::post::PostCounts;
+use crate::models::{self, Comment, Post, User};
+use crate::view::{render, Layout};
+use crate::{db, AppState};
+
+/// How many recent comments the overview shows.
+const LATEST_COMMENTS: i64 = 5;
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+pub struct DashboardPage {
+    layout: Layout,
+    nav: AdminNav,
+    name: String,
+    posts: PostCounts,
+    comments: StatusCounts,
+    users: i64,
+    latest: Vec<QueuedComment>,
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+) -> Result<HttpResponse, AppError> {
+    let name = user.display_name.clone();
+    let (settings, nav, posts, comments, users, latest) = db::run(&state.pool, move |conn| {
+        let now = models::now();
+        let (settings, nav) = frame(conn, &user, "dashboard")?;
+        if user.is_admin() {
+            Ok((
+                settings,
+                nav,
+                Post::counts(conn, now, None)?,
+                Comment::count_by_status(conn)?,
+                User::count(conn)?,
+                Comment::latest(conn, now, LATEST_COMMENTS)?,
+            ))
+        } else {
+            // Authors see their own posts only; comments and users are the admins'.
+            Ok((
+                settings,
+                nav,
+                Post::counts(conn, now, Some(user.id))?,
+                StatusCounts::default(),
+                0,
+                Vec::new(),
+            ))
+        }
+    })
+    .await?;
+    render(&DashboardPage {
+        layout: layout(&visitor, &settings, "Overview"),
+        nav,
+        name,
+        posts,
+        comments,
+        users,
+        latest,
+    })
+}

@@ -1,0 +1,592 @@
+//! Writing and managing posts: the list, one form for new and existing posts
+//! (with a preview that saves nothing), and deletion behind a confirmation page.
+//! Admins manage every post; authors only their own.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDateTime, Timelike};
+use serde::Deserialize;
+
+use super::{frame, layout, AdminNav, Pager};
+use crate::accounts::FieldErrors;
+use crate::auth::csrf::NoFields;
+use crate::auth::{CsrfForm, Visitor, WriterUser};
+use crate::error::AppError;
+use crate::markdown;
+use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState};
+use crate::models::tag::parse_tag_list;
+use crate::models::{self, Post, User};
+use crate::routes::{page_number, see_other_with, PageQuery};
+use crate::slug::slugify;
+use crate::view::{iso, long_date, long_time, render, render_with, Layout};
+use crate::{db, AppState};
+
+const PER_PAGE: i64 = 25;
+const MAX_TITLE: usize = 200;
+const MAX_DATELINE: usize = 100;
+const MAX_TAG: usize = 50;
+const MAX_TAGS: usize = 20;
+/// The format of `<input type="datetime-local">` without seconds.
+const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
+
+/// Admins may manage any post, authors only their own.
+fn may_manage(user: &User, post: &Post) -> bool {
+    user.is_admin() || post.author_id == Some(user.id)
+}
+
+/// The post with this id, if this user may manage it.
+fn managed_post(
+    conn: &mut diesel::SqliteConnection,
+    user: &User,
+    id: i32,
+) -> Result<Post, AppError> {
+    let post = Post::find(conn, id)?.ok_or(AppError::NotFound)?;
+    if may_manage(user, &post) {
+        Ok(post)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+// The list
+
+#[derive(Deserialize, Debug, Default)]
+pub struct ListQuery {
+    status: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/posts.html")]
+pub struct PostsPage {
+    layout: Layout,
+    nav: AdminNav,
+    filter: &'static str,
+    counts: PostCounts,
+    rows: Vec<ManagedRow>,
+    pager: Pager,
+}
+
+impl ManagedRow {
+    pub fn author_name(&self) -> &str {
+        self.author.as_deref().unwrap_or("The editors")
+    }
+
+    /// The publication time ("Aug 20, 2025 · 14:05 UTC"); for drafts, when
+    /// last edited. The status badge beside it says which.
+    pub fn date_label(&self) -> String {
+        const SHORT: &str = "%b %-d, %Y · %H:%M UTC";
+        match (self.state, self.post.published_at) {
+            (PostState::Published | PostState::Scheduled, Some(at)) => at.format(SHORT).to_string(),
+            _ => format!("Edited {}", self.post.updated_at.format("%b %-d, %Y")),
+        }
+    }
+
+    pub fn date_iso(&self) -> String {
+        iso(&self.post.published_at.unwrap_or(self.post.updated_at))
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let page = page_number(&PageQuery { page: query.page })?;
+    let filter = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(PostState::parse(s).ok_or(AppError::NotFound)?),
+    };
+    let (settings, nav, counts, (rows, more)) = db::run(&state.pool, move |conn| {
+        let now = models::now();
+        let (settings, nav) = frame(conn, &user, "posts")?;
+        // Authors see their own posts; admins everyone's.
+        let author = (!user.is_admin()).then_some(user.id);
+        let counts = Post::counts(conn, now, author)?;
+        let list = Post::managed(conn, now, filter, author, page, PER_PAGE)?;
+        Ok((settings, nav, counts, list))
+    })
+    .await?;
+    if page > 1 && rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let base = match filter {
+        Some(f) => format!("/admin/posts?status={}", f.as_str()),
+        None => "/admin/posts".to_string(),
+    };
+    render(&PostsPage {
+        layout: layout(&visitor, &settings, "Posts"),
+        nav,
+        filter: filter.map_or("", PostState::as_str),
+        counts,
+        rows,
+        pager: Pager::new(&base, page, more),
+    })
+}
+
+// The form
+
+/// The post form as submitted; kept as typed so a refused form shows it again.
+#[derive(Deserialize, Debug, Default, Clone)]
+pub struct PostForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub slug: String,
+    #[serde(default)]
+    pub dateline: String,
+    #[serde(default)]
+    pub body: String,
+    #[serde(default)]
+    pub tags: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub published_at: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    pub comments_enabled: Option<String>,
+    /// "preview" shows the post without saving it; anything else saves.
+    #[serde(default)]
+    pub action: String,
+}
+
+impl PostForm {
+    fn blank() -> PostForm {
+        PostForm {
+            status: "draft".into(),
+            comments_enabled: Some("on".into()),
+            ..PostForm::default()
+        }
+    }
+
+    fn of(post: &Post, tags: &[String]) -> PostForm {
+        PostForm {
+            title: post.title.clone(),
+            slug: post.slug.clone(),
+            dateline: post.dateline.clone(),
+            body: post.body.clone(),
+            tags: tags.join(", "),
+            status: post.status.clone(),
+            published_at: post
+                .published_at
+                .map(|at| at.format(DATETIME_LOCAL).to_string())
+                .unwrap_or_default(),
+            comments_enabled: post.comments_enabled.then(|| "on".into()),
+            action: String::new(),
+        }
+    }
+
+    pub fn comments_on(&self) -> bool {
+        self.comments_enabled.is_some()
+    }
+
+    fn is_preview(&self) -> bool {
+        self.action == "preview"
+    }
+
+    /// The checked form as the model takes it, or each problem by field.
+    fn check(&self, author_id: Option<i32>) -> Result<PostInput, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = self.title.trim();
+        if title.is_empty() {
+            errors.add("title", "Give the post a title.");
+        } else if title.chars().count() > MAX_TITLE {
+            errors.add(
+                "title",
+                format!("Keep the title to {MAX_TITLE} characters or fewer."),
+            );
+        }
+        if !self.slug.trim().is_empty() && slugify(&self.slug).is_empty() {
+            errors.add(
+                "slug",
+                "Use letters or digits in the address, or leave it empty to make one from the title.",
+            );
+        }
+        if self.dateline.trim().chars().count() > MAX_DATELINE {
+            errors.add(
+                "dateline",
+                format!("Keep the place to {MAX_DATELINE} characters or fewer."),
+            );
+        }
+        if self.body.trim().is_empty() {
+            errors.add("body", "Write the text of the post.");
+        }
+        let tags = parse_tag_list(&self.tags);
+        if tags.len() > MAX_TAGS {
+            errors.add("tags", format!("Use at most {MAX_TAGS} tags."));
+        } else if tags.iter().any(|t| t.chars().count() > MAX_TAG) {
+            errors.add(
+                "tags",
+                format!("Keep each tag to {MAX_TAG} characters or fewer."),
+            );
+        }
+        let published = match self.status.as_str() {
+            "published" => true,
+            "draft" => false,
+            _ => {
+                errors.add("status", "Choose draft or published.");
+                false
+            }
+        };
+        let published_at = match parse_time(&self.published_at) {
+            Ok(at) => at,
+            Err(()) => {
+                errors.add(
+                    "published_at",
+                    "Enter a date and time such as 2025-08-20T14:05 (UTC), or leave it empty.",
+                );
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(PostInput {
+            title: title.to_string(),
+            slug: self.slug.trim().to_string(),
+            dateline: self.dateline.trim().to_string(),
+            body: self.body.clone(),
+            tags,
+            published,
+            published_at,
+            comments_enabled: self.comments_on(),
+            author_id,
+        })
+    }
+}
+
+/// An empty field is no time; anything else must be `YYYY-MM-DDTHH:MM` (seconds allowed).
+fn parse_time(text: &str) -> Result<Option<NaiveDateTime>, ()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let at = NaiveDateTime::parse_from_str(text, DATETIME_LOCAL)
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| ())?;
+    if (1970..=9999).contains(&chrono::Datelike::year(&at)) {
+        Ok(Some(at))
+    } else {
+        Err(())
+    }
+}
+
+/// The post as it would look, for the preview.
+pub struct Preview {
+    pub title: String,
+    pub dateline: String,
+    pub html: String,
+}
+
+impl Preview {
+    fn of(form: &PostForm) -> Preview {
+        let at = parse_time(&form.published_at)
+            .ok()
+            .flatten()
+            .unwrap_or_else(models::now);
+        let place = form.dateline.trim();
+        let dateline = if place.is_empty() {
+            long_date(&at)
+        } else {
+            format!("{place} – {}", long_date(&at))
+        };
+        Preview {
+            title: form.title.trim().to_string(),
+            dateline,
+            html: markdown::render_post(&form.body).html,
+        }
+    }
+}
+
+/// What the form page says about a post that exists already.
+pub struct Saved {
+    pub id: i32,
+    pub state: PostState,
+    pub view_href: Option<String>,
+    pub created: String,
+    pub updated: String,
+    pub comment_count: i32,
+}
+
+impl Saved {
+    fn of(post: &Post) -> Saved {
+        let state = PostState::of(&post.status, post.published_at, models::now());
+        Saved {
+            id: post.id,
+            state,
+            view_href: (state == PostState::Published).then(|| format!("/posts/{}", post.slug)),
+            created: long_time(&post.created_at),
+            updated: long_time(&post.updated_at),
+            comment_count: post.comment_count,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/post_form.html")]
+pub struct PostFormPage {
+    layout: Layout,
+    nav: AdminNav,
+    heading: String,
+    action: String,
+    saved: Option<Saved>,
+    form: PostForm,
+    errors: FieldErrors,
+    preview: Option<Preview>,
+}
+
+/// Shows the form: 200, or 422 when `errors` has any.
+fn form_page(
+    visitor: &Visitor,
+    settings: &models::Settings,
+    nav: AdminNav,
+    saved: Option<Saved>,
+    form: PostForm,
+    errors: FieldErrors,
+    preview: Option<Preview>,
+) -> Result<HttpResponse, AppError> {
+    let (heading, action) = match &saved {
+        Some(s) => ("Edit post".to_string(), format!("/admin/posts/{}", s.id)),
+        None => ("New post".to_string(), "/admin/posts".to_string()),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = PostFormPage {
+        layout: layout(visitor, settings, &heading),
+        nav,
+        heading,
+        action,
+        saved,
+        form,
+        errors,
+        preview,
+    };
+    render_with(status, &page)
+}
+
+pub async fn new(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+) -> Result<HttpResponse, AppError> {
+    let (settings, nav) = db::run(&state.pool, move |conn| frame(conn, &user, "new")).await?;
+    form_page(
+        &visitor,
+        &settings,
+        nav,
+        None,
+        PostForm::blank(),
+        FieldErrors::default(),
+        None,
+    )
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (settings, nav, post, tags) = db::run(&state.pool, move |conn| {
+        let post = managed_post(conn, &user, id)?;
+        let (settings, nav) = frame(conn, &user, "posts")?;
+        let tags: Vec<String> = post.tags(conn)?.into_iter().map(|t| t.name).collect();
+        Ok((settings, nav, post, tags))
+    })
+    .await?;
+    form_page(
+        &visitor,
+        &settings,
+        nav,
+        Some(Saved::of(&post)),
+        PostForm::of(&post, &tags),
+        FieldErrors::default(),
+        None,
+    )
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+    CsrfForm(form): CsrfForm<PostForm>,
+) -> Result<HttpResponse, AppError> {
+    save(&state, &visitor, user, None, form).await
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+    id: web::Path<i32>,
+    CsrfForm(form): CsrfForm<PostForm>,
+) -> Result<HttpResponse, AppError> {
+    save(&state, &visitor, user, Some(id.into_inner()), form).await
+}
+
+/// Previews, refuses (422) or saves a new post (`id` None) or an existing one.
+async fn save(
+    state: &AppState,
+    visitor: &Visitor,
+    user: User,
+    id: Option<i32>,
+    form: PostForm,
+) -> Result<HttpResponse, AppError> {
+    let checked = if form.is_preview() {
+        None
+    } else {
+        Some(form.check(Some(user.id)))
+    };
+    let active = if id.is_some() { "posts" } else { "new" };
+    let outcome = db::run(&state.pool, move |conn| {
+        let old = id.map(|id| managed_post(conn, &user, id)).transpose()?;
+        let mut input = match checked {
+            Some(Ok(input)) => input,
+            Some(Err(errors)) => {
+                let (settings, nav) = frame(conn, &user, active)?;
+                return Ok(Err((settings, nav, old, form, errors)));
+            }
+            None => {
+                let (settings, nav) = frame(conn, &user, active)?;
+                return Ok(Err((settings, nav, old, form, FieldErrors::default())));
+            }
+        };
+        let now = models::now();
+        let post = match &old {
+            Some(old) => {
+                // The form shows times to the minute; an untouched field keeps
+                // the stored time, seconds and all.
+                if input.published_at.is_some()
+                    && input.published_at == old.published_at.map(to_minute)
+                {
+                    input.published_at = old.published_at;
+                }
+                // The field shows the stored time, so an empty one was cleared
+                // on purpose: publishing then means now. A post readers already
+                // see keeps its date, so it does not jump to the top.
+                let public =
+                    PostState::of(&old.status, old.published_at, now) == PostState::Published;
+                if input.published && input.published_at.is_none() && !public {
+                    input.published_at = Some(now);
+                }
+                Post::update(conn, old.id, &input, now)?
+            }
+            None => Post::create(conn, &input, now)?,
+        };
+        Ok(Ok((old, post, input)))
+    })
+    .await?;
+    match outcome {
+        Ok((old, post, input)) => {
+            let message = saved_message(old.as_ref(), &post, &input);
+            Ok(see_other_with(
+                &format!("/admin/posts/{}/edit", post.id),
+                &message,
+            ))
+        }
+        Err((settings, nav, old, form, errors)) => {
+            let preview = errors.is_empty().then(|| Preview::of(&form));
+            form_page(
+                visitor,
+                &settings,
+                nav,
+                old.as_ref().map(Saved::of),
+                form,
+                errors,
+                preview,
+            )
+        }
+    }
+}
+
+fn to_minute(at: NaiveDateTime) -> NaiveDateTime {
+    at.with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(at)
+}
+
+/// "Post published.", "Draft saved.", "Post scheduled for …", and a word when
+/// the address had to differ from the one asked for.
+fn saved_message(old: Option<&Post>, post: &Post, input: &PostInput) -> String {
+    let now = models::now();
+    let state = PostState::of(&post.status, post.published_at, now);
+    let was = old.map(|p| PostState::of(&p.status, p.published_at, now));
+    let mut message = match (state, post.published_at) {
+        (PostState::Draft, _) => "Draft saved.".to_string(),
+        (PostState::Scheduled, Some(at)) => format!("Post scheduled for {}.", long_time(&at)),
+        (PostState::Published, _) if was == Some(PostState::Published) => {
+            "Post updated.".to_string()
+        }
+        _ => "Post published.".to_string(),
+    };
+    let wanted = slugify(if input.slug.is_empty() {
+        &input.title
+    } else {
+        &input.slug
+    });
+    if !wanted.is_empty() && wanted != post.slug {
+        message.push_str(&format!(
+            " The address /posts/{wanted} is taken, so this post is at /posts/{}.",
+            post.slug
+        ));
+    }
+    message
+}
+
+// Deleting
+
+#[derive(Template)]
+#[template(path = "admin/post_delete.html")]
+pub struct DeletePage {
+    layout: Layout,
+    nav: AdminNav,
+    post: Post,
+}
+
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let (settings, nav, post) = db::run(&state.pool, move |conn| {
+        let post = managed_post(conn, &user, id)?;
+        let (settings, nav) = frame(conn, &user, "posts")?;
+        Ok((settings, nav, post))
+    })
+    .await?;
+    render(&DeletePage {
+        layout: layout(&visitor, &settings, "Delete post"),
+        nav,
+        post,
+    })
+}
+
+pub async fn delete(
+    state: web::Data<AppState>,
+    WriterUser(user): WriterUser,
+    id: web::Path<i32>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let title = db::run(&state.pool, move |conn| {
+        let post = managed_post(conn, &user, id)?;
+        // Its comments and tag links go with it (ON DELETE CASCADE).
+        Post::delete(conn, post.id)?;
+        Ok(post.title)
+    })
+    .await?;
+    Ok(see_other_with(
+        "/admin/posts",
+        &format!("Post deleted: “{title}”."),
+    ))
+}

@@ -1,0 +1,160 @@
+//! The site's settings: title, description, posts per page and comment policy.
+//! Pages read them on every request, so a change shows at once.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{frame, layout, AdminNav};
+use crate::accounts::FieldErrors;
+use crate::auth::{AdminUser, CsrfForm, Visitor};
+use crate::error::AppError;
+use crate::models::setting::{SettingsChanges, COMMENT_POLICIES};
+use crate::models::Settings;
+use crate::routes::see_other_with;
+use crate::view::{render_with, Layout};
+use crate::{db, AppState};
+
+const MAX_TITLE: usize = 100;
+const MAX_DESCRIPTION: usize = 300;
+
+/// The settings form as typed, so a refused one shows again unchanged.
+#[derive(Deserialize, Debug, Default, Clone)]
+pub struct SettingsForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    posts_per_page: String,
+    #[serde(default)]
+    comment_policy: String,
+}
+
+impl SettingsForm {
+    fn of(settings: &Settings) -> SettingsForm {
+        SettingsForm {
+            title: settings.title.clone(),
+            description: settings.description.clone(),
+            posts_per_page: settings.posts_per_page.to_string(),
+            comment_policy: settings.comment_policy.clone(),
+        }
+    }
+
+    pub fn has_policy(&self, value: &str) -> bool {
+        self.comment_policy == value
+    }
+
+    /// The trimmed title, description and number, or each problem by field.
+    fn check(&self) -> Result<(String, String, i32), FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
+        if title.is_empty() || title.chars().count() > MAX_TITLE {
+            errors.add(
+                "title",
+                format!("Give the site a title of 1 to {MAX_TITLE} characters."),
+            );
+        }
+        let description = self.description.trim().to_string();
+        if description.chars().count() > MAX_DESCRIPTION {
+            errors.add(
+                "description",
+                format!("Keep the description to {MAX_DESCRIPTION} characters or fewer."),
+            );
+        }
+        let per_page = match self.posts_per_page.trim().parse::<i32>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                errors.add("posts_per_page", "Enter a whole number from 1 to 100.");
+                0
+            }
+        };
+        if !COMMENT_POLICIES
+            .iter()
+            .any(|(value, _)| *value == self.comment_policy)
+        {
+            errors.add("comment_policy", "Choose one of the comment policies.");
+        }
+        if errors.is_empty() {
+            Ok((title, description, per_page))
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/settings.html")]
+pub struct SettingsPage {
+    layout: Layout,
+    nav: AdminNav,
+    form: SettingsForm,
+    policies: [(&'static str, &'static str); 3],
+    errors: FieldErrors,
+}
+
+fn page(
+    visitor: &Visitor,
+    settings: &Settings,
+    nav: AdminNav,
+    form: SettingsForm,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_with(
+        status,
+        &SettingsPage {
+            layout: layout(visitor, settings, "Settings"),
+            nav,
+            form,
+            policies: COMMENT_POLICIES,
+            errors,
+        },
+    )
+}
+
+pub async fn edit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    AdminUser(user): AdminUser,
+) -> Result<HttpResponse, AppError> {
+    let (settings, nav) = db::run(&state.pool, move |conn| frame(conn, &user, "settings")).await?;
+    let form = SettingsForm::of(&settings);
+    page(&visitor, &settings, nav, form, FieldErrors::default())
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    AdminUser(user): AdminUser,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> Result<HttpResponse, AppError> {
+    match form.check() {
+        Ok((title, description, posts_per_page)) => {
+            let policy = form.comment_policy.clone();
+            db::run(&state.pool, move |conn| {
+                Ok(Settings::update(
+                    conn,
+                    &SettingsChanges {
+                        title: &title,
+                        description: &description,
+                        posts_per_page,
+                        comment_policy: &policy,
+                    },
+                )?)
+            })
+            .await?;
+            Ok(see_other_with("/admin/settings", "Settings saved."))
+        }
+        Err(errors) => {
+            let (settings, nav) =
+                db::run(&state.pool, move |conn| frame(conn, &user, "settings")).await?;
+            page(&visitor, &settings, nav, form, errors)
+        }
+    }
+}

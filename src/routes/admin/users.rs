@@ -1,0 +1,170 @@
+//! Managing accounts: the list, roles, and disabling or enabling a user.
+//! The site always keeps one enabled admin.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{frame, layout, AdminNav, Pager};
+use crate::auth::csrf::NoFields;
+use crate::auth::{AdminUser, CsrfForm, Visitor};
+use crate::error::AppError;
+use crate::models::user::{Refusal, UserRow};
+use crate::models::{Role, User};
+use crate::routes::{page_number, see_other_with, PageQuery};
+use crate::view::{iso, render, Layout};
+use crate::{db, AppState};
+
+const PER_PAGE: i64 = 50;
+const LIST: &str = "/admin/users";
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    layout: Layout,
+    nav: AdminNav,
+    me: i32,
+    roles: [Role; 3],
+    rows: Vec<UserRow>,
+    pager: Pager,
+}
+
+impl UserRow {
+    /// "Nov 26, 2026".
+    pub fn joined(&self) -> String {
+        self.user.created_at.format("%b %-d, %Y").to_string()
+    }
+
+    pub fn joined_iso(&self) -> String {
+        iso(&self.user.created_at)
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    AdminUser(user): AdminUser,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = page_number(&query)?;
+    let me = user.id;
+    let (settings, nav, (rows, more)) = db::run(&state.pool, move |conn| {
+        let (settings, nav) = frame(conn, &user, "users")?;
+        let list = User::page_with_comment_counts(conn, page, PER_PAGE)?;
+        Ok((settings, nav, list))
+    })
+    .await?;
+    if page > 1 && rows.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    render(&UsersPage {
+        layout: layout(&visitor, &settings, "Users"),
+        nav,
+        me,
+        roles: Role::ALL,
+        rows,
+        pager: Pager::new(LIST, page, more),
+    })
+}
+
+#[derive(Deserialize, Debug)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+const LAST_ADMIN: &str =
+    "The site needs an enabled admin: make someone else an admin before you step down.";
+
+pub async fn set_role(
+    state: web::Data<AppState>,
+    AdminUser(me): AdminUser,
+    id: web::Path<i32>,
+    CsrfForm(form): CsrfForm<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let Some(role) = Role::parse(&form.role) else {
+        return Ok(see_other_with(
+            LIST,
+            "Choose admin, author or commenter as the role.",
+        ));
+    };
+    let changed = db::run(&state.pool, move |conn| {
+        Ok(User::change_role(conn, id, role)?)
+    })
+    .await?;
+    match changed {
+        Ok(user) if user.id == me.id && role != Role::Admin => {
+            // No longer an admin: the user list is closed to them now.
+            let to = if role == Role::Author { "/admin" } else { "/" };
+            Ok(see_other_with(
+                to,
+                &format!("You are now {} {}.", article(role), role.as_str()),
+            ))
+        }
+        Ok(user) => Ok(see_other_with(
+            LIST,
+            &format!(
+                "{} is now {} {}.",
+                user.username,
+                article(role),
+                role.as_str()
+            ),
+        )),
+        Err(Refusal::NotFound) => Err(AppError::NotFound),
+        Err(Refusal::LastAdmin) => Ok(see_other_with(LIST, LAST_ADMIN)),
+    }
+}
+
+fn article(role: Role) -> &'static str {
+    match role {
+        Role::Admin | Role::Author => "an",
+        Role::Commenter => "a",
+    }
+}
+
+pub async fn disable(
+    state: web::Data<AppState>,
+    AdminUser(me): AdminUser,
+    id: web::Path<i32>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let changed = db::run(&state.pool, move |conn| {
+        Ok(User::change_disabled(conn, id, true)?)
+    })
+    .await?;
+    match changed {
+        // Their own sessions ended with it, this one included.
+        Ok(user) if user.id == me.id => Ok(see_other_with("/", "Your account is disabled.")),
+        Ok(user) => Ok(see_other_with(
+            LIST,
+            &format!("{} is disabled and signed out everywhere.", user.username),
+        )),
+        Err(Refusal::NotFound) => Err(AppError::NotFound),
+        Err(Refusal::LastAdmin) => Ok(see_other_with(
+            LIST,
+            "The site needs an enabled admin: you cannot disable the last one.",
+        )),
+    }
+}
+
+pub async fn enable(
+    state: web::Data<AppState>,
+    AdminUser(_): AdminUser,
+    id: web::Path<i32>,
+    CsrfForm(_): CsrfForm<NoFields>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let changed = db::run(&state.pool, move |conn| {
+        Ok(User::change_disabled(conn, id, false)?)
+    })
+    .await?;
+    match changed {
+        Ok(user) => Ok(see_other_with(
+            LIST,
+            &format!("{} is enabled and may sign in again.", user.username),
+        )),
+        Err(_) => Err(AppError::NotFound),
+    }
+}
