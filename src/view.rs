@@ -242,3 +242,17 @@ impl crate::models::comment::CommentView {
         long_time(&self.comment.created_at)
     }
 }
+
+impl crate::models::search::Hit {
+    pub fn dateline_label(&self) -> String {
+        dateline(&self.dateline, self.published_at.as_ref())
+    }
+
+    pub fn published_iso(&self) -> String {
+        self.published_at.as_ref().map(iso).unwrap_or_default()
+    }
+
+    pub fn author_name(&self) -> &str {
+        self.author.as_deref().unwrap_or("The editors")
+    }
+}

@@ -1,15 +1,15 @@
-//! Finding things: link previews (titles, descriptions, canonical links,
-//! Open Graph and Twitter tags).
+//! Finding things: search and link previews.
 
 mod common;
 
 use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
+use broadsheet::models::post::PostInput;
 use broadsheet::models::setting::SettingsChanges;
-use broadsheet::models::Settings;
+use broadsheet::models::{now, Post, Settings, Tag};
 use chrono::{Duration, NaiveDate};
-use common::{Browser, TestApp};
+use common::{Browser, Page, TestApp};
 
 fn set_per_page(app: &TestApp, n: i32) {
     Settings::update(
@@ -22,6 +22,281 @@ fn set_per_page(app: &TestApp, n: i32) {
         },
     )
     .unwrap();
+}
+
+/// The post input a fixture saved, for updating it.
+fn input_of(post: &Post, tags: &[&str]) -> PostInput {
+    PostInput {
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dateline: post.dateline.clone(),
+        body: post.body.clone(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        published: post.is_published(),
+        published_at: post.published_at,
+        comments_enabled: post.comments_enabled,
+        author_id: post.author_id,
+    }
+}
+
+/// The text between `<main` and `</main>`: a page's own content.
+fn main_of(page: &Page) -> &str {
+    let start = page.body.find("<main").unwrap_or(0);
+    let end = page.body.find("</main>").unwrap_or(page.body.len());
+    &page.body[start..end]
+}
+
+#[actix_web::test]
+async fn search_ranks_title_matches_above_body_only_matches() {
+    let app = TestApp::new();
+    // The body-only match is newer and mentions the word more than once.
+    app.post(
+        "Harbour news",
+        "The zeppelin was seen again; a zeppelin, people said.",
+        1,
+    );
+    app.post("The zeppelin returns", "An airship over the town.", 5);
+    app.post("Unrelated", "Nothing about airships here.", 2);
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=zeppelin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = main_of(&page);
+    let title_hit = body.find("returns</a>").expect("title match listed");
+    let body_hit = body.find("Harbour news</a>").expect("body match listed");
+    assert!(title_hit < body_hit, "title match first:\n{body}");
+    assert!(!body.contains("Unrelated"));
+    assert!(body.contains("2 results"));
+}
+
+#[actix_web::test]
+async fn search_ignores_case_accents_and_word_endings() {
+    let app = TestApp::new();
+    app.post("Café society", "The elections were held on Sunday.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for q in ["CAFE", "café", "election", "Elected", "sunday"] {
+        let page = b
+            .get(&svc, &format!("/search?q={}", urlencoding::encode(q)))
+            .await;
+        assert!(main_of(&page).contains("1 result"), "{q}");
+    }
+}
+
+#[actix_web::test]
+async fn search_snippets_highlight_the_words_and_escape_the_body() {
+    let app = TestApp::new();
+    app.post(
+        "Security notes",
+        "Never paste `<script>alert(1)</script>` into a form & expect mercy. \
+         The mercy rule is old.",
+        1,
+    );
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=mercy").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = main_of(&page);
+    assert!(body.contains("<mark>mercy</mark>"), "{body}");
+    assert!(!body.contains("<script"), "{body}");
+    assert!(body.contains("&#60;script&#62;alert(1)"), "{body}");
+    assert!(body.contains("form &#38; expect"), "{body}");
+    // The title is shown, its matched words highlighted too.
+    let page = Browser::new().get(&svc, "/search?q=security").await;
+    assert!(main_of(&page).contains("<mark>Security</mark> notes"));
+}
+
+#[actix_web::test]
+async fn a_post_without_the_words_in_its_body_shows_its_excerpt() {
+    let app = TestApp::new();
+    app.post("Quarterly figures", "Revenue rose by a tenth.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=quarterly").await;
+    let body = main_of(&page);
+    assert!(body.contains("<mark>Quarterly</mark> figures"), "{body}");
+    assert!(body.contains("Revenue rose by a tenth."), "{body}");
+}
+
+#[actix_web::test]
+async fn search_finds_tags_and_follows_tag_changes() {
+    let app = TestApp::new();
+    let post = app.post_with("Weekend plans", |p| {
+        p.tags = vec!["Birdwatching".into()];
+        p.body = "Bring a flask.".into();
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    assert!(main_of(&b.get(&svc, "/search?q=birdwatching").await).contains("Weekend plans"));
+
+    Post::update(
+        &mut app.conn(),
+        post.id,
+        &input_of(&post, &["Sailing"]),
+        now(),
+    )
+    .unwrap();
+    assert!(!main_of(&b.get(&svc, "/search?q=birdwatching").await).contains("Weekend plans"));
+    assert!(main_of(&b.get(&svc, "/search?q=sailing").await).contains("Weekend plans"));
+
+    // Tags changed without Post::update reach the index too.
+    Tag::set_for_post(&mut app.conn(), post.id, &["Orienteering".into()]).unwrap();
+    assert!(main_of(&b.get(&svc, "/search?q=orienteering").await).contains("Weekend plans"));
+    assert!(!main_of(&b.get(&svc, "/search?q=sailing").await).contains("Weekend plans"));
+}
+
+#[actix_web::test]
+async fn edited_and_deleted_posts_leave_the_index_in_step() {
+    let app = TestApp::new();
+    let post = app.post("Lighthouse keepers", "A lonely job by the sea.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+
+    let mut input = input_of(&post, &[]);
+    input.title = "Ferry timetables".into();
+    input.body = "Boats leave at nine.".into();
+    Post::update(&mut app.conn(), post.id, &input, now()).unwrap();
+    assert!(!main_of(&b.get(&svc, "/search?q=lighthouse").await).contains("Ferry"));
+    assert!(!main_of(&b.get(&svc, "/search?q=lonely").await).contains("Ferry"));
+    assert!(main_of(&b.get(&svc, "/search?q=boats").await).contains("Ferry timetables"));
+
+    Post::delete(&mut app.conn(), post.id).unwrap();
+    let page = b.get(&svc, "/search?q=boats").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!main_of(&page).contains("Ferry"));
+}
+
+#[actix_web::test]
+async fn markdown_is_indexed_as_text_not_as_markup() {
+    let app = TestApp::new();
+    app.post(
+        "Links",
+        "Read **the report** at [our site](https://example.com/hiddenpath).",
+        1,
+    );
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/search?q=report").await;
+    let body = main_of(&page);
+    assert!(
+        body.contains("Read the <mark>report</mark> at our site."),
+        "{body}"
+    );
+    assert!(!main_of(&b.get(&svc, "/search?q=hiddenpath").await).contains("Links"));
+}
+
+#[actix_web::test]
+async fn hostile_queries_never_cause_a_server_error() {
+    let app = TestApp::new();
+    app.post("Ordinary post", "Words and more words.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let long_text = "words ".repeat(400);
+    let long_quotes = "\"".repeat(2048);
+    let queries: Vec<String> = [
+        "\"",
+        "\"words",
+        "words\"",
+        "*",
+        "words*",
+        "AND",
+        "OR",
+        "NOT",
+        "words AND",
+        "AND OR NOT",
+        "NEAR(",
+        "NEAR(words more, 2)",
+        "title:words",
+        "{title body}: words",
+        "^words",
+        "-words",
+        "+words",
+        "(words",
+        "words)",
+        "'",
+        "\\",
+        "%",
+        "_",
+        "\u{0}",
+        "\u{1}\u{7f}\u{202e}",
+        "\u{2}words\u{3}",
+        "🦀 words",
+        "Ünïcödé wörds",
+        &long_text,
+        &long_quotes,
+    ]
+    .iter()
+    .map(|q| q.to_string())
+    .collect();
+    let mut b = Browser::new();
+    for q in &queries {
+        let uri = format!("/search?q={}", urlencoding::encode(q));
+        let page = b.get(&svc, &uri).await;
+        assert_eq!(page.status, StatusCode::OK, "query {q:?}");
+        assert!(page.contains("<form"), "query {q:?}");
+    }
+    for uri in [
+        "/search?q=%00",
+        "/search?q=%FF%FE",
+        "/search?q=%",
+        "/search?q=a&q=b",
+        "/search?q=words&page=0",
+        "/search?q=words&page=abc",
+        "/search?q=words&page=99999",
+        "/search?q=words&page=-1",
+        "/search?page=2",
+        "/search?q[]=x",
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert!(
+            page.status.is_success() || page.status.is_client_error(),
+            "{uri}: {}",
+            page.status
+        );
+    }
+    // The words of a hostile query still find what they name.
+    let page = b.get(&svc, "/search?q=%22ordinary%22*+(post%5E").await;
+    assert!(main_of(&page).contains(r#"href="/posts/ordinary-post""#));
+}
+
+#[actix_web::test]
+async fn an_empty_query_shows_the_search_form_and_the_box_keeps_a_query() {
+    let app = TestApp::new();
+    app.post("Anything", "Something.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in ["/search", "/search?q=", "/search?q=+++"] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(main_of(&page).contains(r#"action="/search""#));
+        assert!(!main_of(&page).contains("Anything"));
+    }
+    let page = b.get(&svc, "/search?q=%3Csomething%3E").await;
+    assert!(page
+        .contains(r#"name="q" type="search" placeholder="Search" value="&#60;something&#62;">"#));
+    assert!(main_of(&page).contains("Anything"));
+    assert!(page.contains("<title>Search: &#60;something&#62; · Broadsheet</title>"));
+}
+
+#[actix_web::test]
+async fn search_results_are_paged() {
+    let app = TestApp::new();
+    set_per_page(&app, 2);
+    for i in 1..=5 {
+        app.post(&format!("Tide table {i}"), "High water at noon.", i);
+    }
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let first = b.get(&svc, "/search?q=tide+table").await;
+    assert!(first.contains("5 results"));
+    assert!(first.contains(r#"href="/search?q=tide%20table&#38;page=2" rel="next""#));
+    let second = b.get(&svc, "/search?q=tide+table&page=2").await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.contains(r#"href="/search?q=tide%20table" rel="prev""#));
+    let third = b.get(&svc, "/search?q=tide+table&page=3").await;
+    assert_eq!(
+        main_of(&third).matches("<li class=\"search-hit\">").count(),
+        1
+    );
+    assert!(!third.contains("rel=\"next\""));
+    let past = b.get(&svc, "/search?q=tide+table&page=4").await;
+    assert_eq!(past.status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
@@ -84,6 +359,7 @@ async fn list_pages_have_canonical_links_and_the_site_feed() {
             "http://blog.test/archive/2025/08?page=2",
         ),
         ("/tags/news", "http://blog.test/tags/news"),
+        ("/search?q=first", "http://blog.test/search?q=first"),
     ] {
         let page = b.get(&svc, uri).await;
         assert_eq!(page.status, StatusCode::OK, "{uri}");
@@ -100,4 +376,39 @@ async fn list_pages_have_canonical_links_and_the_site_feed() {
     assert!(
         tag.contains(r#"<meta name="description" content="Posts tagged “News” on Daily Ledger">"#)
     );
+}
+
+#[actix_web::test]
+async fn the_search_migration_indexes_existing_posts_as_plain_text() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+    // A database as it was before search: only the first migration, one post.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        conn.run_next_migration(MIGRATIONS).unwrap();
+        conn.batch_execute(
+            "INSERT INTO posts (slug, title, body, body_html, excerpt, status, published_at, \
+             created_at, updated_at) VALUES ('old-post', 'Old post', \
+             'The **quarry** reopened, see [this](https://example.com/secretword).', \
+             '', '', 'published', '2025-01-01 00:00:00', '2025-01-01 00:00:00', \
+             '2025-01-01 00:00:00')",
+        )
+        .unwrap();
+    }
+    let config = broadsheet::config::Config::for_database(path);
+    let state = broadsheet::AppState::open(config).unwrap();
+    let svc = test::init_service(build_app(state)).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/search?q=quarry").await;
+    assert!(
+        main_of(&page).contains("The <mark>quarry</mark> reopened, see this."),
+        "{}",
+        main_of(&page)
+    );
+    assert!(!main_of(&b.get(&svc, "/search?q=secretword").await).contains("Old post"));
 }

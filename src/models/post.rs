@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::markdown;
-use crate::models::Tag;
+use crate::models::{search, Tag};
 use crate::schema::{post_tags, posts, users};
 use crate::slug::slugify;
 
@@ -285,6 +285,7 @@ impl Post {
                 .returning(Post::as_returning())
                 .get_result(conn)?;
             Tag::set_for_post(conn, post.id, &input.tags)?;
+            search::index_post(conn, &post)?;
             Ok(post)
         })
     }
@@ -320,6 +321,7 @@ impl Post {
                 .returning(Post::as_returning())
                 .get_result(conn)?;
             Tag::set_for_post(conn, post.id, &input.tags)?;
+            search::index_post(conn, &post)?;
             Ok(post)
         })
     }

@@ -1,6 +1,7 @@
 //! The route table and what handlers share: redirects, paging, error pages,
 //! request logging and security headers.
 
+pub mod find;
 pub mod public;
 
 use std::time::Instant;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(public::archive_month),
         )
         .route("/tags/{slug}", web::get().to(public::tag))
+        .route("/search", web::get().to(find::search))
         .route("/healthz", web::get().to(public::healthz))
         .service(
             web::scope("/static")
