@@ -1,13 +1,13 @@
-//! Finding things: search and link previews.
+//! Finding things: search, feeds, the sitemap and link previews.
 
 mod common;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::post::PostInput;
 use broadsheet::models::setting::SettingsChanges;
-use broadsheet::models::{now, Post, Settings, Tag};
+use broadsheet::models::{now, Post, Role, Settings, Tag};
 use chrono::{Duration, NaiveDate};
 use common::{Browser, Page, TestApp};
 
@@ -44,6 +44,19 @@ fn main_of(page: &Page) -> &str {
     let start = page.body.find("<main").unwrap_or(0);
     let end = page.body.find("</main>").unwrap_or(page.body.len());
     &page.body[start..end]
+}
+
+fn header_of(page: &Page, name: header::HeaderName) -> String {
+    page.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn parse_feed(page: &Page) -> atom_syndication::Feed {
+    atom_syndication::Feed::read_from(page.body.as_bytes())
+        .unwrap_or_else(|e| panic!("not a valid Atom feed ({e}):\n{}", page.body))
 }
 
 #[actix_web::test]
@@ -297,6 +310,213 @@ async fn search_results_are_paged() {
     assert!(!third.contains("rel=\"next\""));
     let past = b.get(&svc, "/search?q=tide+table&page=4").await;
     assert_eq!(past.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn drafts_and_scheduled_posts_stay_out_of_search_feeds_and_sitemap() {
+    let app = TestApp::new();
+    app.post_with("Visible walrus", |p| {
+        p.tags = vec!["Walruses".into()];
+        p.published_at = Some(now() - Duration::hours(1));
+    });
+    app.post_with("Draft walrus", |p| {
+        p.tags = vec!["Walruses".into()];
+        p.published = false;
+        p.slug = "draft-walrus".into();
+    });
+    app.post_with("Scheduled walrus", |p| {
+        p.tags = vec!["Walruses".into()];
+        p.published_at = Some(now() + Duration::days(2));
+        p.slug = "scheduled-walrus".into();
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in [
+        "/search?q=walrus",
+        "/feed.xml",
+        "/tags/walruses/feed.xml",
+        "/sitemap.xml",
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(page.contains("visible-walrus"), "{uri}");
+        for hidden in [
+            "Draft walrus",
+            "draft-walrus",
+            "Scheduled",
+            "scheduled-walrus",
+        ] {
+            assert!(!page.contains(hidden), "{uri} shows {hidden}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_site_feed_is_valid_atom_with_absolute_links() {
+    let app = TestApp::new();
+    let ann = app.user("ann", Role::Author);
+    for i in 0..22 {
+        app.post(&format!("Story {i}"), "Plain words.", 30 - i);
+    }
+    app.post_with("Tom & Jerry <live>", |p| {
+        p.author_id = Some(ann.id);
+        p.tags = vec!["Cartoons & Co".into()];
+        p.body = "A *chase* with [a link](/posts/story-1) and \u{1}control.\n\nSecond <b>para</b>."
+            .into();
+        p.published_at = Some(now() - Duration::hours(1));
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/feed.xml").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(header_of(&page, header::CONTENT_TYPE).starts_with("application/atom+xml"));
+    let feed = parse_feed(&page);
+    assert_eq!(feed.title().as_str(), "Broadsheet");
+    assert_eq!(feed.entries().len(), 20);
+    assert!(feed
+        .links()
+        .iter()
+        .any(|l| l.rel() == "self" && l.href() == "http://blog.test/feed.xml"));
+    for entry in feed.entries() {
+        assert!(entry.id().starts_with("http://blog.test/posts/"));
+        for link in entry.links() {
+            assert!(
+                link.href().starts_with("http://blog.test/"),
+                "{}",
+                link.href()
+            );
+        }
+        assert!(entry.published().is_some());
+        assert_eq!(entry.authors().len(), 1);
+    }
+    let newest = &feed.entries()[0];
+    assert_eq!(newest.title().as_str(), "Tom & Jerry <live>");
+    assert_eq!(
+        newest.links()[0].href(),
+        "http://blog.test/posts/tom-jerry-live"
+    );
+    assert_eq!(newest.authors()[0].name(), "ann");
+    assert_eq!(newest.categories()[0].label(), Some("Cartoons & Co"));
+    let summary = newest.summary().unwrap().as_str();
+    assert!(summary.starts_with("A chase with a link"), "{summary}");
+    let content = newest.content().unwrap();
+    assert_eq!(content.content_type(), Some("html"));
+    let html = content.value().unwrap();
+    assert!(html.contains("<em>chase</em>"), "{html}");
+    assert!(html.contains("<b>para</b>"), "{html}");
+    // The three oldest stories fell off the end.
+    for gone in ["Story 0<", "Story 1<", "Story 2<"] {
+        assert!(!page.contains(gone), "{gone}");
+    }
+    assert!(page.contains("Story 3<"));
+}
+
+#[actix_web::test]
+async fn a_tag_feed_has_only_that_tags_posts() {
+    let app = TestApp::new();
+    app.post_with("Rain again", |p| p.tags = vec!["Weather".into()]);
+    app.post_with("Budget day", |p| p.tags = vec!["Politics".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/tags/weather/feed.xml").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let feed = parse_feed(&page);
+    assert_eq!(feed.title().as_str(), "Broadsheet: Weather");
+    assert_eq!(feed.id(), "http://blog.test/tags/weather");
+    let titles: Vec<&str> = feed.entries().iter().map(|e| e.title().as_str()).collect();
+    assert_eq!(titles, ["Rain again"]);
+    assert_eq!(
+        b.get(&svc, "/tags/nope/feed.xml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The tag page itself still answers, and links its feed.
+    let tag_page = b.get(&svc, "/tags/weather").await;
+    assert_eq!(tag_page.status, StatusCode::OK);
+    assert!(tag_page.contains(
+        r#"<link rel="alternate" type="application/atom+xml" title="Broadsheet: Weather" href="/tags/weather/feed.xml">"#
+    ));
+}
+
+#[actix_web::test]
+async fn an_empty_site_still_has_a_valid_feed_and_sitemap() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let feed = parse_feed(&b.get(&svc, "/feed.xml").await);
+    assert!(feed.entries().is_empty());
+    let page = b.get(&svc, "/sitemap.xml").await;
+    assert!(roxmltree::Document::parse(&page.body).is_ok());
+}
+
+#[actix_web::test]
+async fn the_sitemap_lists_posts_tags_and_archive_pages_with_absolute_urls() {
+    let app = TestApp::new();
+    let at = NaiveDate::from_ymd_opt(2025, 8, 20)
+        .unwrap()
+        .and_hms_opt(14, 5, 0)
+        .unwrap();
+    app.post_with("Summer story", |p| {
+        p.published_at = Some(at);
+        p.tags = vec!["Holidays & Travel".into()];
+    });
+    app.post_at("Winter story", at - Duration::days(300));
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/sitemap.xml").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(header_of(&page, header::CONTENT_TYPE).starts_with("application/xml"));
+    let doc = roxmltree::Document::parse(&page.body).expect("the sitemap is XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "urlset");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.sitemaps.org/schemas/sitemap/0.9")
+    );
+    let mut locs = Vec::new();
+    for url in root.children().filter(|n| n.has_tag_name("url")) {
+        let loc = url
+            .children()
+            .find(|n| n.has_tag_name("loc"))
+            .and_then(|n| n.text())
+            .unwrap();
+        let lastmod = url
+            .children()
+            .find(|n| n.has_tag_name("lastmod"))
+            .and_then(|n| n.text())
+            .unwrap();
+        assert!(loc.starts_with("http://blog.test/"), "{loc}");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(lastmod).is_ok(),
+            "{lastmod}"
+        );
+        locs.push(loc.to_string());
+    }
+    for expected in [
+        "http://blog.test/",
+        "http://blog.test/posts/summer-story",
+        "http://blog.test/posts/winter-story",
+        "http://blog.test/tags/holidays-travel",
+        "http://blog.test/archive",
+        "http://blog.test/archive/2025",
+        "http://blog.test/archive/2025/08",
+        "http://blog.test/archive/2024",
+        "http://blog.test/archive/2024/10",
+    ] {
+        assert!(locs.iter().any(|l| l == expected), "{expected} in {locs:?}");
+    }
+    assert!(!header_of(&page, header::LAST_MODIFIED).is_empty());
+}
+
+#[actix_web::test]
+async fn robots_txt_names_the_sitemap() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/robots.txt").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(header_of(&page, header::CONTENT_TYPE).starts_with("text/plain"));
+    assert!(page.body.lines().any(|l| l == "User-agent: *"));
+    assert!(page
+        .body
+        .lines()
+        .any(|l| l == "Sitemap: http://blog.test/sitemap.xml"));
 }
 
 #[actix_web::test]
