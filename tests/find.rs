@@ -1,6 +1,9 @@
-//! Finding things: search, feeds, the sitemap and link previews.
+//! Finding things: search, feeds, the sitemap, link previews, conditional
+//! requests and compression.
 
 mod common;
+
+use std::io::Read;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
@@ -596,6 +599,169 @@ async fn list_pages_have_canonical_links_and_the_site_feed() {
     assert!(
         tag.contains(r#"<meta name="description" content="Posts tagged “News” on Daily Ledger">"#)
     );
+}
+
+#[actix_web::test]
+async fn pages_and_feeds_send_validators_and_answer_304() {
+    let app = TestApp::new();
+    let post = app.post_with("Cached story", |p| p.tags = vec!["Cache".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in [
+        "/",
+        "/posts/cached-story",
+        "/tags/cache",
+        "/archive",
+        "/search?q=cached",
+        "/feed.xml",
+        "/tags/cache/feed.xml",
+        "/sitemap.xml",
+    ] {
+        let page = b.get(&svc, uri).await;
+        let etag = header_of(&page, header::ETAG);
+        assert!(etag.starts_with('"') && etag.len() > 10, "{uri}: {etag:?}");
+        assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-cache");
+        let again = b
+            .send(
+                &svc,
+                test::TestRequest::get()
+                    .uri(uri)
+                    .insert_header((header::IF_NONE_MATCH, format!("\"other\", {etag}"))),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri}");
+        assert!(again.body.is_empty());
+        assert_eq!(header_of(&again, header::ETAG), etag);
+        let stale = b
+            .send(
+                &svc,
+                test::TestRequest::get()
+                    .uri(uri)
+                    .insert_header((header::IF_NONE_MATCH, "\"stale\"")),
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::OK, "{uri}");
+    }
+
+    // Feeds also carry Last-Modified, and If-Modified-Since works alone.
+    let feed = b.get(&svc, "/feed.xml").await;
+    let modified = header_of(&feed, header::LAST_MODIFIED);
+    assert!(modified.ends_with(" GMT"), "{modified:?}");
+    let since = b
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/feed.xml")
+                .insert_header((header::IF_MODIFIED_SINCE, modified.clone())),
+        )
+        .await;
+    assert_eq!(since.status, StatusCode::NOT_MODIFIED);
+
+    // A change to the post changes the article's tag.
+    let before = header_of(&b.get(&svc, "/posts/cached-story").await, header::ETAG);
+    let mut input = input_of(&post, &["Cache"]);
+    input.body = "New words.".into();
+    Post::update(
+        &mut app.conn(),
+        post.id,
+        &input,
+        now() + Duration::seconds(5),
+    )
+    .unwrap();
+    let after = b
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/posts/cached-story")
+                .insert_header((header::IF_NONE_MATCH, before.clone())),
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_ne!(header_of(&after, header::ETAG), before);
+    let feed_after = b
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/feed.xml")
+                .insert_header((header::IF_MODIFIED_SINCE, modified)),
+        )
+        .await;
+    assert_eq!(feed_after.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_signed_in_reader_never_gets_a_304_for_the_signed_out_page() {
+    let app = TestApp::new();
+    app.post("Shared story", "Same words for all.", 1);
+    let ann = app.user("ann", Role::Commenter);
+    let cookie = broadsheet::auth::session::start(&mut app.conn(), ann.id, false).unwrap();
+    let svc = test::init_service(build_app(app.state())).await;
+    let anonymous = Browser::new().get(&svc, "/posts/shared-story").await;
+    let public_tag = header_of(&anonymous, header::ETAG);
+
+    let mut signed_in = Browser::new();
+    signed_in
+        .cookies
+        .insert(cookie.name().to_string(), cookie.value().to_string());
+    let page = signed_in
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/posts/shared-story")
+                .insert_header((header::IF_NONE_MATCH, public_tag.clone())),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("ann"));
+    assert_ne!(header_of(&page, header::ETAG), public_tag);
+    assert_eq!(header_of(&page, header::CACHE_CONTROL), "private, no-cache");
+}
+
+#[actix_web::test]
+async fn responses_are_compressed_when_the_client_asks() {
+    let app = TestApp::new();
+    app.post("Compressed story", &"Many words repeated. ".repeat(200), 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let plain = b.get(&svc, "/posts/compressed-story").await;
+    assert!(header_of(&plain, header::CONTENT_ENCODING).is_empty());
+
+    let req = test::TestRequest::get()
+        .uri("/posts/compressed-story")
+        .insert_header((header::ACCEPT_ENCODING, "gzip"))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    assert!(res
+        .headers()
+        .get(header::VARY)
+        .is_some_and(|v| v.to_str().unwrap_or("").contains("accept-encoding")));
+    let gzip_tag = res.headers().get(header::ETAG).unwrap().clone();
+    let bytes = test::read_body(res).await;
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    assert_eq!(html, plain.body);
+    assert!(bytes.len() < plain.body.len() / 2);
+
+    // Each coding has its own strong tag, and a 304 for it.
+    assert_ne!(gzip_tag.to_str().unwrap(), header_of(&plain, header::ETAG));
+    let req = test::TestRequest::get()
+        .uri("/posts/compressed-story")
+        .insert_header((header::ACCEPT_ENCODING, "gzip"))
+        .insert_header((header::IF_NONE_MATCH, gzip_tag))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    let req = test::TestRequest::get()
+        .uri("/feed.xml")
+        .insert_header((header::ACCEPT_ENCODING, "br"))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.headers().get(header::CONTENT_ENCODING).unwrap(), "br");
 }
 
 #[actix_web::test]

@@ -1,6 +1,7 @@
 //! The route table and what handlers share: redirects, paging, error pages,
 //! request logging and security headers.
 
+pub mod conditional;
 pub mod find;
 pub mod public;
 
