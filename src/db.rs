@@ -15,6 +15,8 @@ use crate::error::AppError;
 pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// The version of migrations/2026-11-26-000002_search.
+const SEARCH_MIGRATION: &str = "20261126000002";
 
 #[derive(Debug)]
 struct Pragmas;
@@ -46,8 +48,14 @@ pub fn open(path: &Path) -> Result<DbPool, AppError> {
         .build(manager)?;
     let mut conn = pool.get()?;
     let fresh = !table_exists(&mut conn, "posts")?;
-    conn.run_pending_migrations(MIGRATIONS)
+    let applied = conn
+        .run_pending_migrations(MIGRATIONS)
         .map_err(|e| AppError::Internal(format!("migrations failed: {e}")))?;
+    // SQL alone cannot turn markdown into plain text: the search migration
+    // indexes bodies as they are, and this rewrites them once.
+    if applied.iter().any(|v| v.to_string() == SEARCH_MIGRATION) {
+        crate::models::search::reindex_all(&mut conn)?;
+    }
     if fresh {
         crate::models::post::seed_welcome_post(&mut conn)?;
     }

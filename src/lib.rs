@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::limits::Limits;
@@ -73,6 +73,8 @@ pub fn build_app(
         .default_service(web::to(routes::not_found))
         .wrap(from_fn(routes::error_pages))
         .wrap(from_fn(auth::session::load))
+        .wrap(Compress::default())
+        .wrap(from_fn(routes::conditional::etags))
         .wrap(routes::security_headers())
         .wrap(from_fn(routes::log_requests))
 }

@@ -34,6 +34,17 @@ pub struct Layout {
     pub flash: Option<String>,
     pub search_query: String,
     pub css_href: String,
+    /// The page's absolute address for `<link rel="canonical">`; empty: none.
+    pub canonical: String,
+    /// A feed of this page's own beside the site's (a tag's posts).
+    pub feed: Option<FeedLink>,
+}
+
+/// An Atom feed the page links to in its head.
+#[derive(Debug, Clone)]
+pub struct FeedLink {
+    pub title: String,
+    pub href: String,
 }
 
 impl Layout {
@@ -61,7 +72,20 @@ impl Layout {
             flash: visitor.flash().map(str::to_string),
             search_query: String::new(),
             css_href: css_href(),
+            canonical: String::new(),
+            feed: None,
         }
+    }
+
+    /// Names the page's canonical address: `base_url` (no trailing slash) and `path`.
+    pub fn at(mut self, base_url: &str, path: &str) -> Layout {
+        self.canonical = format!("{base_url}{path}");
+        self
+    }
+
+    pub fn with_feed(mut self, title: String, href: String) -> Layout {
+        self.feed = Some(FeedLink { title, href });
+        self
     }
 
     /// For pages with a form: makes sure the visitor has a CSRF token.
@@ -172,6 +196,10 @@ impl Post {
         self.published_at.as_ref().map(iso).unwrap_or_default()
     }
 
+    pub fn updated_iso(&self) -> String {
+        iso(&self.updated_at)
+    }
+
     pub fn reading_time(&self) -> String {
         format!("{} min read", reading_minutes(self.word_count))
     }
@@ -212,5 +240,19 @@ impl crate::models::comment::CommentView {
 
     pub fn created_label(&self) -> String {
         long_time(&self.comment.created_at)
+    }
+}
+
+impl crate::models::search::Hit {
+    pub fn dateline_label(&self) -> String {
+        dateline(&self.dateline, self.published_at.as_ref())
+    }
+
+    pub fn published_iso(&self) -> String {
+        self.published_at.as_ref().map(iso).unwrap_or_default()
+    }
+
+    pub fn author_name(&self) -> &str {
+        self.author.as_deref().unwrap_or("The editors")
     }
 }

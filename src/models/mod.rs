@@ -2,6 +2,7 @@
 
 pub mod comment;
 pub mod post;
+pub mod search;
 pub mod session;
 pub mod setting;
 pub mod tag;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::markdown;
-use crate::models::Tag;
+use crate::models::{search, Tag};
 use crate::schema::{post_tags, posts, users};
 use crate::slug::slugify;
 
@@ -310,6 +310,7 @@ impl Post {
                 .returning(Post::as_returning())
                 .get_result(conn)?;
             Tag::set_for_post(conn, post.id, &input.tags)?;
+            search::index_post(conn, &post)?;
             Ok(post)
         })
     }
@@ -345,6 +346,7 @@ impl Post {
                 .returning(Post::as_returning())
                 .get_result(conn)?;
             Tag::set_for_post(conn, post.id, &input.tags)?;
+            search::index_post(conn, &post)?;
             Ok(post)
         })
     }
@@ -602,5 +604,71 @@ impl Post {
                 .collect(),
             more,
         ))
+    }
+}
+
+/// A visible post's address and times, for the sitemap.
+#[derive(Queryable, Debug, Clone)]
+pub struct Dated {
+    pub id: i32,
+    pub slug: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Post {
+    /// The `limit` newest visible posts, with a tag if one is given, and their
+    /// authors' names.
+    pub fn recent(
+        conn: &mut SqliteConnection,
+        now: NaiveDateTime,
+        tag_id: Option<i32>,
+        limit: i64,
+    ) -> QueryResult<Vec<(Post, Option<String>)>> {
+        let mut query = posts::table
+            .left_join(users::table)
+            .filter(visible(now))
+            .into_boxed();
+        if let Some(tag_id) = tag_id {
+            query = query.filter(
+                posts::id.eq_any(
+                    post_tags::table
+                        .filter(post_tags::tag_id.eq(tag_id))
+                        .select(post_tags::post_id),
+                ),
+            );
+        }
+        query
+            .order((posts::published_at.desc(), posts::id.desc()))
+            .limit(limit)
+            .select((Post::as_select(), users::display_name.nullable()))
+            .load(conn)
+    }
+
+    /// Every visible post, newest first.
+    pub fn all_dated(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<Dated>> {
+        posts::table
+            .filter(visible(now))
+            .order((posts::published_at.desc(), posts::id.desc()))
+            .select((
+                posts::id,
+                posts::slug,
+                posts::published_at,
+                posts::updated_at,
+            ))
+            .load(conn)
+    }
+
+    /// (post id, tag slug) for every tag of every visible post.
+    pub fn visible_tag_slugs(
+        conn: &mut SqliteConnection,
+        now: NaiveDateTime,
+    ) -> QueryResult<Vec<(i32, String)>> {
+        post_tags::table
+            .inner_join(posts::table)
+            .inner_join(crate::schema::tags::table)
+            .filter(visible(now))
+            .select((post_tags::post_id, crate::schema::tags::slug))
+            .load(conn)
     }
 }

@@ -4,6 +4,8 @@
 pub mod account;
 pub mod admin;
 pub mod comments;
+pub mod conditional;
+pub mod find;
 pub mod public;
 
 use std::time::Instant;
@@ -37,6 +39,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(public::archive_month),
         )
         .route("/tags/{slug}", web::get().to(public::tag))
+        .route("/tags/{slug}/feed.xml", web::get().to(find::tag_feed))
+        .route("/search", web::get().to(find::search))
+        .route("/feed.xml", web::get().to(find::site_feed))
+        .route("/sitemap.xml", web::get().to(find::sitemap))
+        .route("/robots.txt", web::get().to(find::robots))
         .route("/healthz", web::get().to(public::healthz))
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))

@@ -21,18 +21,20 @@ pub struct Pager {
 }
 
 impl Pager {
-    fn new(base: &str, page: i64, more: bool) -> Pager {
-        let link = |n: i64| {
-            if n == 1 {
-                base.to_string()
-            } else {
-                format!("{base}?page={n}")
-            }
-        };
+    pub fn new(base: &str, page: i64, more: bool) -> Pager {
         Pager {
-            newer: (page > 1).then(|| link(page - 1)),
-            older: more.then(|| link(page + 1)),
+            newer: (page > 1).then(|| page_path(base, page - 1)),
+            older: more.then(|| page_path(base, page + 1)),
         }
+    }
+}
+
+/// Page `n` of the list at `base`: `base` itself for page 1.
+pub fn page_path(base: &str, n: i64) -> String {
+    match (n, base.contains('?')) {
+        (1, _) => base.to_string(),
+        (_, false) => format!("{base}?page={n}"),
+        (_, true) => format!("{base}&page={n}"),
     }
 }
 
@@ -89,7 +91,8 @@ pub async fn home(
     } else {
         String::new()
     };
-    let layout = Layout::new(&visitor, &settings, title);
+    let layout =
+        Layout::new(&visitor, &settings, title).at(&state.config.base_url(), &page_path("/", page));
     list_view(layout, String::new(), String::new(), "/", page, list)
 }
 
@@ -207,7 +210,9 @@ pub async fn article(
             }
         })
         .collect();
-    let layout = Layout::new(visitor, &settings, post.title.clone()).described(&post.excerpt);
+    let layout = Layout::new(visitor, &settings, post.title.clone())
+        .described(&post.excerpt)
+        .at(&state.config.base_url(), &format!("/posts/{}", post.slug));
     let page = PostPage {
         layout,
         post,
@@ -270,7 +275,12 @@ pub async fn archive(
         }
     }
     render(&ArchivePage {
-        layout: Layout::new(&visitor, &settings, "Archive"),
+        layout: Layout::new(&visitor, &settings, "Archive")
+            .described(&format!(
+                "Every post on {}, by year and month",
+                settings.title
+            ))
+            .at(&state.config.base_url(), "/archive"),
         years,
     })
 }
@@ -367,7 +377,9 @@ async fn dated_list(
     if list.posts.is_empty() {
         return Err(AppError::NotFound);
     }
-    let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"));
+    let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"))
+        .described(&format!("Posts from {heading} on {}", settings.title))
+        .at(&state.config.base_url(), &page_path(&base, page));
     list_view(
         layout,
         heading,
@@ -399,8 +411,17 @@ pub async fn tag(
         Ok((settings, tag, list))
     })
     .await?;
-    let layout = Layout::new(&visitor, &settings, format!("Tagged “{}”", tag.name));
     let base = format!("/tags/{}", tag.slug);
+    let layout = Layout::new(&visitor, &settings, format!("Tagged “{}”", tag.name))
+        .described(&format!(
+            "Posts tagged “{}” on {}",
+            tag.name, settings.title
+        ))
+        .at(&state.config.base_url(), &page_path(&base, page))
+        .with_feed(
+            format!("{}: {}", settings.title, tag.name),
+            format!("{base}/feed.xml"),
+        );
     list_view(
         layout,
         format!("Tagged “{}”", tag.name),

@@ -1,0 +1,297 @@
+//! Full-text search: the `posts_fts` index (SQLite FTS5) and its queries.
+//!
+//! The index holds each post's title, body as plain text and tag names. The
+//! migration's triggers keep a row for every post; `index_post`, called when a
+//! post is saved, replaces the trigger's markdown body with plain text.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+
+use crate::markdown;
+use crate::models::{Post, Tag};
+use crate::schema::{post_tags, posts, tags};
+
+/// A reader's query is cut to this many words.
+pub const MAX_WORDS: usize = 12;
+/// and each word to this many characters.
+const MAX_WORD_CHARS: usize = 64;
+
+/// Where snippet() and highlight() start and end a matched word. The indexed
+/// text never contains them (see `clean`), so every one comes from FTS5.
+const MARK_START: char = '\u{2}';
+const MARK_END: char = '\u{3}';
+
+/// A piece of a snippet or title: plain, or a matched word to highlight.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fragment {
+    pub text: String,
+    pub marked: bool,
+}
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub slug: String,
+    pub title: Vec<Fragment>,
+    pub dateline: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub author: Option<String>,
+    pub tags: Vec<Tag>,
+    /// Body text around the matches; empty when the body has none.
+    pub snippet: Vec<Fragment>,
+    pub excerpt: String,
+}
+
+/// A page of results; `more` says whether another page follows.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub hits: Vec<Hit>,
+    pub total: i64,
+    pub more: bool,
+}
+
+#[derive(QueryableByName)]
+struct HitRow {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Text)]
+    title: String,
+    #[diesel(sql_type = Text)]
+    dateline: String,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    published_at: Option<NaiveDateTime>,
+    #[diesel(sql_type = Nullable<Text>)]
+    author: Option<String>,
+    #[diesel(sql_type = Text)]
+    snippet: String,
+    #[diesel(sql_type = Text)]
+    excerpt: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The words of what a reader typed, at most `MAX_WORDS`. Whitespace, control
+/// characters and ASCII punctuation separate words, so FTS5 syntax (quotes,
+/// `*`, `(`, `:`, `^`) never survives; words without a letter or digit go.
+pub fn words(input: &str) -> Vec<String> {
+    input
+        .split(|c: char| {
+            c.is_whitespace() || c.is_control() || (c.is_ascii() && !c.is_ascii_alphanumeric())
+        })
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .take(MAX_WORDS)
+        .map(|w| w.chars().take(MAX_WORD_CHARS).collect())
+        .collect()
+}
+
+/// An FTS5 query that matches posts with every one of these words: each is
+/// quoted as a string, so `AND`, `NEAR` and the like are words too.
+fn match_expression(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Visible posts with all of `words`, best first: bm25 with the title weighted
+/// well above the tags and the tags above the body.
+pub fn search(
+    conn: &mut SqliteConnection,
+    words: &[String],
+    now: NaiveDateTime,
+    page: i64,
+    per_page: i64,
+) -> QueryResult<SearchPage> {
+    if words.is_empty() {
+        return Ok(SearchPage {
+            hits: Vec::new(),
+            total: 0,
+            more: false,
+        });
+    }
+    let expression = match_expression(words);
+    let total = diesel::sql_query(
+        "SELECT count(*) AS n FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid \
+         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ?",
+    )
+    .bind::<Text, _>(&expression)
+    .bind::<Timestamp, _>(now)
+    .get_result::<Count>(conn)?
+    .n;
+    let rows: Vec<HitRow> = diesel::sql_query(
+        "SELECT p.id, p.slug, highlight(posts_fts, 0, char(2), char(3)) AS title, \
+                p.dateline, p.published_at, u.display_name AS author, \
+                snippet(posts_fts, 1, char(2), char(3), '…', 40) AS snippet, p.excerpt \
+         FROM posts_fts \
+         JOIN posts p ON p.id = posts_fts.rowid \
+         LEFT JOIN users u ON u.id = p.author_id \
+         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? \
+         ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
+         LIMIT ? OFFSET ?",
+    )
+    .bind::<Text, _>(&expression)
+    .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(per_page + 1)
+    .bind::<BigInt, _>((page - 1) * per_page)
+    .load(conn)?;
+    let more = rows.len() as i64 > per_page;
+    let rows: Vec<HitRow> = rows
+        .into_iter()
+        .take(usize::try_from(per_page).unwrap_or(0))
+        .collect();
+    let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
+    let mut tags = Tag::for_posts(conn, &ids)?;
+    let hits = rows
+        .into_iter()
+        .map(|row| {
+            let snippet = fragments(&row.snippet);
+            Hit {
+                tags: tags.remove(&row.id).unwrap_or_default(),
+                slug: row.slug,
+                title: fragments(&row.title),
+                dateline: row.dateline,
+                published_at: row.published_at,
+                author: row.author,
+                snippet: if snippet.iter().any(|f| f.marked) {
+                    snippet
+                } else {
+                    Vec::new()
+                },
+                excerpt: row.excerpt,
+            }
+        })
+        .collect();
+    Ok(SearchPage { hits, total, more })
+}
+
+/// Splits FTS5 output at its markers. A stray marker (from a body saved
+/// before `clean`) is dropped rather than trusted.
+pub fn fragments(marked: &str) -> Vec<Fragment> {
+    let mut out: Vec<Fragment> = Vec::new();
+    let mut text = String::new();
+    let mut in_mark = false;
+    let mut flush = |text: &mut String, marked: bool| {
+        if !text.is_empty() {
+            out.push(Fragment {
+                text: std::mem::take(text),
+                marked,
+            });
+        }
+    };
+    for c in marked.chars() {
+        match c {
+            MARK_START if !in_mark => {
+                flush(&mut text, false);
+                in_mark = true;
+            }
+            MARK_END if in_mark => {
+                flush(&mut text, true);
+                in_mark = false;
+            }
+            MARK_START | MARK_END => {}
+            c => text.push(c),
+        }
+    }
+    flush(&mut text, in_mark);
+    out
+}
+
+/// Text as the index stores it: without the highlight markers.
+fn clean(text: &str) -> String {
+    text.replace([MARK_START, MARK_END], "")
+}
+
+/// Writes a post's row: title, body as plain text, tag names.
+pub fn index_post(conn: &mut SqliteConnection, post: &Post) -> QueryResult<()> {
+    let names: Vec<String> = post_tags::table
+        .inner_join(tags::table)
+        .filter(post_tags::post_id.eq(post.id))
+        .select(tags::name)
+        .load(conn)?;
+    diesel::sql_query("DELETE FROM posts_fts WHERE rowid = ?")
+        .bind::<Integer, _>(post.id)
+        .execute(conn)?;
+    diesel::sql_query("INSERT INTO posts_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)")
+        .bind::<Integer, _>(post.id)
+        .bind::<Text, _>(clean(&post.title))
+        .bind::<Text, _>(clean(&markdown::plain_text(&post.body)))
+        .bind::<Text, _>(clean(&names.join(" ")))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Rewrites every post's row (after the migration that made the index).
+pub fn reindex_all(conn: &mut SqliteConnection) -> QueryResult<usize> {
+    let ids: Vec<i32> = posts::table.select(posts::id).load(conn)?;
+    conn.transaction(|conn| {
+        for id in &ids {
+            if let Some(post) = Post::find(conn, *id)? {
+                index_post(conn, &post)?;
+            }
+        }
+        Ok(ids.len())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_drop_fts_syntax() {
+        assert_eq!(
+            words(r#""a" OR b* NEAR(c d) col:e ^f -g"#),
+            ["a", "OR", "b", "NEAR", "c", "d", "col", "e", "f", "g"]
+        );
+        assert!(words("\" ** () \u{0} \u{7}").is_empty());
+        assert_eq!(words("Café «société»"), ["Café", "«société»"]);
+    }
+
+    #[test]
+    fn words_are_capped() {
+        let long = "word ".repeat(500);
+        assert_eq!(words(&long).len(), MAX_WORDS);
+        let one = "x".repeat(2000);
+        assert_eq!(words(&one)[0].chars().count(), MAX_WORD_CHARS);
+    }
+
+    #[test]
+    fn each_word_is_an_fts_string() {
+        let expr = match_expression(&words("AND \"NEAR(x"));
+        assert_eq!(expr, r#""AND" "NEAR" "x""#);
+    }
+
+    #[test]
+    fn fragments_follow_the_markers_and_drop_strays() {
+        let f = fragments("a \u{2}b\u{3} c\u{3} \u{2}d");
+        assert_eq!(
+            f,
+            [
+                Fragment {
+                    text: "a ".into(),
+                    marked: false
+                },
+                Fragment {
+                    text: "b".into(),
+                    marked: true
+                },
+                Fragment {
+                    text: " c ".into(),
+                    marked: false
+                },
+                Fragment {
+                    text: "d".into(),
+                    marked: true
+                },
+            ]
+        );
+    }
+}

@@ -1,0 +1,331 @@
+//! Finding things: search, the Atom feeds, the sitemap and robots.txt.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actix_web::http::header::{self, HttpDate};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+
+use crate::auth::Visitor;
+use crate::error::AppError;
+use crate::models::search::{self, SearchPage};
+use crate::models::{self, Post, Settings, Tag};
+use crate::routes::public::{page_path, Pager};
+use crate::routes::{page_number, PageQuery};
+use crate::view::{self, render, Layout};
+use crate::{db, AppState};
+
+/// Entries in a feed.
+const FEED_ENTRIES: i64 = 20;
+/// Longer queries are cut (only `search::MAX_WORDS` words count anyway).
+const MAX_QUERY_CHARS: usize = 200;
+/// A sitemap file may list at most this many addresses.
+const SITEMAP_MAX_URLS: usize = 50_000;
+
+#[derive(serde::Deserialize, Debug, Default)]
+pub struct SearchParams {
+    q: Option<String>,
+    page: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "find/search.html")]
+pub struct SearchView {
+    layout: Layout,
+    query: String,
+    /// Whether the query had any words to look for.
+    searched: bool,
+    results: SearchPage,
+    pager: Pager,
+}
+
+impl SearchView {
+    fn count_label(&self) -> String {
+        view::plural(self.results.total, "result", "results")
+    }
+}
+
+pub async fn search(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    params: web::Query<SearchParams>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let page = page_number(&PageQuery { page: params.page })?;
+    let query: String = params
+        .q
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(MAX_QUERY_CHARS)
+        .collect();
+    let words = search::words(&query);
+    let searched = !words.is_empty();
+    let (settings, results) = db::run(&state.pool, move |conn| {
+        let settings = Settings::load(conn)?;
+        let per_page = i64::from(settings.posts_per_page);
+        let results = search::search(conn, &words, models::now(), page, per_page)?;
+        Ok((settings, results))
+    })
+    .await?;
+    if page > 1 && results.hits.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let (title, base) = if query.is_empty() {
+        ("Search".to_string(), "/search".to_string())
+    } else {
+        (
+            format!("Search: {query}"),
+            format!("/search?q={}", urlencoding::encode(&query)),
+        )
+    };
+    let mut layout = Layout::new(&visitor, &settings, title)
+        .described(&format!("Search the posts of {}", settings.title))
+        .at(&state.config.base_url(), &page_path(&base, page));
+    layout.search_query = query.clone();
+    render(&SearchView {
+        layout,
+        query,
+        searched,
+        pager: Pager::new(&base, page, results.more),
+        results,
+    })
+}
+
+/// An entry of an Atom feed, every field ready to print.
+pub struct FeedEntry {
+    title: String,
+    url: String,
+    published: String,
+    updated: String,
+    author: String,
+    tags: Vec<Tag>,
+    summary: String,
+    content: String,
+}
+
+#[derive(Template)]
+#[template(path = "find/feed.xml")]
+pub struct AtomFeed {
+    title: String,
+    subtitle: String,
+    id: String,
+    self_url: String,
+    page_url: String,
+    updated: String,
+    entries: Vec<FeedEntry>,
+}
+
+/// The site's Atom feed: the newest visible posts.
+pub async fn site_feed(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    feed(state, None).await
+}
+
+/// A tag's Atom feed.
+pub async fn tag_feed(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    feed(state, Some(slug.into_inner())).await
+}
+
+async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpResponse, AppError> {
+    let (settings, tag, posts) = db::run(&state.pool, move |conn| {
+        let tag = match slug {
+            Some(slug) => Some(Tag::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?),
+            None => None,
+        };
+        let posts = Post::recent(
+            conn,
+            models::now(),
+            tag.as_ref().map(|t| t.id),
+            FEED_ENTRIES,
+        )?;
+        let ids: Vec<i32> = posts.iter().map(|(p, _)| p.id).collect();
+        let tags = Tag::for_posts(conn, &ids)?;
+        Ok((Settings::load(conn)?, tag, (posts, tags)))
+    })
+    .await?;
+    let (posts, mut tags) = posts;
+    let base = state.config.base_url();
+    let last_modified = posts.iter().map(|(p, _)| modified(p)).max();
+    let entries = posts
+        .into_iter()
+        .map(|(post, author)| FeedEntry {
+            title: xml_text(&post.title),
+            url: format!("{base}/posts/{}", post.slug),
+            published: post
+                .published_at
+                .as_ref()
+                .map(view::iso)
+                .unwrap_or_default(),
+            updated: view::iso(&modified(&post)),
+            author: xml_text(author.as_deref().unwrap_or("The editors")),
+            tags: tags
+                .remove(&post.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|t| Tag {
+                    name: xml_text(&t.name),
+                    ..t
+                })
+                .collect(),
+            summary: xml_text(&post.excerpt),
+            content: xml_text(&post.body_html),
+        })
+        .collect();
+    let (title, page_path) = match &tag {
+        Some(tag) => (
+            format!("{}: {}", settings.title, tag.name),
+            format!("/tags/{}", tag.slug),
+        ),
+        None => (settings.title.clone(), "/".to_string()),
+    };
+    let self_path = match &tag {
+        Some(tag) => format!("/tags/{}/feed.xml", tag.slug),
+        None => "/feed.xml".to_string(),
+    };
+    let feed = AtomFeed {
+        title: xml_text(&title),
+        subtitle: xml_text(&settings.description),
+        id: format!("{base}{page_path}"),
+        self_url: format!("{base}{self_path}"),
+        page_url: format!("{base}{page_path}"),
+        updated: view::iso(&last_modified.unwrap_or_else(models::now)),
+        entries,
+    };
+    xml_response("application/atom+xml; charset=utf-8", &feed, last_modified)
+}
+
+/// An address in the sitemap.
+pub struct SitemapUrl {
+    loc: String,
+    lastmod: String,
+}
+
+#[derive(Template)]
+#[template(path = "find/sitemap.xml")]
+pub struct Sitemap {
+    urls: Vec<SitemapUrl>,
+}
+
+/// Every visible post, the tags and archive pages that list them, and the home
+/// page, each with the time its newest post last changed.
+pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (posts, links) = db::run(&state.pool, |conn| {
+        let now = models::now();
+        Ok((
+            Post::all_dated(conn, now)?,
+            Post::visible_tag_slugs(conn, now)?,
+        ))
+    })
+    .await?;
+    let base = state.config.base_url();
+    let modified_of: HashMap<i32, NaiveDateTime> = posts
+        .iter()
+        .map(|p| (p.id, later(p.updated_at, p.published_at)))
+        .collect();
+    let newest = modified_of.values().max().copied();
+
+    // BTreeMaps keep the addresses in a stable order, so the ETag is stable too.
+    let mut tags: BTreeMap<String, NaiveDateTime> = BTreeMap::new();
+    for (post_id, slug) in links {
+        if let Some(&at) = modified_of.get(&post_id) {
+            let entry = tags.entry(slug).or_insert(at);
+            *entry = (*entry).max(at);
+        }
+    }
+    let mut periods: BTreeMap<String, NaiveDateTime> = BTreeMap::new();
+    for p in &posts {
+        if let (Some(published), Some(&at)) = (p.published_at, modified_of.get(&p.id)) {
+            for path in [
+                published.format("/archive/%Y").to_string(),
+                published.format("/archive/%Y/%m").to_string(),
+            ] {
+                let entry = periods.entry(path).or_insert(at);
+                *entry = (*entry).max(at);
+            }
+        }
+    }
+
+    let url = |path: &str, at: &NaiveDateTime| SitemapUrl {
+        loc: format!("{base}{path}"),
+        lastmod: view::iso(at),
+    };
+    let mut urls = Vec::new();
+    if let Some(newest) = &newest {
+        urls.push(url("/", newest));
+        urls.push(url("/archive", newest));
+    }
+    urls.extend(periods.iter().map(|(path, at)| url(path, at)));
+    urls.extend(
+        tags.iter()
+            .map(|(slug, at)| url(&format!("/tags/{slug}"), at)),
+    );
+    urls.extend(
+        posts
+            .iter()
+            .filter_map(|p| Some(url(&format!("/posts/{}", p.slug), modified_of.get(&p.id)?))),
+    );
+    // Past the limit a site needs a sitemap index; until then the oldest posts
+    // (listed last) are left out.
+    urls.truncate(SITEMAP_MAX_URLS);
+    xml_response("application/xml; charset=utf-8", &Sitemap { urls }, newest)
+}
+
+pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!(
+            "User-agent: *\nDisallow: /admin\nDisallow: /search\n\nSitemap: {}/sitemap.xml\n",
+            state.config.base_url()
+        ))
+}
+
+/// When a post last changed for its readers: edited, or (if scheduled) appeared.
+fn modified(post: &Post) -> NaiveDateTime {
+    later(post.updated_at, post.published_at)
+}
+
+fn later(updated: NaiveDateTime, published: Option<NaiveDateTime>) -> NaiveDateTime {
+    published.map_or(updated, |p| p.max(updated))
+}
+
+fn xml_response<T: Template>(
+    content_type: &str,
+    doc: &T,
+    last_modified: Option<NaiveDateTime>,
+) -> Result<HttpResponse, AppError> {
+    let body = doc.render()?;
+    let mut res = HttpResponse::Ok();
+    res.content_type(content_type);
+    if let Some(at) = last_modified {
+        let secs = u64::try_from(at.and_utc().timestamp()).unwrap_or(0);
+        let time: SystemTime = UNIX_EPOCH + Duration::from_secs(secs);
+        res.insert_header(header::LastModified(HttpDate::from(time)));
+    }
+    Ok(res.body(body))
+}
+
+/// Text without the characters XML 1.0 cannot carry at all, even escaped
+/// (control characters other than tab and line breaks, U+FFFE, U+FFFF); the
+/// template escapes the rest.
+fn xml_text(text: &str) -> String {
+    text.chars()
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_text_drops_only_what_xml_forbids() {
+        assert_eq!(xml_text("a\u{0}b\u{1b}c\td\u{FFFF}é<"), "abc\tdé<");
+    }
+}

@@ -1,0 +1,800 @@
+//! Finding things: search, feeds, the sitemap, link previews, conditional
+//! requests and compression.
+
+mod common;
+
+use std::io::Read;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::test;
+use broadsheet::build_app;
+use broadsheet::models::post::PostInput;
+use broadsheet::models::setting::SettingsChanges;
+use broadsheet::models::{now, Post, Role, Settings, Tag};
+use chrono::{Duration, NaiveDate};
+use common::{Browser, Page, TestApp};
+
+fn set_per_page(app: &TestApp, n: i32) {
+    Settings::update(
+        &mut app.conn(),
+        &SettingsChanges {
+            title: "Daily Ledger",
+            description: "All the news",
+            posts_per_page: n,
+            comment_policy: "open",
+        },
+    )
+    .unwrap();
+}
+
+/// The post input a fixture saved, for updating it.
+fn input_of(post: &Post, tags: &[&str]) -> PostInput {
+    PostInput {
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dateline: post.dateline.clone(),
+        body: post.body.clone(),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        published: post.is_published(),
+        published_at: post.published_at,
+        comments_enabled: post.comments_enabled,
+        author_id: post.author_id,
+    }
+}
+
+/// The text between `<main` and `</main>`: a page's own content.
+fn main_of(page: &Page) -> &str {
+    let start = page.body.find("<main").unwrap_or(0);
+    let end = page.body.find("</main>").unwrap_or(page.body.len());
+    &page.body[start..end]
+}
+
+fn header_of(page: &Page, name: header::HeaderName) -> String {
+    page.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn parse_feed(page: &Page) -> atom_syndication::Feed {
+    atom_syndication::Feed::read_from(page.body.as_bytes())
+        .unwrap_or_else(|e| panic!("not a valid Atom feed ({e}):\n{}", page.body))
+}
+
+#[actix_web::test]
+async fn search_ranks_title_matches_above_body_only_matches() {
+    let app = TestApp::new();
+    // The body-only match is newer and mentions the word more than once.
+    app.post(
+        "Harbour news",
+        "The zeppelin was seen again; a zeppelin, people said.",
+        1,
+    );
+    app.post("The zeppelin returns", "An airship over the town.", 5);
+    app.post("Unrelated", "Nothing about airships here.", 2);
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=zeppelin").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = main_of(&page);
+    let title_hit = body.find("returns</a>").expect("title match listed");
+    let body_hit = body.find("Harbour news</a>").expect("body match listed");
+    assert!(title_hit < body_hit, "title match first:\n{body}");
+    assert!(!body.contains("Unrelated"));
+    assert!(body.contains("2 results"));
+}
+
+#[actix_web::test]
+async fn search_ignores_case_accents_and_word_endings() {
+    let app = TestApp::new();
+    app.post("Café society", "The elections were held on Sunday.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for q in ["CAFE", "café", "election", "Elected", "sunday"] {
+        let page = b
+            .get(&svc, &format!("/search?q={}", urlencoding::encode(q)))
+            .await;
+        assert!(main_of(&page).contains("1 result"), "{q}");
+    }
+}
+
+#[actix_web::test]
+async fn search_snippets_highlight_the_words_and_escape_the_body() {
+    let app = TestApp::new();
+    app.post(
+        "Security notes",
+        "Never paste `<script>alert(1)</script>` into a form & expect mercy. \
+         The mercy rule is old.",
+        1,
+    );
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=mercy").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = main_of(&page);
+    assert!(body.contains("<mark>mercy</mark>"), "{body}");
+    assert!(!body.contains("<script"), "{body}");
+    assert!(body.contains("&#60;script&#62;alert(1)"), "{body}");
+    assert!(body.contains("form &#38; expect"), "{body}");
+    // The title is shown, its matched words highlighted too.
+    let page = Browser::new().get(&svc, "/search?q=security").await;
+    assert!(main_of(&page).contains("<mark>Security</mark> notes"));
+}
+
+#[actix_web::test]
+async fn a_post_without_the_words_in_its_body_shows_its_excerpt() {
+    let app = TestApp::new();
+    app.post("Quarterly figures", "Revenue rose by a tenth.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=quarterly").await;
+    let body = main_of(&page);
+    assert!(body.contains("<mark>Quarterly</mark> figures"), "{body}");
+    assert!(body.contains("Revenue rose by a tenth."), "{body}");
+}
+
+#[actix_web::test]
+async fn search_finds_tags_and_follows_tag_changes() {
+    let app = TestApp::new();
+    let post = app.post_with("Weekend plans", |p| {
+        p.tags = vec!["Birdwatching".into()];
+        p.body = "Bring a flask.".into();
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    assert!(main_of(&b.get(&svc, "/search?q=birdwatching").await).contains("Weekend plans"));
+
+    Post::update(
+        &mut app.conn(),
+        post.id,
+        &input_of(&post, &["Sailing"]),
+        now(),
+    )
+    .unwrap();
+    assert!(!main_of(&b.get(&svc, "/search?q=birdwatching").await).contains("Weekend plans"));
+    assert!(main_of(&b.get(&svc, "/search?q=sailing").await).contains("Weekend plans"));
+
+    // Tags changed without Post::update reach the index too.
+    Tag::set_for_post(&mut app.conn(), post.id, &["Orienteering".into()]).unwrap();
+    assert!(main_of(&b.get(&svc, "/search?q=orienteering").await).contains("Weekend plans"));
+    assert!(!main_of(&b.get(&svc, "/search?q=sailing").await).contains("Weekend plans"));
+}
+
+#[actix_web::test]
+async fn edited_and_deleted_posts_leave_the_index_in_step() {
+    let app = TestApp::new();
+    let post = app.post("Lighthouse keepers", "A lonely job by the sea.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+
+    let mut input = input_of(&post, &[]);
+    input.title = "Ferry timetables".into();
+    input.body = "Boats leave at nine.".into();
+    Post::update(&mut app.conn(), post.id, &input, now()).unwrap();
+    assert!(!main_of(&b.get(&svc, "/search?q=lighthouse").await).contains("Ferry"));
+    assert!(!main_of(&b.get(&svc, "/search?q=lonely").await).contains("Ferry"));
+    assert!(main_of(&b.get(&svc, "/search?q=boats").await).contains("Ferry timetables"));
+
+    Post::delete(&mut app.conn(), post.id).unwrap();
+    let page = b.get(&svc, "/search?q=boats").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!main_of(&page).contains("Ferry"));
+}
+
+#[actix_web::test]
+async fn markdown_is_indexed_as_text_not_as_markup() {
+    let app = TestApp::new();
+    app.post(
+        "Links",
+        "Read **the report** at [our site](https://example.com/hiddenpath).",
+        1,
+    );
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/search?q=report").await;
+    let body = main_of(&page);
+    assert!(
+        body.contains("Read the <mark>report</mark> at our site."),
+        "{body}"
+    );
+    assert!(!main_of(&b.get(&svc, "/search?q=hiddenpath").await).contains("Links"));
+}
+
+#[actix_web::test]
+async fn hostile_queries_never_cause_a_server_error() {
+    let app = TestApp::new();
+    app.post("Ordinary post", "Words and more words.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let long_text = "words ".repeat(400);
+    let long_quotes = "\"".repeat(2048);
+    let queries: Vec<String> = [
+        "\"",
+        "\"words",
+        "words\"",
+        "*",
+        "words*",
+        "AND",
+        "OR",
+        "NOT",
+        "words AND",
+        "AND OR NOT",
+        "NEAR(",
+        "NEAR(words more, 2)",
+        "title:words",
+        "{title body}: words",
+        "^words",
+        "-words",
+        "+words",
+        "(words",
+        "words)",
+        "'",
+        "\\",
+        "%",
+        "_",
+        "\u{0}",
+        "\u{1}\u{7f}\u{202e}",
+        "\u{2}words\u{3}",
+        "🦀 words",
+        "Ünïcödé wörds",
+        &long_text,
+        &long_quotes,
+    ]
+    .iter()
+    .map(|q| q.to_string())
+    .collect();
+    let mut b = Browser::new();
+    for q in &queries {
+        let uri = format!("/search?q={}", urlencoding::encode(q));
+        let page = b.get(&svc, &uri).await;
+        assert_eq!(page.status, StatusCode::OK, "query {q:?}");
+        assert!(page.contains("<form"), "query {q:?}");
+    }
+    for uri in [
+        "/search?q=%00",
+        "/search?q=%FF%FE",
+        "/search?q=%",
+        "/search?q=a&q=b",
+        "/search?q=words&page=0",
+        "/search?q=words&page=abc",
+        "/search?q=words&page=99999",
+        "/search?q=words&page=-1",
+        "/search?page=2",
+        "/search?q[]=x",
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert!(
+            page.status.is_success() || page.status.is_client_error(),
+            "{uri}: {}",
+            page.status
+        );
+    }
+    // The words of a hostile query still find what they name.
+    let page = b.get(&svc, "/search?q=%22ordinary%22*+(post%5E").await;
+    assert!(main_of(&page).contains(r#"href="/posts/ordinary-post""#));
+}
+
+#[actix_web::test]
+async fn an_empty_query_shows_the_search_form_and_the_box_keeps_a_query() {
+    let app = TestApp::new();
+    app.post("Anything", "Something.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in ["/search", "/search?q=", "/search?q=+++"] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(main_of(&page).contains(r#"action="/search""#));
+        assert!(!main_of(&page).contains("Anything"));
+    }
+    let page = b.get(&svc, "/search?q=%3Csomething%3E").await;
+    assert!(page
+        .contains(r#"name="q" type="search" placeholder="Search" value="&#60;something&#62;">"#));
+    assert!(main_of(&page).contains("Anything"));
+    assert!(page.contains("<title>Search: &#60;something&#62; · Broadsheet</title>"));
+}
+
+#[actix_web::test]
+async fn search_results_are_paged() {
+    let app = TestApp::new();
+    set_per_page(&app, 2);
+    for i in 1..=5 {
+        app.post(&format!("Tide table {i}"), "High water at noon.", i);
+    }
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let first = b.get(&svc, "/search?q=tide+table").await;
+    assert!(first.contains("5 results"));
+    assert!(first.contains(r#"href="/search?q=tide%20table&#38;page=2" rel="next""#));
+    let second = b.get(&svc, "/search?q=tide+table&page=2").await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(second.contains(r#"href="/search?q=tide%20table" rel="prev""#));
+    let third = b.get(&svc, "/search?q=tide+table&page=3").await;
+    assert_eq!(
+        main_of(&third).matches("<li class=\"search-hit\">").count(),
+        1
+    );
+    assert!(!third.contains("rel=\"next\""));
+    let past = b.get(&svc, "/search?q=tide+table&page=4").await;
+    assert_eq!(past.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn drafts_and_scheduled_posts_stay_out_of_search_feeds_and_sitemap() {
+    let app = TestApp::new();
+    app.post_with("Visible walrus", |p| {
+        p.tags = vec!["Walruses".into()];
+        p.published_at = Some(now() - Duration::hours(1));
+    });
+    app.post_with("Draft walrus", |p| {
+        p.tags = vec!["Walruses".into()];
+        p.published = false;
+        p.slug = "draft-walrus".into();
+    });
+    app.post_with("Scheduled walrus", |p| {
+        p.tags = vec!["Walruses".into()];
+        p.published_at = Some(now() + Duration::days(2));
+        p.slug = "scheduled-walrus".into();
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in [
+        "/search?q=walrus",
+        "/feed.xml",
+        "/tags/walruses/feed.xml",
+        "/sitemap.xml",
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(page.contains("visible-walrus"), "{uri}");
+        for hidden in [
+            "Draft walrus",
+            "draft-walrus",
+            "Scheduled",
+            "scheduled-walrus",
+        ] {
+            assert!(!page.contains(hidden), "{uri} shows {hidden}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_site_feed_is_valid_atom_with_absolute_links() {
+    let app = TestApp::new();
+    let ann = app.user("ann", Role::Author);
+    for i in 0..22 {
+        app.post(&format!("Story {i}"), "Plain words.", 30 - i);
+    }
+    app.post_with("Tom & Jerry <live>", |p| {
+        p.author_id = Some(ann.id);
+        p.tags = vec!["Cartoons & Co".into()];
+        p.body = "A *chase* with [a link](/posts/story-1) and \u{1}control.\n\nSecond <b>para</b>."
+            .into();
+        p.published_at = Some(now() - Duration::hours(1));
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/feed.xml").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(header_of(&page, header::CONTENT_TYPE).starts_with("application/atom+xml"));
+    let feed = parse_feed(&page);
+    assert_eq!(feed.title().as_str(), "Broadsheet");
+    assert_eq!(feed.entries().len(), 20);
+    assert!(feed
+        .links()
+        .iter()
+        .any(|l| l.rel() == "self" && l.href() == "http://blog.test/feed.xml"));
+    for entry in feed.entries() {
+        assert!(entry.id().starts_with("http://blog.test/posts/"));
+        for link in entry.links() {
+            assert!(
+                link.href().starts_with("http://blog.test/"),
+                "{}",
+                link.href()
+            );
+        }
+        assert!(entry.published().is_some());
+        assert_eq!(entry.authors().len(), 1);
+    }
+    let newest = &feed.entries()[0];
+    assert_eq!(newest.title().as_str(), "Tom & Jerry <live>");
+    assert_eq!(
+        newest.links()[0].href(),
+        "http://blog.test/posts/tom-jerry-live"
+    );
+    assert_eq!(newest.authors()[0].name(), "ann");
+    assert_eq!(newest.categories()[0].label(), Some("Cartoons & Co"));
+    let summary = newest.summary().unwrap().as_str();
+    assert!(summary.starts_with("A chase with a link"), "{summary}");
+    let content = newest.content().unwrap();
+    assert_eq!(content.content_type(), Some("html"));
+    let html = content.value().unwrap();
+    assert!(html.contains("<em>chase</em>"), "{html}");
+    assert!(html.contains("<b>para</b>"), "{html}");
+    // The three oldest stories fell off the end.
+    for gone in ["Story 0<", "Story 1<", "Story 2<"] {
+        assert!(!page.contains(gone), "{gone}");
+    }
+    assert!(page.contains("Story 3<"));
+}
+
+#[actix_web::test]
+async fn a_tag_feed_has_only_that_tags_posts() {
+    let app = TestApp::new();
+    app.post_with("Rain again", |p| p.tags = vec!["Weather".into()]);
+    app.post_with("Budget day", |p| p.tags = vec!["Politics".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/tags/weather/feed.xml").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let feed = parse_feed(&page);
+    assert_eq!(feed.title().as_str(), "Broadsheet: Weather");
+    assert_eq!(feed.id(), "http://blog.test/tags/weather");
+    let titles: Vec<&str> = feed.entries().iter().map(|e| e.title().as_str()).collect();
+    assert_eq!(titles, ["Rain again"]);
+    assert_eq!(
+        b.get(&svc, "/tags/nope/feed.xml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The tag page itself still answers, and links its feed.
+    let tag_page = b.get(&svc, "/tags/weather").await;
+    assert_eq!(tag_page.status, StatusCode::OK);
+    assert!(tag_page.contains(
+        r#"<link rel="alternate" type="application/atom+xml" title="Broadsheet: Weather" href="/tags/weather/feed.xml">"#
+    ));
+}
+
+#[actix_web::test]
+async fn an_empty_site_still_has_a_valid_feed_and_sitemap() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let feed = parse_feed(&b.get(&svc, "/feed.xml").await);
+    assert!(feed.entries().is_empty());
+    let page = b.get(&svc, "/sitemap.xml").await;
+    assert!(roxmltree::Document::parse(&page.body).is_ok());
+}
+
+#[actix_web::test]
+async fn the_sitemap_lists_posts_tags_and_archive_pages_with_absolute_urls() {
+    let app = TestApp::new();
+    let at = NaiveDate::from_ymd_opt(2025, 8, 20)
+        .unwrap()
+        .and_hms_opt(14, 5, 0)
+        .unwrap();
+    app.post_with("Summer story", |p| {
+        p.published_at = Some(at);
+        p.tags = vec!["Holidays & Travel".into()];
+    });
+    app.post_at("Winter story", at - Duration::days(300));
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/sitemap.xml").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(header_of(&page, header::CONTENT_TYPE).starts_with("application/xml"));
+    let doc = roxmltree::Document::parse(&page.body).expect("the sitemap is XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "urlset");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.sitemaps.org/schemas/sitemap/0.9")
+    );
+    let mut locs = Vec::new();
+    for url in root.children().filter(|n| n.has_tag_name("url")) {
+        let loc = url
+            .children()
+            .find(|n| n.has_tag_name("loc"))
+            .and_then(|n| n.text())
+            .unwrap();
+        let lastmod = url
+            .children()
+            .find(|n| n.has_tag_name("lastmod"))
+            .and_then(|n| n.text())
+            .unwrap();
+        assert!(loc.starts_with("http://blog.test/"), "{loc}");
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(lastmod).is_ok(),
+            "{lastmod}"
+        );
+        locs.push(loc.to_string());
+    }
+    for expected in [
+        "http://blog.test/",
+        "http://blog.test/posts/summer-story",
+        "http://blog.test/posts/winter-story",
+        "http://blog.test/tags/holidays-travel",
+        "http://blog.test/archive",
+        "http://blog.test/archive/2025",
+        "http://blog.test/archive/2025/08",
+        "http://blog.test/archive/2024",
+        "http://blog.test/archive/2024/10",
+    ] {
+        assert!(locs.iter().any(|l| l == expected), "{expected} in {locs:?}");
+    }
+    assert!(!header_of(&page, header::LAST_MODIFIED).is_empty());
+}
+
+#[actix_web::test]
+async fn robots_txt_names_the_sitemap() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/robots.txt").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(header_of(&page, header::CONTENT_TYPE).starts_with("text/plain"));
+    assert!(page.body.lines().any(|l| l == "User-agent: *"));
+    assert!(page
+        .body
+        .lines()
+        .any(|l| l == "Sitemap: http://blog.test/sitemap.xml"));
+}
+
+#[actix_web::test]
+async fn an_article_has_title_description_canonical_open_graph_and_twitter_tags() {
+    let app = TestApp::new();
+    let at = NaiveDate::from_ymd_opt(2025, 8, 20)
+        .unwrap()
+        .and_hms_opt(14, 5, 0)
+        .unwrap();
+    app.post_with("Talks resume \"today\"", |p| {
+        p.body = "Negotiators met in **Brussels** & agreed to talk.".into();
+        p.tags = vec!["Politics".into(), "Europe".into()];
+        p.published_at = Some(at);
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/posts/talks-resume-today").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let head = &page.body[..page.body.find("</head>").unwrap()];
+    for tag in [
+        "<title>Talks resume &#34;today&#34; · Broadsheet</title>",
+        r#"<meta name="description" content="Negotiators met in Brussels &#38; agreed to talk.">"#,
+        r#"<link rel="canonical" href="http://blog.test/posts/talks-resume-today">"#,
+        r#"<link rel="alternate" type="application/atom+xml" title="Broadsheet" href="/feed.xml">"#,
+        r#"<meta property="og:type" content="article">"#,
+        r#"<meta property="og:title" content="Talks resume &#34;today&#34;">"#,
+        r#"<meta property="og:description" content="Negotiators met in Brussels &#38; agreed to talk.">"#,
+        r#"<meta property="og:url" content="http://blog.test/posts/talks-resume-today">"#,
+        r#"<meta property="og:site_name" content="Broadsheet">"#,
+        r#"<meta property="article:published_time" content="2025-08-20T14:05:00Z">"#,
+        r#"<meta property="article:tag" content="Politics">"#,
+        r#"<meta property="article:tag" content="Europe">"#,
+        r#"<meta name="twitter:card" content="summary">"#,
+    ] {
+        assert!(head.contains(tag), "missing {tag} in\n{head}");
+    }
+}
+
+#[actix_web::test]
+async fn list_pages_have_canonical_links_and_the_site_feed() {
+    let app = TestApp::new();
+    set_per_page(&app, 1);
+    let at = NaiveDate::from_ymd_opt(2025, 8, 20)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    app.post_with("First", |p| {
+        p.published_at = Some(at);
+        p.tags = vec!["News".into()];
+    });
+    app.post_at("Second", at + Duration::hours(1));
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for (uri, canonical) in [
+        ("/", "http://blog.test/"),
+        ("/?page=2", "http://blog.test/?page=2"),
+        ("/archive", "http://blog.test/archive"),
+        ("/archive/2025", "http://blog.test/archive/2025"),
+        (
+            "/archive/2025/08?page=2",
+            "http://blog.test/archive/2025/08?page=2",
+        ),
+        ("/tags/news", "http://blog.test/tags/news"),
+        ("/search?q=first", "http://blog.test/search?q=first"),
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(
+            page.contains(&format!(r#"<link rel="canonical" href="{canonical}">"#)),
+            "{uri}"
+        );
+        assert!(
+            page.contains(r#"type="application/atom+xml" title="Daily Ledger" href="/feed.xml""#)
+        );
+        assert!(page.contains(r#"<meta name="description" content=""#));
+    }
+    let tag = b.get(&svc, "/tags/news").await;
+    assert!(
+        tag.contains(r#"<meta name="description" content="Posts tagged “News” on Daily Ledger">"#)
+    );
+}
+
+#[actix_web::test]
+async fn pages_and_feeds_send_validators_and_answer_304() {
+    let app = TestApp::new();
+    let post = app.post_with("Cached story", |p| p.tags = vec!["Cache".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in [
+        "/",
+        "/posts/cached-story",
+        "/tags/cache",
+        "/archive",
+        "/search?q=cached",
+        "/feed.xml",
+        "/tags/cache/feed.xml",
+        "/sitemap.xml",
+    ] {
+        let page = b.get(&svc, uri).await;
+        let etag = header_of(&page, header::ETAG);
+        assert!(etag.starts_with('"') && etag.len() > 10, "{uri}: {etag:?}");
+        assert_eq!(header_of(&page, header::CACHE_CONTROL), "no-cache");
+        let again = b
+            .send(
+                &svc,
+                test::TestRequest::get()
+                    .uri(uri)
+                    .insert_header((header::IF_NONE_MATCH, format!("\"other\", {etag}"))),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{uri}");
+        assert!(again.body.is_empty());
+        assert_eq!(header_of(&again, header::ETAG), etag);
+        let stale = b
+            .send(
+                &svc,
+                test::TestRequest::get()
+                    .uri(uri)
+                    .insert_header((header::IF_NONE_MATCH, "\"stale\"")),
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::OK, "{uri}");
+    }
+
+    // Feeds also carry Last-Modified, and If-Modified-Since works alone.
+    let feed = b.get(&svc, "/feed.xml").await;
+    let modified = header_of(&feed, header::LAST_MODIFIED);
+    assert!(modified.ends_with(" GMT"), "{modified:?}");
+    let since = b
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/feed.xml")
+                .insert_header((header::IF_MODIFIED_SINCE, modified.clone())),
+        )
+        .await;
+    assert_eq!(since.status, StatusCode::NOT_MODIFIED);
+
+    // A change to the post changes the article's tag.
+    let before = header_of(&b.get(&svc, "/posts/cached-story").await, header::ETAG);
+    let mut input = input_of(&post, &["Cache"]);
+    input.body = "New words.".into();
+    Post::update(
+        &mut app.conn(),
+        post.id,
+        &input,
+        now() + Duration::seconds(5),
+    )
+    .unwrap();
+    let after = b
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/posts/cached-story")
+                .insert_header((header::IF_NONE_MATCH, before.clone())),
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert_ne!(header_of(&after, header::ETAG), before);
+    let feed_after = b
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/feed.xml")
+                .insert_header((header::IF_MODIFIED_SINCE, modified)),
+        )
+        .await;
+    assert_eq!(feed_after.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_signed_in_reader_never_gets_a_304_for_the_signed_out_page() {
+    let app = TestApp::new();
+    app.post("Shared story", "Same words for all.", 1);
+    let ann = app.user("ann", Role::Commenter);
+    let cookie = broadsheet::auth::session::start(&mut app.conn(), ann.id, false).unwrap();
+    let svc = test::init_service(build_app(app.state())).await;
+    let anonymous = Browser::new().get(&svc, "/posts/shared-story").await;
+    let public_tag = header_of(&anonymous, header::ETAG);
+
+    let mut signed_in = Browser::new();
+    signed_in
+        .cookies
+        .insert(cookie.name().to_string(), cookie.value().to_string());
+    let page = signed_in
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/posts/shared-story")
+                .insert_header((header::IF_NONE_MATCH, public_tag.clone())),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("ann"));
+    assert_ne!(header_of(&page, header::ETAG), public_tag);
+    assert_eq!(header_of(&page, header::CACHE_CONTROL), "private, no-cache");
+}
+
+#[actix_web::test]
+async fn responses_are_compressed_when_the_client_asks() {
+    let app = TestApp::new();
+    app.post("Compressed story", &"Many words repeated. ".repeat(200), 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let plain = b.get(&svc, "/posts/compressed-story").await;
+    assert!(header_of(&plain, header::CONTENT_ENCODING).is_empty());
+
+    let req = test::TestRequest::get()
+        .uri("/posts/compressed-story")
+        .insert_header((header::ACCEPT_ENCODING, "gzip"))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    assert!(res
+        .headers()
+        .get(header::VARY)
+        .is_some_and(|v| v.to_str().unwrap_or("").contains("accept-encoding")));
+    let gzip_tag = res.headers().get(header::ETAG).unwrap().clone();
+    let bytes = test::read_body(res).await;
+    let mut html = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut html)
+        .unwrap();
+    assert_eq!(html, plain.body);
+    assert!(bytes.len() < plain.body.len() / 2);
+
+    // Each coding has its own strong tag, and a 304 for it.
+    assert_ne!(gzip_tag.to_str().unwrap(), header_of(&plain, header::ETAG));
+    let req = test::TestRequest::get()
+        .uri("/posts/compressed-story")
+        .insert_header((header::ACCEPT_ENCODING, "gzip"))
+        .insert_header((header::IF_NONE_MATCH, gzip_tag))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+
+    let req = test::TestRequest::get()
+        .uri("/feed.xml")
+        .insert_header((header::ACCEPT_ENCODING, "br"))
+        .to_request();
+    let res = test::call_service(&svc, req).await;
+    assert_eq!(res.headers().get(header::CONTENT_ENCODING).unwrap(), "br");
+}
+
+#[actix_web::test]
+async fn the_search_migration_indexes_existing_posts_as_plain_text() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+    // A database as it was before search: only the first migration, one post.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+        conn.run_next_migration(MIGRATIONS).unwrap();
+        conn.batch_execute(
+            "INSERT INTO posts (slug, title, body, body_html, excerpt, status, published_at, \
+             created_at, updated_at) VALUES ('old-post', 'Old post', \
+             'The **quarry** reopened, see [this](https://example.com/secretword).', \
+             '', '', 'published', '2025-01-01 00:00:00', '2025-01-01 00:00:00', \
+             '2025-01-01 00:00:00')",
+        )
+        .unwrap();
+    }
+    let config = broadsheet::config::Config::for_database(path);
+    let state = broadsheet::AppState::open(config).unwrap();
+    let svc = test::init_service(build_app(state)).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/search?q=quarry").await;
+    assert!(
+        main_of(&page).contains("The <mark>quarry</mark> reopened, see this."),
+        "{}",
+        main_of(&page)
+    );
+    assert!(!main_of(&b.get(&svc, "/search?q=secretword").await).contains("Old post"));
+}
