@@ -36,6 +36,16 @@ pub struct Config {
     /// Sign-in, registration and comment rate limits; `off` only for benchmarks.
     #[arg(long, env = "BROADSHEET_RATE_LIMITS", value_enum, default_value_t = Switch::On, global = true)]
     pub rate_limits: Switch,
+
+    /// How soon cached pages notice a change made outside this process (by
+    /// another instance behind the same load balancer, or the command line).
+    #[arg(
+        long,
+        env = "BROADSHEET_CACHE_REVALIDATE_MS",
+        default_value_t = 250,
+        global = true
+    )]
+    pub cache_revalidate_ms: u64,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +63,7 @@ impl Config {
             base_url: None,
             secure_cookies: false,
             rate_limits: Switch::On,
+            cache_revalidate_ms: 250,
         }
     }
 

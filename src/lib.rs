@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub limits: Arc<Limits>,
+    pub cache: Arc<cache::PageCache>,
 }
 
 impl AppState {
@@ -43,10 +45,12 @@ impl AppState {
     pub fn open(config: Config) -> Result<AppState, AppError> {
         let pool = db::open(&config.database)?;
         let limits = Limits::new(config.rate_limits == Switch::On);
+        let cache = cache::PageCache::new(config.cache_revalidate_ms);
         Ok(AppState {
             pool,
             config: Arc::new(config),
             limits: Arc::new(limits),
+            cache: Arc::new(cache),
         })
     }
 }
@@ -75,6 +79,7 @@ pub fn build_app(
         .wrap(from_fn(auth::session::load))
         .wrap(Compress::default())
         .wrap(from_fn(routes::conditional::etags))
+        .wrap(from_fn(cache::serve))
         .wrap(routes::security_headers())
         .wrap(from_fn(routes::log_requests))
 }

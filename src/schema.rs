@@ -71,6 +71,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    site_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     tags (id) {
         id -> Integer,
         name -> Text,
@@ -105,6 +112,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     sessions,
     settings,
+    site_version,
     tags,
     users,
 );

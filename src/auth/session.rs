@@ -40,6 +40,7 @@ struct Inner {
     session_csrf: Option<String>,
     anon_csrf: RefCell<Option<String>>,
     anon_csrf_new: Cell<bool>,
+    anon_csrf_handed: Cell<bool>,
     flash: Option<String>,
 }
 
@@ -63,12 +64,19 @@ impl Visitor {
         if let Some(token) = &self.0.session_csrf {
             return token.clone();
         }
+        self.0.anon_csrf_handed.set(true);
         let mut anon = self.0.anon_csrf.borrow_mut();
         if anon.is_none() {
             *anon = Some(random_token());
             self.0.anon_csrf_new.set(true);
         }
         anon.clone().unwrap_or_default()
+    }
+
+    /// Whether a signed-out visitor's token went into this answer, which makes
+    /// the page theirs alone (and so never shared from the page cache).
+    pub fn handed_out_token(&self) -> bool {
+        self.0.session_csrf.is_none() && self.0.anon_csrf_handed.get()
     }
 
     /// Whether a submitted token is this visitor's own.
@@ -219,6 +227,7 @@ pub async fn load(
         session_csrf,
         anon_csrf: RefCell::new(anon_csrf),
         anon_csrf_new: Cell::new(false),
+        anon_csrf_handed: Cell::new(false),
         flash: flash.clone(),
     }));
     req.extensions_mut().insert(visitor.clone());

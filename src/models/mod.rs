@@ -5,6 +5,7 @@ pub mod post;
 pub mod search;
 pub mod session;
 pub mod setting;
+pub mod site_version;
 pub mod tag;
 pub mod user;
 

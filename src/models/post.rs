@@ -263,6 +263,21 @@ impl Post {
         .load(conn)
     }
 
+    /// When the next scheduled post falls due, if any is waiting.
+    pub fn next_scheduled(
+        conn: &mut SqliteConnection,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<NaiveDateTime>> {
+        posts::table
+            .filter(
+                posts::status
+                    .eq("published")
+                    .and(posts::published_at.gt(now)),
+            )
+            .select(diesel::dsl::min(posts::published_at))
+            .first(conn)
+    }
+
     /// The author's display name; posts without one are the editors'.
     pub fn author_name(&self, conn: &mut SqliteConnection) -> QueryResult<String> {
         let name = match self.author_id {

@@ -68,12 +68,11 @@ pub async fn etags(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     }
 
-    let not_modified = match (&if_none_match, &if_modified_since) {
-        // If-None-Match, when sent, decides alone (RFC 9110 §13.2.2).
-        (Some(tags), _) => etag_matches(tags, &etag),
-        (None, Some(since)) => unchanged_since(head.headers(), since),
-        (None, None) => false,
-    };
+    let not_modified = validators_match(
+        if_none_match.as_deref(),
+        if_modified_since.as_deref(),
+        head.headers(),
+    );
     let res = if not_modified {
         let mut fresh = HttpResponse::NotModified().finish();
         for (name, value) in head.headers() {
@@ -89,6 +88,22 @@ pub async fn etags(
         head.set_body(BoxBody::new(bytes))
     };
     Ok(ServiceResponse::new(req, res))
+}
+
+/// Whether a client's copy (its If-None-Match / If-Modified-Since) is still
+/// current for an answer with these headers (ETag, Last-Modified).
+pub fn validators_match(
+    if_none_match: Option<&str>,
+    if_modified_since: Option<&str>,
+    answer: &HeaderMap,
+) -> bool {
+    let etag = answer.get(header::ETAG).and_then(|v| v.to_str().ok());
+    match (if_none_match, if_modified_since) {
+        // If-None-Match, when sent, decides alone (RFC 9110 §13.2.2).
+        (Some(tags), _) => etag.is_some_and(|etag| etag_matches(tags, etag)),
+        (None, Some(since)) => unchanged_since(answer, since),
+        (None, None) => false,
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {

@@ -1,0 +1,17 @@
+DROP TRIGGER site_version_posts_insert;
+DROP TRIGGER site_version_posts_update;
+DROP TRIGGER site_version_posts_delete;
+DROP TRIGGER site_version_comments_insert;
+DROP TRIGGER site_version_comments_update;
+DROP TRIGGER site_version_comments_delete;
+DROP TRIGGER site_version_tags_insert;
+DROP TRIGGER site_version_tags_update;
+DROP TRIGGER site_version_tags_delete;
+DROP TRIGGER site_version_post_tags_insert;
+DROP TRIGGER site_version_post_tags_update;
+DROP TRIGGER site_version_post_tags_delete;
+DROP TRIGGER site_version_settings_insert;
+DROP TRIGGER site_version_settings_update;
+DROP TRIGGER site_version_settings_delete;
+DROP TRIGGER site_version_users_update;
+DROP TABLE site_version;
