@@ -72,6 +72,15 @@ struct HitRow {
 }
 
 #[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+}
+
+/// Results are counted up to this many.
+pub const COUNT_LIMIT: i64 = 1000;
+
+#[derive(QueryableByName)]
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
@@ -118,21 +127,23 @@ pub fn search(
         });
     }
     let expression = match_expression(words);
+    // Counting stops past this many: a page says "1,000+ results" rather than
+    // walking every match of a common word.
     let total = diesel::sql_query(
-        "SELECT count(*) AS n FROM posts_fts JOIN posts p ON p.id = posts_fts.rowid \
-         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ?",
+        "SELECT count(*) AS n FROM (SELECT 1 FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
+         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? LIMIT ?)",
     )
     .bind::<Text, _>(&expression)
     .bind::<Timestamp, _>(now)
+    .bind::<BigInt, _>(COUNT_LIMIT + 1)
     .get_result::<Count>(conn)?
     .n;
-    let rows: Vec<HitRow> = diesel::sql_query(
-        "SELECT p.id, p.slug, highlight(posts_fts, 0, char(2), char(3)) AS title, \
-                p.dateline, p.published_at, u.display_name AS author, \
-                snippet(posts_fts, 1, char(2), char(3), '…', 40) AS snippet, p.excerpt \
-         FROM posts_fts \
-         JOIN posts p ON p.id = posts_fts.rowid \
-         LEFT JOIN users u ON u.id = p.author_id \
+    // CROSS JOIN keeps the index lookup outermost: otherwise SQLite may walk
+    // the posts and run the full-text match once for each of them.
+    // Rank first with nothing but ids: SQLite computes every selected column
+    // for every match before sorting, and snippet() is far too costly for that.
+    let ranked: Vec<Id> = diesel::sql_query(
+        "SELECT posts_fts.rowid AS id FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
          WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? \
          ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
          LIMIT ? OFFSET ?",
@@ -142,6 +153,32 @@ pub fn search(
     .bind::<BigInt, _>(per_page + 1)
     .bind::<BigInt, _>((page - 1) * per_page)
     .load(conn)?;
+    let ids: Vec<i32> = ranked.iter().map(|r| r.id).collect();
+    let id_list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    let mut found: Vec<HitRow> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        diesel::sql_query(format!(
+            "SELECT p.id, p.slug, highlight(posts_fts, 0, char(2), char(3)) AS title, \
+                p.dateline, p.published_at, u.display_name AS author, \
+                snippet(posts_fts, 1, char(2), char(3), '…', 40) AS snippet, p.excerpt \
+         FROM posts_fts \
+         CROSS JOIN posts p ON p.id = posts_fts.rowid \
+         LEFT JOIN users u ON u.id = p.author_id \
+         WHERE posts_fts MATCH ? AND posts_fts.rowid IN ({id_list})"
+        ))
+        .bind::<Text, _>(&expression)
+        .load(conn)?
+    };
+    let rows: Vec<HitRow> = ids
+        .iter()
+        .filter_map(|id| {
+            found
+                .iter()
+                .position(|r| r.id == *id)
+                .map(|i| found.swap_remove(i))
+        })
+        .collect();
     let more = rows.len() as i64 > per_page;
     let rows: Vec<HitRow> = rows
         .into_iter()

@@ -43,7 +43,11 @@ pub struct SearchView {
 
 impl SearchView {
     fn count_label(&self) -> String {
-        view::plural(self.results.total, "result", "results")
+        if self.results.total > crate::models::search::COUNT_LIMIT {
+            format!("More than {} results", crate::models::search::COUNT_LIMIT)
+        } else {
+            view::plural(self.results.total, "result", "results")
+        }
     }
 }
 
