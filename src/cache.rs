@@ -1,11 +1,12 @@
-//! A shared in-memory cache of the pages signed-out readers get.
+//! In-memory caches shared by all workers: the pages signed-out readers get,
+//! and the sessions of signed-in ones.
 //!
-//! Only anonymous GETs are served from it: no session or flash cookie, and
-//! the page did not hand out a CSRF token. Every successful form post on this
-//! instance empties it at once; changes made elsewhere (another instance, the
-//! command line) show up within `--cache-revalidate-ms`, through a counter
-//! that database triggers bump on every change a reader could see. A page
-//! also expires when the next scheduled post falls due.
+//! Only anonymous GETs are served pages: no session or flash cookie, and the
+//! page did not hand out a CSRF token. Every successful form post on this
+//! instance empties both caches at once; changes made elsewhere (another
+//! instance, the command line) are noticed within `--cache-revalidate-ms`,
+//! through two counters that database triggers bump. A page also expires when
+//! the next scheduled post falls due.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -22,7 +23,7 @@ use actix_web::{HttpMessage, HttpResponse};
 
 use crate::auth::session::{FLASH_COOKIE, SESSION_COOKIE};
 use crate::auth::Visitor;
-use crate::models::{self, site_version, Post};
+use crate::models::{self, site_version, Post, Session, User};
 use crate::routes::conditional::validators_match;
 use crate::{db, AppState};
 
@@ -46,25 +47,111 @@ struct Page {
     expires: Option<Instant>,
 }
 
-pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<Page>>>,
-    version: AtomicI64,
+/// What the caches last saw of the database's counters, and when.
+struct Freshness {
+    content: AtomicI64,
+    auth: AtomicI64,
     checked_ms: AtomicU64,
     revalidate_ms: u64,
     started: Instant,
 }
 
-impl PageCache {
-    pub fn new(revalidate_ms: u64) -> PageCache {
-        PageCache {
-            pages: RwLock::new(HashMap::new()),
-            version: AtomicI64::new(-1),
-            checked_ms: AtomicU64::new(0),
-            revalidate_ms,
-            started: Instant::now(),
+impl Freshness {
+    /// Whether the counters should be read before trusting a cache (at most
+    /// once per `revalidate_ms`; every time when that is 0).
+    fn due(&self) -> bool {
+        let now = self.started.elapsed().as_millis() as u64;
+        let last = self.checked_ms.load(Ordering::Relaxed);
+        if self.revalidate_ms == 0 || self.content.load(Ordering::Relaxed) < 0 {
+            return true;
+        }
+        now.saturating_sub(last) >= self.revalidate_ms
+            && self
+                .checked_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
+pub struct Caches {
+    pub pages: PageCache,
+    pub sessions: SessionCache,
+    freshness: Freshness,
+}
+
+impl Caches {
+    pub fn new(revalidate_ms: u64) -> Caches {
+        Caches {
+            pages: PageCache {
+                pages: RwLock::new(HashMap::new()),
+            },
+            sessions: SessionCache {
+                sessions: RwLock::new(HashMap::new()),
+            },
+            freshness: Freshness {
+                content: AtomicI64::new(-1),
+                auth: AtomicI64::new(-1),
+                checked_ms: AtomicU64::new(0),
+                revalidate_ms,
+                started: Instant::now(),
+            },
         }
     }
 
+    /// After a change made through this instance.
+    pub fn clear(&self) {
+        self.pages.clear();
+        self.sessions.clear();
+    }
+
+    /// Reads the database's counters when due and drops what they outdate.
+    pub async fn revalidate(&self, pool: &db::DbPool) -> Result<(), crate::error::AppError> {
+        if !self.freshness.due() {
+            return Ok(());
+        }
+        let seen = db::run(pool, |conn| Ok(site_version::current(conn)?)).await?;
+        if self.freshness.content.swap(seen.content, Ordering::Relaxed) != seen.content {
+            self.pages.clear();
+        }
+        if self.freshness.auth.swap(seen.auth, Ordering::Relaxed) != seen.auth {
+            self.sessions.clear();
+        }
+        Ok(())
+    }
+}
+
+/// Signed-in sessions by token hash, so a signed-in request needs no
+/// database round trip to learn who is asking.
+pub struct SessionCache {
+    sessions: RwLock<HashMap<String, (Session, User)>>,
+}
+
+impl SessionCache {
+    pub fn get(&self, token_hash: &str) -> Option<(Session, User)> {
+        self.sessions.read().ok()?.get(token_hash).cloned()
+    }
+
+    pub fn put(&self, token_hash: String, found: (Session, User)) {
+        if let Ok(mut sessions) = self.sessions.write() {
+            if sessions.len() >= MAX_PAGES {
+                sessions.clear();
+            }
+            sessions.insert(token_hash, found);
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut sessions) = self.sessions.write() {
+            sessions.clear();
+        }
+    }
+}
+
+pub struct PageCache {
+    pages: RwLock<HashMap<String, Arc<Page>>>,
+}
+
+impl PageCache {
     pub fn clear(&self) {
         if let Ok(mut pages) = self.pages.write() {
             pages.clear();
@@ -77,28 +164,6 @@ impl PageCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    /// Whether the database counter should be read before serving (at most
-    /// once per `revalidate_ms`; every time when that is 0).
-    fn due_for_check(&self) -> bool {
-        let now = self.started.elapsed().as_millis() as u64;
-        let last = self.checked_ms.load(Ordering::Relaxed);
-        if self.revalidate_ms == 0 || self.version.load(Ordering::Relaxed) < 0 {
-            return true;
-        }
-        now.saturating_sub(last) >= self.revalidate_ms
-            && self
-                .checked_ms
-                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-    }
-
-    /// Records the database's counter; a new value empties the cache.
-    fn observe(&self, version: i64) {
-        if self.version.swap(version, Ordering::Relaxed) != version {
-            self.clear();
-        }
     }
 
     fn get(&self, key: &str) -> Option<Arc<Page>> {
@@ -182,19 +247,16 @@ pub async fn serve(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    let cache = &state.cache;
+    let cache = &state.cache.pages;
     if !cacheable_request(&req) {
         let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let res = next.call(req).await?;
         if changes && res.status().as_u16() < 400 {
-            cache.clear();
+            state.cache.clear();
         }
         return Ok(res.map_into_boxed_body());
     }
-    if cache.due_for_check() {
-        let version = db::run(&state.pool, |conn| Ok(site_version::current(conn)?)).await?;
-        cache.observe(version);
-    }
+    state.cache.revalidate(&state.pool).await?;
     let key = key_of(&req);
     if let Some(page) = cache.get(&key) {
         let res = respond(&page, &req);

@@ -37,7 +37,7 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
     pub limits: Arc<Limits>,
-    pub cache: Arc<cache::PageCache>,
+    pub cache: Arc<cache::Caches>,
 }
 
 impl AppState {
@@ -45,7 +45,7 @@ impl AppState {
     pub fn open(config: Config) -> Result<AppState, AppError> {
         let pool = db::open(&config.database)?;
         let limits = Limits::new(config.rate_limits == Switch::On);
-        let cache = cache::PageCache::new(config.cache_revalidate_ms);
+        let cache = cache::Caches::new(config.cache_revalidate_ms);
         Ok(AppState {
             pool,
             config: Arc::new(config),

@@ -74,6 +74,7 @@ diesel::table! {
     site_version (id) {
         id -> Integer,
         version -> BigInt,
+        auth_version -> BigInt,
     }
 }
 

@@ -47,7 +47,7 @@ async fn signed_out_readers_get_cached_pages_and_a_new_comment_shows_at_once() {
     let svc = test::init_service(build_app(app.state())).await;
     let mut reader = Browser::new();
     assert!(reader.get(&svc, "/posts/story").await.contains("Story"));
-    assert!(!app.state.cache.is_empty(), "the page was kept");
+    assert!(!app.state.cache.pages.is_empty(), "the page was kept");
 
     // A change the app did not make is not seen yet: the page came from the cache.
     rename_behind_the_apps_back(&app, "story", "Renamed quietly");
@@ -179,4 +179,46 @@ async fn a_scheduled_post_appears_when_due_even_with_a_warm_cache() {
     assert!(!reader.get(&svc, "/").await.contains("Due shortly"));
     actix_web::rt::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert!(reader.get(&svc, "/").await.contains("Due shortly"));
+}
+
+#[actix_web::test]
+async fn cached_sign_ins_end_at_once_on_logout_and_when_an_admin_disables_the_user() {
+    let app = slow_revalidating_app();
+    let ann = app.user("ann", Role::Commenter);
+    app.user("bob", Role::Commenter);
+    app.user("boss", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+
+    let mut bob = Browser::new();
+    bob.login(&svc, &app, "bob").await;
+    assert_eq!(bob.get(&svc, "/account").await.status, StatusCode::OK);
+    let stolen = bob.cookie("broadsheet_session").unwrap().to_string();
+    let token = bob.get(&svc, "/").await.csrf();
+    bob.post(&svc, "/logout", &[("csrf_token", &token)]).await;
+    let mut thief = Browser::new();
+    thief.cookies.insert("broadsheet_session".into(), stolen);
+    assert_eq!(
+        thief.get(&svc, "/account").await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let mut a = Browser::new();
+    a.login(&svc, &app, "ann").await;
+    assert_eq!(a.get(&svc, "/account").await.status, StatusCode::OK);
+    let mut boss = Browser::new();
+    boss.login(&svc, &app, "boss").await;
+    let res = boss
+        .submit(
+            &svc,
+            "/admin/users",
+            &format!("/admin/users/{}/disable", ann.id),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.get(&svc, "/account").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out at once"
+    );
 }

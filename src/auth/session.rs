@@ -175,6 +175,44 @@ pub fn flash_cookie(message: &str) -> Cookie<'static> {
         .finish()
 }
 
+/// The live session for a token hash, from the session cache when it is
+/// current, else from the database (sliding its expiry at most once a day).
+async fn find(
+    state: &AppState,
+    token_hash: String,
+) -> Result<Option<(Session, User, bool)>, AppError> {
+    state.cache.revalidate(&state.pool).await?;
+    let now = models::now();
+    let fresh =
+        |s: &Session| s.expires_at > now && s.expires_at >= now + Duration::days(LIFETIME_DAYS - 1);
+    if let Some((session, user)) = state.cache.sessions.get(&token_hash) {
+        if fresh(&session) {
+            return Ok(Some((session, user, false)));
+        }
+    }
+    let key = token_hash.clone();
+    let found = db::run(&state.pool, move |conn| {
+        let Some((mut session, user)) = Session::find_active(conn, &token_hash, now)? else {
+            return Ok(None);
+        };
+        // Slide the expiry at most once a day, so reads do not all write.
+        let extended = session.expires_at < now + Duration::days(LIFETIME_DAYS - 1);
+        if extended {
+            session.expires_at = now + Duration::days(LIFETIME_DAYS);
+            Session::extend(conn, session.id, session.expires_at)?;
+        }
+        Ok(Some((session, user, extended)))
+    })
+    .await?;
+    if let Some((session, user, _)) = &found {
+        state
+            .cache
+            .sessions
+            .put(key, (session.clone(), user.clone()));
+    }
+    Ok(found)
+}
+
 /// Middleware: resolves the visitor before the handler, sets cookies after it.
 pub async fn load(
     req: ServiceRequest,
@@ -189,22 +227,7 @@ pub async fn load(
         .map(|c| c.value().to_string())
         .filter(|t| !t.is_empty());
     let found = match token.clone() {
-        Some(token) => {
-            db::run(&state.pool, move |conn| {
-                let now = models::now();
-                let Some((session, user)) = Session::find_active(conn, &hash_token(&token), now)?
-                else {
-                    return Ok(None);
-                };
-                // Slide the expiry at most once a day, so reads do not all write.
-                let extended = session.expires_at < now + Duration::days(LIFETIME_DAYS - 1);
-                if extended {
-                    Session::extend(conn, session.id, now + Duration::days(LIFETIME_DAYS))?;
-                }
-                Ok(Some((session, user, extended)))
-            })
-            .await?
-        }
+        Some(token) => find(&state, hash_token(&token)).await?,
         None => None,
     };
     let flash = req

@@ -1,12 +1,20 @@
-//! One counter that triggers bump on every change a reader could see.
+//! Two counters that triggers bump: `version` on every change a reader could
+//! see, `auth_version` when a session ends or a user changes.
 
 use diesel::prelude::*;
 
 use crate::schema::site_version;
 
-pub fn current(conn: &mut SqliteConnection) -> QueryResult<i64> {
+/// Both counters, read together.
+#[derive(Queryable, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    pub content: i64,
+    pub auth: i64,
+}
+
+pub fn current(conn: &mut SqliteConnection) -> QueryResult<Versions> {
     site_version::table
         .find(1)
-        .select(site_version::version)
+        .select((site_version::version, site_version::auth_version))
         .first(conn)
 }
