@@ -23,12 +23,15 @@ use actix_web::{HttpMessage, HttpResponse};
 
 use crate::auth::session::{FLASH_COOKIE, SESSION_COOKIE};
 use crate::auth::Visitor;
-use crate::models::{self, site_version, Post, Session, User};
+use chrono::NaiveDateTime;
+
+use crate::models::post::Article;
+use crate::models::{self, site_version, Post, Session, Settings, User};
 use crate::routes::conditional::validators_match;
 use crate::{db, AppState};
 
-/// Beyond this many pages new ones are not kept (unbounded query strings).
-const MAX_PAGES: usize = 20_000;
+/// A store this full starts over (query strings are unbounded).
+const MAX_ENTRIES: usize = 20_000;
 /// Paths that are never cached: forms, personal and administrative pages.
 const NEVER: [&str; 7] = [
     "/admin",
@@ -40,11 +43,10 @@ const NEVER: [&str; 7] = [
     "/healthz",
 ];
 
-struct Page {
+pub struct Page {
     status: StatusCode,
     headers: HeaderMap,
     body: Bytes,
-    expires: Option<Instant>,
 }
 
 /// What the caches last saw of the database's counters, and when.
@@ -74,20 +76,23 @@ impl Freshness {
 }
 
 pub struct Caches {
-    pub pages: PageCache,
-    pub sessions: SessionCache,
+    /// Whole answers for signed-out readers, by encoding and address.
+    pub pages: Store<Page>,
+    /// Articles with their comments and site settings, by slug, for every
+    /// reader (each page is then rendered for its viewer).
+    pub articles: Store<(Settings, Article)>,
+    /// Signed-in sessions by token hash: a signed-in request needs no
+    /// database round trip to learn who is asking.
+    pub sessions: Store<(Session, User)>,
     freshness: Freshness,
 }
 
 impl Caches {
     pub fn new(revalidate_ms: u64) -> Caches {
         Caches {
-            pages: PageCache {
-                pages: RwLock::new(HashMap::new()),
-            },
-            sessions: SessionCache {
-                sessions: RwLock::new(HashMap::new()),
-            },
+            pages: Store::default(),
+            articles: Store::default(),
+            sessions: Store::default(),
             freshness: Freshness {
                 content: AtomicI64::new(-1),
                 auth: AtomicI64::new(-1),
@@ -101,6 +106,7 @@ impl Caches {
     /// After a change made through this instance.
     pub fn clear(&self) {
         self.pages.clear();
+        self.articles.clear();
         self.sessions.clear();
     }
 
@@ -112,6 +118,7 @@ impl Caches {
         let seen = db::run(pool, |conn| Ok(site_version::current(conn)?)).await?;
         if self.freshness.content.swap(seen.content, Ordering::Relaxed) != seen.content {
             self.pages.clear();
+            self.articles.clear();
         }
         if self.freshness.auth.swap(seen.auth, Ordering::Relaxed) != seen.auth {
             self.sessions.clear();
@@ -120,70 +127,65 @@ impl Caches {
     }
 }
 
-/// Signed-in sessions by token hash, so a signed-in request needs no
-/// database round trip to learn who is asking.
-pub struct SessionCache {
-    sessions: RwLock<HashMap<String, (Session, User)>>,
+/// A value and the instant it stops being right, if any.
+type Entry<V> = (Arc<V>, Option<Instant>);
+
+/// A map shared by all workers whose entries may expire at a set instant.
+pub struct Store<V> {
+    entries: RwLock<HashMap<String, Entry<V>>>,
 }
 
-impl SessionCache {
-    pub fn get(&self, token_hash: &str) -> Option<(Session, User)> {
-        self.sessions.read().ok()?.get(token_hash).cloned()
+impl<V> Default for Store<V> {
+    fn default() -> Self {
+        Store {
+            entries: RwLock::new(HashMap::new()),
+        }
     }
+}
 
-    pub fn put(&self, token_hash: String, found: (Session, User)) {
-        if let Ok(mut sessions) = self.sessions.write() {
-            if sessions.len() >= MAX_PAGES {
-                sessions.clear();
+impl<V> Store<V> {
+    pub fn get(&self, key: &str) -> Option<Arc<V>> {
+        let (value, expires) = self.entries.read().ok()?.get(key).cloned()?;
+        match expires {
+            // One expired entry means a scheduled post fell due: all go.
+            Some(at) if at <= Instant::now() => {
+                self.clear();
+                None
             }
-            sessions.insert(token_hash, found);
+            _ => Some(value),
+        }
+    }
+
+    pub fn put(&self, key: String, value: Arc<V>, expires: Option<Instant>) {
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(key, (value, expires));
         }
     }
 
     pub fn clear(&self) {
-        if let Ok(mut sessions) = self.sessions.write() {
-            sessions.clear();
-        }
-    }
-}
-
-pub struct PageCache {
-    pages: RwLock<HashMap<String, Arc<Page>>>,
-}
-
-impl PageCache {
-    pub fn clear(&self) {
-        if let Ok(mut pages) = self.pages.write() {
-            pages.clear();
+        if let Ok(mut entries) = self.entries.write() {
+            entries.clear();
         }
     }
 
     pub fn len(&self) -> usize {
-        self.pages.read().map_or(0, |p| p.len())
+        self.entries.read().map_or(0, |e| e.len())
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    fn get(&self, key: &str) -> Option<Arc<Page>> {
-        let page = self.pages.read().ok()?.get(key).cloned()?;
-        match page.expires {
-            Some(at) if at <= Instant::now() => {
-                self.clear();
-                None
-            }
-            _ => Some(page),
-        }
-    }
-
-    fn put(&self, key: String, page: Arc<Page>) {
-        if let Ok(mut pages) = self.pages.write() {
-            if pages.len() < MAX_PAGES {
-                pages.insert(key, page);
-            }
-        }
-    }
+/// The instant a page built at `now` stops being right because a scheduled
+/// post falls due.
+pub fn expiry(now: NaiveDateTime, next_due: Option<NaiveDateTime>) -> Option<Instant> {
+    next_due
+        .and_then(|at| (at - now).to_std().ok())
+        .map(|wait| Instant::now() + wait.max(Duration::from_millis(1)))
 }
 
 /// Whether this request may be answered from (and fill) the cache.
@@ -285,16 +287,12 @@ pub async fn serve(
         Ok(Post::next_scheduled(conn, now)?)
     })
     .await?;
-    let expires = due
-        .and_then(|at| (at - now).to_std().ok())
-        .map(|wait| Instant::now() + wait.max(Duration::from_millis(1)));
     let page = Arc::new(Page {
         status: head.status(),
         headers: head.headers().clone(),
         body: bytes,
-        expires,
     });
-    cache.put(key, Arc::clone(&page));
+    cache.put(key, Arc::clone(&page), expiry(now, due));
     let mut fresh = HttpResponse::build(page.status).body(page.body.clone());
     *fresh.headers_mut() = page.headers.clone();
     Ok(ServiceResponse::new(req, fresh))

@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -185,9 +186,10 @@ async fn find(
     let now = models::now();
     let fresh =
         |s: &Session| s.expires_at > now && s.expires_at >= now + Duration::days(LIFETIME_DAYS - 1);
-    if let Some((session, user)) = state.cache.sessions.get(&token_hash) {
-        if fresh(&session) {
-            return Ok(Some((session, user, false)));
+    if let Some(found) = state.cache.sessions.get(&token_hash) {
+        let (session, user) = found.as_ref();
+        if fresh(session) {
+            return Ok(Some((session.clone(), user.clone(), false)));
         }
     }
     let key = token_hash.clone();
@@ -208,7 +210,7 @@ async fn find(
         state
             .cache
             .sessions
-            .put(key, (session.clone(), user.clone()));
+            .put(key, Arc::new((session.clone(), user.clone())), None);
     }
     Ok(found)
 }

@@ -74,36 +74,21 @@ impl Comment {
             .execute(conn)
     }
 
-    /// What a post's thread may show to `viewer`: approved comments, deleted
-    /// ones (as placeholders), and the viewer's own comments awaiting moderation.
-    pub fn thread_for(
-        conn: &mut SqliteConnection,
-        post_id: i32,
-        viewer: Option<i32>,
-    ) -> QueryResult<Vec<Threaded>> {
-        // Two fixed queries rather than one boxed one: diesel caches the
-        // prepared statement of a query whose shape never changes.
-        let shown = comments::status.eq_any(["approved", "deleted"]);
-        let base = comments::table
+    /// Every comment of a post that some reader may see: approved ones,
+    /// deleted ones (placeholders) and those awaiting moderation (for their
+    /// authors), oldest first. `visible_thread` picks a viewer's share.
+    pub fn for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<CommentView>> {
+        let rows: Vec<(Comment, String)> = comments::table
             .inner_join(users::table)
             .filter(comments::post_id.eq(post_id))
+            .filter(comments::status.eq_any(["approved", "deleted", "pending"]))
             .order(comments::id.asc())
-            .select((Comment::as_select(), users::display_name));
-        let rows: Vec<(Comment, String)> = match viewer {
-            Some(me) => base
-                .filter(
-                    shown.or(comments::status
-                        .eq("pending")
-                        .and(comments::author_id.eq(me))),
-                )
-                .load(conn)?,
-            None => base.filter(shown).load(conn)?,
-        };
-        Ok(thread(
-            rows.into_iter()
-                .map(|(comment, author)| CommentView { comment, author })
-                .collect(),
-        ))
+            .select((Comment::as_select(), users::display_name))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(comment, author)| CommentView { comment, author })
+            .collect())
     }
 
     /// How many of a user's comments have been approved (for first_comment_held).
@@ -146,6 +131,17 @@ impl Comment {
             ))
             .execute(conn)
     }
+}
+
+/// The thread `viewer` may see: approved and deleted comments, and their own
+/// awaiting moderation.
+pub fn visible_thread(all: &[CommentView], viewer: Option<i32>) -> Vec<Threaded> {
+    let shown = all
+        .iter()
+        .filter(|c| c.comment.status != "pending" || Some(c.comment.author_id) == viewer)
+        .cloned()
+        .collect();
+    thread(shown)
 }
 
 /// Orders comments as a thread: each followed by its replies, oldest first.

@@ -67,6 +67,43 @@ pub struct Neighbour {
     pub title: String,
 }
 
+/// Everything an article page shows, loaded together.
+#[derive(Debug, Clone)]
+pub struct Article {
+    pub post: Post,
+    pub author: String,
+    pub tags: Vec<Tag>,
+    /// All comments any reader may see; see `comment::visible_thread`.
+    pub comments: Vec<crate::models::comment::CommentView>,
+    pub previous: Option<Neighbour>,
+    pub next: Option<Neighbour>,
+    /// When a scheduled post falls due and the neighbours may change.
+    pub next_due: Option<NaiveDateTime>,
+}
+
+impl Article {
+    /// A visible article by slug with its author, tags, comments and neighbours.
+    pub fn load(
+        conn: &mut SqliteConnection,
+        slug: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<Article>> {
+        let Some(post) = Post::find_visible(conn, slug, now)? else {
+            return Ok(None);
+        };
+        let (previous, next) = post.neighbours(conn, now)?;
+        Ok(Some(Article {
+            author: post.author_name(conn)?,
+            tags: post.tags(conn)?,
+            comments: crate::models::Comment::for_post(conn, post.id)?,
+            previous,
+            next,
+            next_due: Post::next_scheduled(conn, now)?,
+            post,
+        }))
+    }
+}
+
 /// Posts per year and month, for the archive.
 #[derive(QueryableByName, Debug, Clone)]
 pub struct MonthCount {

@@ -1,5 +1,7 @@
 //! What readers see: the home page, articles, the archive and tags.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -7,12 +9,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::auth::Visitor;
 use crate::error::AppError;
-use crate::models::comment::CommentView;
-use crate::models::post::{ListPage, Listed, Neighbour};
-use crate::models::{self, Comment, Post, Settings, Tag};
+use crate::models::comment::{visible_thread, CommentView};
+use crate::models::post::{Article, ListPage, Listed, Neighbour};
+use crate::models::{self, Post, Settings, Tag};
 use crate::routes::{comments, page_number, PageQuery};
 use crate::view::{self, render, render_with, Layout};
-use crate::{db, AppState};
+use crate::{cache, db, AppState};
 
 /// Links to the neighbouring pages of a list.
 pub struct Pager {
@@ -163,25 +165,33 @@ pub async fn article(
     draft: CommentDraft,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let viewer = visitor.user().map(|u| u.id);
-    let (settings, post, author, tags, thread, (previous, next)) =
-        db::run(&state.pool, move |conn| {
+    state.cache.revalidate(&state.pool).await?;
+    let cached = match state.cache.articles.get(&slug) {
+        Some(cached) => cached,
+        None => {
             let now = models::now();
-            let post = Post::find_visible(conn, &slug, now)?.ok_or(AppError::NotFound)?;
-            let author = post.author_name(conn)?;
-            let tags = post.tags(conn)?;
-            let thread = Comment::thread_for(conn, post.id, viewer)?;
-            let neighbours = post.neighbours(conn, now)?;
-            Ok((
-                Settings::load(conn)?,
-                post,
-                author,
-                tags,
-                thread,
-                neighbours,
-            ))
-        })
-        .await?;
+            let key = slug.clone();
+            let loaded = db::run(&state.pool, move |conn| {
+                let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+                Ok(Arc::new((Settings::load(conn)?, article)))
+            })
+            .await?;
+            state.cache.articles.put(
+                key,
+                Arc::clone(&loaded),
+                cache::expiry(now, loaded.1.next_due),
+            );
+            loaded
+        }
+    };
+    let (settings, article) = cached.as_ref();
+    let thread = visible_thread(&article.comments, visitor.user().map(|u| u.id));
+    let (post, author, tags) = (
+        article.post.clone(),
+        article.author.clone(),
+        article.tags.clone(),
+    );
+    let (previous, next) = (article.previous.clone(), article.next.clone());
     let user = visitor.user();
     let open = post.comments_enabled && user.is_some();
     let now = models::now();
@@ -210,7 +220,7 @@ pub async fn article(
             }
         })
         .collect();
-    let layout = Layout::new(visitor, &settings, post.title.clone())
+    let layout = Layout::new(visitor, settings, post.title.clone())
         .described(&post.excerpt)
         .at(&state.config.base_url(), &format!("/posts/{}", post.slug));
     let page = PostPage {
