@@ -75,6 +75,7 @@ diesel::table! {
         id -> Integer,
         name -> Text,
         slug -> Text,
+        post_count -> Integer,
     }
 }
 
