@@ -11,7 +11,7 @@ use crate::models::comment::CommentView;
 use crate::models::post::{ListPage, Listed, Neighbour};
 use crate::models::{self, Comment, Post, Settings, Tag};
 use crate::routes::{comments, page_number, PageQuery};
-use crate::view::{self, render, render_with, Layout};
+use crate::view::{self, render, render_with, Layout, Sidebar, YearGroup};
 use crate::{db, AppState};
 
 /// Links to the neighbouring pages of a list.
@@ -73,7 +73,7 @@ pub async fn home(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(&query)?;
-    let (settings, list) = db::run(&state.pool, move |conn| {
+    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
         let list = Post::latest(
             conn,
@@ -81,7 +81,7 @@ pub async fn home(
             page,
             i64::from(settings.posts_per_page),
         )?;
-        Ok((settings, list))
+        Ok((settings, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     let title = if page > 1 {
@@ -89,7 +89,7 @@ pub async fn home(
     } else {
         String::new()
     };
-    let layout = Layout::new(&visitor, &settings, title);
+    let layout = Layout::new(&visitor, &settings, title).with_sidebar(sidebar);
     list_view(layout, String::new(), String::new(), "/", page, list)
 }
 
@@ -161,7 +161,7 @@ pub async fn article(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let viewer = visitor.user().map(|u| u.id);
-    let (settings, post, author, tags, thread, (previous, next)) =
+    let (settings, post, author, tags, thread, (previous, next), sidebar) =
         db::run(&state.pool, move |conn| {
             let now = models::now();
             let post = Post::find_visible(conn, &slug, now)?.ok_or(AppError::NotFound)?;
@@ -176,6 +176,7 @@ pub async fn article(
                 tags,
                 thread,
                 neighbours,
+                Sidebar::load(conn, now)?,
             ))
         })
         .await?;
@@ -207,7 +208,9 @@ pub async fn article(
             }
         })
         .collect();
-    let layout = Layout::new(visitor, &settings, post.title.clone()).described(&post.excerpt);
+    let layout = Layout::new(visitor, &settings, post.title.clone())
+        .described(&post.excerpt)
+        .with_sidebar(sidebar);
     let page = PostPage {
         layout,
         post,
@@ -222,18 +225,6 @@ pub async fn article(
     render_with(status, &page)
 }
 
-pub struct MonthLink {
-    pub href: String,
-    pub name: &'static str,
-    pub count: i64,
-}
-
-pub struct YearGroup {
-    pub year: String,
-    pub count: i64,
-    pub months: Vec<MonthLink>,
-}
-
 #[derive(Template)]
 #[template(path = "public/archive.html")]
 pub struct ArchivePage {
@@ -245,33 +236,18 @@ pub async fn archive(
     state: web::Data<AppState>,
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, months) = db::run(&state.pool, |conn| {
-        Ok((Settings::load(conn)?, Post::months(conn, models::now())?))
+    let (settings, months, sidebar) = db::run(&state.pool, |conn| {
+        let now = models::now();
+        Ok((
+            Settings::load(conn)?,
+            Post::months(conn, now)?,
+            Sidebar::tags_only(conn, now)?,
+        ))
     })
     .await?;
-    let mut years: Vec<YearGroup> = Vec::new();
-    for m in months {
-        let month: u32 = m.month.parse().unwrap_or(0);
-        let link = MonthLink {
-            href: format!("/archive/{}/{}", m.year, m.month),
-            name: view::month_name(month),
-            count: m.count,
-        };
-        match years.last_mut() {
-            Some(group) if group.year == m.year => {
-                group.count += m.count;
-                group.months.push(link);
-            }
-            _ => years.push(YearGroup {
-                year: m.year.clone(),
-                count: m.count,
-                months: vec![link],
-            }),
-        }
-    }
     render(&ArchivePage {
-        layout: Layout::new(&visitor, &settings, "Archive"),
-        years,
+        layout: Layout::new(&visitor, &settings, "Archive").with_sidebar(sidebar),
+        years: view::archive_years(months),
     })
 }
 
@@ -351,7 +327,7 @@ async fn dated_list(
     heading: String,
     base: String,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, list) = db::run(&state.pool, move |conn| {
+    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
         let list = Post::between(
             conn,
@@ -361,13 +337,14 @@ async fn dated_list(
             page,
             i64::from(settings.posts_per_page),
         )?;
-        Ok((settings, list))
+        Ok((settings, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     if list.posts.is_empty() {
         return Err(AppError::NotFound);
     }
-    let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"));
+    let layout =
+        Layout::new(&visitor, &settings, format!("Archive: {heading}")).with_sidebar(sidebar);
     list_view(
         layout,
         heading,
@@ -386,7 +363,7 @@ pub async fn tag(
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(&query)?;
     let slug = slug.into_inner();
-    let (settings, tag, list) = db::run(&state.pool, move |conn| {
+    let (settings, tag, list, sidebar) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
         let tag = Tag::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
         let list = Post::tagged(
@@ -396,10 +373,11 @@ pub async fn tag(
             page,
             i64::from(settings.posts_per_page),
         )?;
-        Ok((settings, tag, list))
+        Ok((settings, tag, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
-    let layout = Layout::new(&visitor, &settings, format!("Tagged “{}”", tag.name));
+    let layout =
+        Layout::new(&visitor, &settings, format!("Tagged “{}”", tag.name)).with_sidebar(sidebar);
     let base = format!("/tags/{}", tag.slug);
     list_view(
         layout,
