@@ -357,3 +357,59 @@ async fn a_reader_registers_comments_replies_and_waits_for_moderation() {
     ann.close().await;
     owner.close().await;
 }
+
+#[actix_web::test]
+async fn a_busy_site_reads_well_with_its_archive_and_tags_beside_the_posts() {
+    const TEST: &str = "busy";
+    let Some(tools) = Tools::find(TEST) else {
+        return;
+    };
+    let site = Site::generated(40);
+    let driver = Driver::start(&tools);
+    let reader = Session::open(&driver, &site, TEST, "reader").await;
+
+    reader.visit("/").await;
+    reader.screenshots("home", true).await;
+
+    // A keyboard user's first Tab shows the skip link, ringed.
+    reader.press_tab().await;
+    let focused = reader.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("class").await.unwrap().as_deref(),
+        Some("skip-link")
+    );
+    reader.viewport_screenshot("skip-link-focus").await;
+
+    let years = reader.find_all(".sidebar .widget-year").await;
+    assert!(years.len() >= 2, "years of posts in the Blog Archive");
+    let tags = reader.find_all(".sidebar .tag-list a").await;
+    assert!(!tags.is_empty() && tags.len() <= 20, "{} tags", tags.len());
+
+    // A month from the sidebar lists that month's posts.
+    let month = reader.find(".sidebar .widget-months a").await;
+    let href = month.attr("href").await.unwrap().unwrap();
+    month.click().await.unwrap();
+    reader.wait_for_path(&href).await;
+    assert!(reader.exists(".cards .card").await);
+    reader.screenshots("month", false).await;
+
+    // The most used tag, with as many posts as the sidebar says.
+    reader.visit("/").await;
+    let top = reader.find(".sidebar .tag-list a").await;
+    let href = top.attr("href").await.unwrap().unwrap();
+    top.click().await.unwrap();
+    reader.wait_for_path(&href).await;
+    reader.screenshots("tag", false).await;
+
+    reader.visit("/archive").await;
+    reader.screenshots("archive", true).await;
+
+    // The busiest article (the newest after the welcome post), with its
+    // threaded comments.
+    reader.visit("/").await;
+    reader.click(".card:nth-child(2) .card-title a").await;
+    reader.find(".comment-list").await;
+    reader.screenshots("article", true).await;
+
+    reader.close().await;
+}

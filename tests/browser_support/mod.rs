@@ -174,8 +174,35 @@ pub struct Site {
 }
 
 impl Site {
+    /// A new site as its owner first sees it.
     pub fn start() -> Site {
+        Site::start_with(|_| {})
+    }
+
+    /// A site filled by `broadsheet generate` (years of posts, tags, users and
+    /// threaded comments), the way a load test fills one.
+    pub fn generated(posts: u32) -> Site {
+        Site::start_with(|db| {
+            let out = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+                .arg("--database")
+                .arg(db)
+                .args(["generate", "--posts", &posts.to_string()])
+                .args(["--comments-per-post", "3", "--users", "12"])
+                .args(["--busy-post-comments", "8"])
+                .env("RUST_LOG", "warn")
+                .output()
+                .expect("run broadsheet generate");
+            assert!(
+                out.status.success(),
+                "broadsheet generate failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        })
+    }
+
+    fn start_with(prepare: impl FnOnce(&Path)) -> Site {
         let dir = tempfile::tempdir().expect("temporary folder");
+        prepare(&dir.path().join("site.db"));
         let port = free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_broadsheet"));
         command
@@ -522,6 +549,23 @@ impl Session {
                 .await;
         }
         self.reset_emulation().await;
+    }
+
+    /// Presses Tab once, as a keyboard user arriving on the page does.
+    pub async fn press_tab(&self) {
+        let tab = char::from(fantoccini::key::Key::Tab).to_string();
+        self.find("body")
+            .await
+            .send_keys(&tab)
+            .await
+            .expect("press Tab");
+    }
+
+    /// Saves what the browser shows at 1280 px (the viewport, not the page).
+    pub async fn viewport_screenshot(&self, page: &str) {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let file = screenshot_dir().join(format!("{}-{page}-1280.png", self.prefix));
+        std::fs::write(file, png).expect("write a screenshot");
     }
 
     /// Runs the accessibility check in the page; panics with what it found.
