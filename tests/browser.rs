@@ -352,6 +352,7 @@ async fn a_reader_registers_comments_replies_and_waits_for_moderation() {
     ann.press("main form", "Sign in").await;
     ann.wait_for_path("/account").await;
     assert_eq!(ann.text(".nav-user").await, "ann");
+    ann.screenshots("account", false).await;
 
     reader.close().await;
     ann.close().await;
@@ -410,6 +411,11 @@ async fn a_busy_site_reads_well_with_its_archive_and_tags_beside_the_posts() {
     reader.click(".card:nth-child(2) .card-title a").await;
     reader.find(".comment-list").await;
     reader.screenshots("article", true).await;
+
+    // An address that leads nowhere still gets the site around it.
+    reader.visit("/posts/no-such-story").await;
+    reader.wait_for_text("Page not found").await;
+    reader.screenshots("not-found", false).await;
 
     reader.close().await;
 }

@@ -498,7 +498,8 @@ impl Session {
         let height = self
             .client
             .execute(
-                "return Math.ceil(document.documentElement.getBoundingClientRect().height);",
+                "window.scrollTo(0, 0); \
+                 return Math.ceil(document.documentElement.getBoundingClientRect().height);",
                 vec![],
             )
             .await
