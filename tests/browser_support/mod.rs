@@ -51,7 +51,10 @@ impl Tools {
                     "{test}: CI is set but {missing} is not installed \
                      (.ci/run installs chromium and chromium-driver)"
                 );
-                eprintln!(
+                // Straight to stderr: the test harness would swallow eprintln!
+                // of a passing test.
+                let _ = writeln!(
+                    std::io::stderr(),
                     "skipping {test}: {missing} is not installed \
                      (apt-get install chromium chromium-driver to run the browser tests)"
                 );
