@@ -28,6 +28,7 @@ use chrono::NaiveDateTime;
 use crate::models::post::Article;
 use crate::models::{self, site_version, Post, Session, Settings, User};
 use crate::routes::conditional::validators_match;
+use crate::view::Sidebar;
 use crate::{db, AppState};
 
 /// A store this full starts over (query strings are unbounded).
@@ -78,9 +79,9 @@ impl Freshness {
 pub struct Caches {
     /// Whole answers for signed-out readers, by encoding and address.
     pub pages: Store<Page>,
-    /// Articles with their comments and site settings, by slug, for every
+    /// Articles with their comments, the settings and the sidebar, by slug, for every
     /// reader (each page is then rendered for its viewer).
-    pub articles: Store<(Settings, Article)>,
+    pub articles: Store<(Settings, Article, Sidebar)>,
     /// Signed-in sessions by token hash: a signed-in request needs no
     /// database round trip to learn who is asking.
     pub sessions: Store<(Session, User)>,

@@ -83,6 +83,7 @@ diesel::table! {
         id -> Integer,
         name -> Text,
         slug -> Text,
+        post_count -> Integer,
     }
 }
 

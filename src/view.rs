@@ -1,16 +1,19 @@
-//! What every page shares: the layout's data, rendering, and the readable
-//! forms of dates and counts that templates show.
+//! What every page shares: the layout's data (the reading pages' sidebar
+//! included), rendering, and the readable forms of dates and counts that
+//! templates show.
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 use chrono::NaiveDateTime;
+use diesel::{QueryResult, SqliteConnection};
 
 use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::markdown::reading_minutes;
-use crate::models::post::{Listed, PostSummary};
-use crate::models::{Post, Settings};
+use crate::models::post::{Listed, MonthCount, PostSummary};
+use crate::models::tag::TagCount;
+use crate::models::{Post, Settings, Tag};
 
 /// The signed-in user as the layout shows them.
 #[derive(Debug, Clone)]
@@ -38,6 +41,8 @@ pub struct Layout {
     pub canonical: String,
     /// A feed of this page's own beside the site's (a tag's posts).
     pub feed: Option<FeedLink>,
+    /// Reading pages show the archive and tags beside (or below) the content.
+    pub sidebar: Option<Sidebar>,
 }
 
 /// An Atom feed the page links to in its head.
@@ -74,6 +79,7 @@ impl Layout {
             css_href: css_href(),
             canonical: String::new(),
             feed: None,
+            sidebar: None,
         }
     }
 
@@ -85,6 +91,11 @@ impl Layout {
 
     pub fn with_feed(mut self, title: String, href: String) -> Layout {
         self.feed = Some(FeedLink { title, href });
+        self
+    }
+
+    pub fn with_sidebar(mut self, sidebar: Sidebar) -> Layout {
+        self.sidebar = Some(sidebar);
         self
     }
 
@@ -108,6 +119,75 @@ impl Layout {
         } else {
             format!("{} · {}", self.title, self.site_title)
         }
+    }
+}
+
+/// A month in the archive, linked.
+#[derive(Debug, Clone)]
+pub struct MonthLink {
+    pub href: String,
+    pub name: &'static str,
+    pub count: i64,
+}
+
+/// A year in the archive with its months, newest first.
+#[derive(Debug, Clone)]
+pub struct YearGroup {
+    pub year: String,
+    pub count: i64,
+    pub months: Vec<MonthLink>,
+}
+
+/// Groups month counts (newest first) by year.
+pub fn archive_years(months: Vec<MonthCount>) -> Vec<YearGroup> {
+    let mut years: Vec<YearGroup> = Vec::new();
+    for m in months {
+        let month: u32 = m.month.parse().unwrap_or(0);
+        let link = MonthLink {
+            href: format!("/archive/{}/{}", m.year, m.month),
+            name: month_name(month),
+            count: m.count,
+        };
+        match years.last_mut() {
+            Some(group) if group.year == m.year => {
+                group.count += m.count;
+                group.months.push(link);
+            }
+            _ => years.push(YearGroup {
+                year: m.year,
+                count: m.count,
+                months: vec![link],
+            }),
+        }
+    }
+    years
+}
+
+/// The reading pages' sidebar: the Blog Archive and the popular tags, both
+/// from trigger-kept counts, so loading it costs a few index reads.
+#[derive(Debug, Clone, Default)]
+pub struct Sidebar {
+    pub years: Vec<YearGroup>,
+    pub tags: Vec<TagCount>,
+}
+
+impl Sidebar {
+    /// How many tags it lists.
+    pub const TAGS: i64 = 20;
+
+    pub fn load(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Sidebar> {
+        Ok(Sidebar {
+            years: archive_years(Post::months(conn, now)?),
+            tags: Tag::popular(conn, now, Sidebar::TAGS)?,
+        })
+    }
+
+    /// Tags alone, for the archive page, which shows the archive itself.
+    pub fn tags_only(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Sidebar> {
+        Ok(Sidebar {
+            years: Vec::new(),
+            tags: Tag::popular(conn, now, Sidebar::TAGS)?,
+        })
     }
 }
 

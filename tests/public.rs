@@ -472,3 +472,128 @@ async fn archive_counts_and_tag_lists_follow_edits_unpublishing_and_deletion() {
     );
     assert!(!b.get(&svc, "/tags/moves").await.contains("Moving story"));
 }
+
+#[actix_web::test]
+async fn popular_tags_count_visible_posts_most_first_and_follow_every_change() {
+    use broadsheet::models::tag::TagCount;
+    use broadsheet::models::{Post, Tag};
+    let app = TestApp::new();
+    let tagged =
+        |title: &str, tags: &[&str], tune: &dyn Fn(&mut broadsheet::models::post::PostInput)| {
+            app.post_with(title, |p| {
+                p.tags = tags.iter().map(|t| t.to_string()).collect();
+                tune(p);
+            })
+        };
+    let a = tagged("A", &["Politics", "Europe"], &|_| {});
+    tagged("B", &["Politics"], &|_| {});
+    let e = tagged("E", &["Europe"], &|_| {});
+    tagged("D", &["Trade"], &|p| p.published = false);
+    // Scheduled: three posts under a tag nobody can read yet, which must not
+    // crowd out the tags below it.
+    for title in ["S1", "S2", "S3"] {
+        tagged(title, &["Soon", "Trade"], &|p| {
+            p.published_at = Some(now() + Duration::days(2))
+        });
+    }
+    let popular = |at| {
+        Tag::popular(&mut app.conn(), at, 20)
+            .unwrap()
+            .into_iter()
+            .map(|t: TagCount| format!("{} {}", t.name, t.count))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(popular(now()), ["Europe 2", "Politics 2"]);
+    let top_one = Tag::popular(&mut app.conn(), now(), 1).unwrap();
+    assert_eq!(top_one.len(), 1);
+    assert_eq!((top_one[0].slug.as_str(), top_one[0].count), ("europe", 2));
+
+    // When the scheduled posts fall due they count.
+    assert_eq!(
+        popular(now() + Duration::days(3)),
+        ["Soon 3", "Trade 3", "Europe 2", "Politics 2"]
+    );
+
+    // Unpublishing and deleting lower the counts; a tag with none drops out.
+    let mut input = broadsheet::models::post::PostInput {
+        title: a.title.clone(),
+        slug: a.slug.clone(),
+        dateline: String::new(),
+        body: a.body.clone(),
+        tags: vec!["Politics".into(), "Europe".into()],
+        published: false,
+        published_at: None,
+        comments_enabled: true,
+        author_id: None,
+    };
+    Post::update(&mut app.conn(), a.id, &input, now()).unwrap();
+    assert_eq!(popular(now()), ["Europe 1", "Politics 1"]);
+    Post::delete(&mut app.conn(), e.id).unwrap();
+    assert_eq!(popular(now()), ["Politics 1"]);
+    // Republishing with other tags moves the counts with the links.
+    input.published = true;
+    input.tags = vec!["Europe".into()];
+    Post::update(&mut app.conn(), a.id, &input, now()).unwrap();
+    assert_eq!(popular(now()), ["Europe 1", "Politics 1"]);
+}
+
+#[actix_web::test]
+async fn reading_pages_show_the_blog_archive_and_popular_tags_beside_the_posts() {
+    let app = TestApp::new();
+    let day = |y, m| {
+        NaiveDate::from_ymd_opt(y, m, 10)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .unwrap()
+    };
+    app.post_with("Old story", |p| {
+        p.published_at = Some(day(2024, 6));
+        p.tags = vec!["Politics".into()];
+    });
+    app.post_with("New story", |p| {
+        p.published_at = Some(day(2025, 3));
+        p.tags = vec!["Politics".into(), "Trade".into()];
+    });
+    app.post_with("Hidden draft", |p| {
+        p.published = false;
+        p.tags = vec!["Secret".into()];
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in ["/", "/posts/new-story", "/tags/trade", "/archive/2025"] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(page.contains(r#"<aside class="sidebar""#), "{uri}");
+        assert!(page.contains("Blog Archive"), "{uri}");
+        assert!(
+            page.contains(r#"<a class="widget-year" href="/archive/2025">2025</a> <span class="count">(1)</span>"#),
+            "{uri}: {}",
+            page.body
+        );
+        // The newest year shows its months; older years only their totals.
+        assert!(
+            page.contains(r#"<a href="/archive/2025/03">March</a>"#),
+            "{uri}"
+        );
+        assert!(
+            !page.contains(r#"<a href="/archive/2024/06">June</a>"#),
+            "{uri}"
+        );
+        assert!(
+            page.contains(r#"<a href="/tags/politics">Politics <span class="tag-count">2<span class="visually-hidden"> posts</span></span></a>"#),
+            "{uri}"
+        );
+        assert!(page.contains(r#"<a href="/tags/trade">Trade <span class="tag-count">1<span class="visually-hidden"> post</span></span></a>"#));
+        assert!(
+            !page.contains("/tags/secret"),
+            "{uri}: drafts' tags stay out"
+        );
+    }
+    // The archive page is the archive: its sidebar lists the tags alone.
+    let archive = b.get(&svc, "/archive").await;
+    assert!(archive.contains(r#"<aside class="sidebar""#));
+    assert!(!archive.contains("sidebar-archive") && archive.contains("/tags/politics"));
+    // Forms and error pages have none.
+    for uri in ["/login", "/register", "/posts/nope"] {
+        assert!(!b.get(&svc, uri).await.contains("<aside"), "{uri}");
+    }
+}

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::schema::{post_tags, tags};
+use crate::schema::{post_tags, posts, tags};
 use crate::slug::slugify;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq, Eq)]
@@ -15,7 +16,64 @@ pub struct Tag {
     pub slug: String,
 }
 
+/// A tag with the number of posts readers can see under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagCount {
+    pub name: String,
+    pub slug: String,
+    pub count: i64,
+}
+
 impl Tag {
+    /// The `limit` tags with the most visible posts, most first (then by name).
+    ///
+    /// Served by indexes: the trigger-kept `post_count` (scheduled posts
+    /// included) in its index order, less the few scheduled posts not yet due.
+    /// Reading `limit` + (tags with such posts) rows by count is enough: at
+    /// least `limit` of them need no correction, and no tag further down can
+    /// climb past those.
+    pub fn popular(
+        conn: &mut SqliteConnection,
+        now: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<TagCount>> {
+        let scheduled: Vec<(i32, i64)> = posts::table
+            .inner_join(post_tags::table)
+            .filter(posts::status.eq("published"))
+            .filter(posts::published_at.gt(now))
+            .group_by(post_tags::tag_id)
+            .select((post_tags::tag_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        let rows: Vec<(Tag, i32)> = tags::table
+            .filter(tags::post_count.gt(0))
+            .order((tags::post_count.desc(), tags::name.asc()))
+            .limit(limit + scheduled.len() as i64)
+            .select((Tag::as_select(), tags::post_count))
+            .load(conn)?;
+        let mut counted: Vec<TagCount> = rows
+            .into_iter()
+            .map(|(tag, count)| {
+                let due_later = scheduled
+                    .iter()
+                    .find(|(id, _)| *id == tag.id)
+                    .map_or(0, |(_, n)| *n);
+                TagCount {
+                    name: tag.name,
+                    slug: tag.slug,
+                    count: i64::from(count) - due_later,
+                }
+            })
+            .filter(|t| t.count > 0)
+            .collect();
+        counted.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+        });
+        counted.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(counted)
+    }
+
     pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Tag>> {
         tags::table
             .filter(tags::slug.eq(slug))

@@ -13,7 +13,7 @@ use crate::models::comment::{visible_thread, CommentView};
 use crate::models::post::{Article, ListPage, Listed, Neighbour};
 use crate::models::{self, Post, Settings, Tag};
 use crate::routes::{comments, page_number, PageQuery};
-use crate::view::{self, render, render_with, Layout};
+use crate::view::{self, render, render_with, Layout, Sidebar, YearGroup};
 use crate::{cache, db, AppState};
 
 /// Links to the neighbouring pages of a list.
@@ -77,7 +77,7 @@ pub async fn home(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(&query)?;
-    let (settings, list) = db::run(&state.pool, move |conn| {
+    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
         let list = Post::latest(
             conn,
@@ -85,7 +85,7 @@ pub async fn home(
             page,
             i64::from(settings.posts_per_page),
         )?;
-        Ok((settings, list))
+        Ok((settings, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     let title = if page > 1 {
@@ -93,8 +93,9 @@ pub async fn home(
     } else {
         String::new()
     };
-    let layout =
-        Layout::new(&visitor, &settings, title).at(&state.config.base_url(), &page_path("/", page));
+    let layout = Layout::new(&visitor, &settings, title)
+        .at(&state.config.base_url(), &page_path("/", page))
+        .with_sidebar(sidebar);
     list_view(layout, String::new(), String::new(), "/", page, list)
 }
 
@@ -173,7 +174,11 @@ pub async fn article(
             let key = slug.clone();
             let loaded = db::run(&state.pool, move |conn| {
                 let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
-                Ok(Arc::new((Settings::load(conn)?, article)))
+                Ok(Arc::new((
+                    Settings::load(conn)?,
+                    article,
+                    Sidebar::load(conn, now)?,
+                )))
             })
             .await?;
             state.cache.articles.put(
@@ -184,7 +189,7 @@ pub async fn article(
             loaded
         }
     };
-    let (settings, article) = cached.as_ref();
+    let (settings, article, sidebar) = cached.as_ref();
     let thread = visible_thread(&article.comments, visitor.user().map(|u| u.id));
     let (post, author, tags) = (
         article.post.clone(),
@@ -222,7 +227,8 @@ pub async fn article(
         .collect();
     let layout = Layout::new(visitor, settings, post.title.clone())
         .described(&post.excerpt)
-        .at(&state.config.base_url(), &format!("/posts/{}", post.slug));
+        .at(&state.config.base_url(), &format!("/posts/{}", post.slug))
+        .with_sidebar(sidebar.clone());
     let page = PostPage {
         layout,
         post,
@@ -237,18 +243,6 @@ pub async fn article(
     render_with(status, &page)
 }
 
-pub struct MonthLink {
-    pub href: String,
-    pub name: &'static str,
-    pub count: i64,
-}
-
-pub struct YearGroup {
-    pub year: String,
-    pub count: i64,
-    pub months: Vec<MonthLink>,
-}
-
 #[derive(Template)]
 #[template(path = "public/archive.html")]
 pub struct ArchivePage {
@@ -260,38 +254,24 @@ pub async fn archive(
     state: web::Data<AppState>,
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, months) = db::run(&state.pool, |conn| {
-        Ok((Settings::load(conn)?, Post::months(conn, models::now())?))
+    let (settings, months, sidebar) = db::run(&state.pool, |conn| {
+        let now = models::now();
+        Ok((
+            Settings::load(conn)?,
+            Post::months(conn, now)?,
+            Sidebar::tags_only(conn, now)?,
+        ))
     })
     .await?;
-    let mut years: Vec<YearGroup> = Vec::new();
-    for m in months {
-        let month: u32 = m.month.parse().unwrap_or(0);
-        let link = MonthLink {
-            href: format!("/archive/{}/{}", m.year, m.month),
-            name: view::month_name(month),
-            count: m.count,
-        };
-        match years.last_mut() {
-            Some(group) if group.year == m.year => {
-                group.count += m.count;
-                group.months.push(link);
-            }
-            _ => years.push(YearGroup {
-                year: m.year.clone(),
-                count: m.count,
-                months: vec![link],
-            }),
-        }
-    }
     render(&ArchivePage {
         layout: Layout::new(&visitor, &settings, "Archive")
             .described(&format!(
                 "Every post on {}, by year and month",
                 settings.title
             ))
-            .at(&state.config.base_url(), "/archive"),
-        years,
+            .at(&state.config.base_url(), "/archive")
+            .with_sidebar(sidebar),
+        years: view::archive_years(months),
     })
 }
 
@@ -371,7 +351,7 @@ async fn dated_list(
     heading: String,
     base: String,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, list) = db::run(&state.pool, move |conn| {
+    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
         let list = Post::between(
             conn,
@@ -381,7 +361,7 @@ async fn dated_list(
             page,
             i64::from(settings.posts_per_page),
         )?;
-        Ok((settings, list))
+        Ok((settings, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     if list.posts.is_empty() {
@@ -389,7 +369,8 @@ async fn dated_list(
     }
     let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"))
         .described(&format!("Posts from {heading} on {}", settings.title))
-        .at(&state.config.base_url(), &page_path(&base, page));
+        .at(&state.config.base_url(), &page_path(&base, page))
+        .with_sidebar(sidebar);
     list_view(
         layout,
         heading,
@@ -408,7 +389,7 @@ pub async fn tag(
 ) -> Result<HttpResponse, AppError> {
     let page = page_number(&query)?;
     let slug = slug.into_inner();
-    let (settings, tag, list) = db::run(&state.pool, move |conn| {
+    let (settings, tag, list, sidebar) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
         let tag = Tag::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
         let list = Post::tagged(
@@ -418,7 +399,7 @@ pub async fn tag(
             page,
             i64::from(settings.posts_per_page),
         )?;
-        Ok((settings, tag, list))
+        Ok((settings, tag, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     let base = format!("/tags/{}", tag.slug);
@@ -431,7 +412,8 @@ pub async fn tag(
         .with_feed(
             format!("{}: {}", settings.title, tag.name),
             format!("{base}/feed.xml"),
-        );
+        )
+        .with_sidebar(sidebar);
     list_view(
         layout,
         format!("Tagged “{}”", tag.name),

@@ -1,0 +1,421 @@
+//! End to end in a real browser: headless Chromium through WebDriver against
+//! the built server on a fresh database, used as the owner, readers and
+//! commenters use it, by clicking links and filling forms. Each test saves
+//! screenshots of the pages it visits under `target/screenshots/`.
+//!
+//! Without Chromium and chromedriver these tests print why and pass, unless
+//! `CI` is set: then a missing browser fails them.
+
+mod browser_support;
+
+use browser_support::{random_password, Driver, Session, Site, Tools};
+
+/// The owner opens `/setup` from the welcome post and creates the admin account.
+async fn set_up_the_blog(owner: &Session, shots: bool) {
+    owner.visit("/").await;
+    owner
+        .click_link(".card-title", "Welcome to Broadsheet")
+        .await;
+    owner.wait_for_path("/posts/welcome-to-broadsheet").await;
+    owner.click_link(".article-body", "/setup").await;
+    owner.wait_for_path("/setup").await;
+    if shots {
+        owner.screenshots("setup", false).await;
+    }
+    owner.fill("#username", "editor").await;
+    owner.fill("#email", "editor@example.com").await;
+    owner.fill("#password", &random_password()).await;
+    owner.press("main form", "Create admin account").await;
+    owner.wait_for_path("/admin").await;
+    owner.wait_for_text("Welcome, editor!").await;
+}
+
+struct Draft<'a> {
+    title: &'a str,
+    dateline: &'a str,
+    body: &'a str,
+    tags: &'a str,
+}
+
+/// Writes a post in the dashboard and publishes it; with `preview`, looks at
+/// the preview first. Returns the post's address.
+async fn publish(owner: &Session, post: &Draft<'_>, preview: bool) -> String {
+    owner.visit("/admin").await;
+    owner.click_link(".admin-actions", "Write a post").await;
+    owner.wait_for_path("/admin/posts/new").await;
+    owner.fill("#title", post.title).await;
+    owner.fill("#dateline", post.dateline).await;
+    owner.fill("#body", post.body).await;
+    owner.fill("#tags", post.tags).await;
+    if preview {
+        owner.press(".post-form", "Preview").await;
+        owner.find("#preview").await;
+        let shown = owner.text("#preview .article-title").await;
+        assert_eq!(shown, post.title, "the preview shows the title");
+        assert!(
+            owner
+                .text("#preview .article-body")
+                .await
+                .contains("said on Tuesday"),
+            "the preview shows the rendered text"
+        );
+        assert_eq!(
+            owner.find("#title").await.prop("value").await.unwrap(),
+            Some(post.title.to_string()),
+            "the form keeps what was typed"
+        );
+        owner.screenshots("editor-preview", true).await;
+    }
+    owner
+        .find("#status")
+        .await
+        .select_by_value("published")
+        .await
+        .expect("choose Published");
+    owner.press(".post-form", "Save").await;
+    owner.wait_for_text("Post published.").await;
+    assert!(owner.path().await.ends_with("/edit"));
+    let view = owner.find(".admin-actions a").await;
+    let href = view.attr("href").await.unwrap().expect("a View post link");
+    assert!(href.starts_with("/posts/"), "{href}");
+    href
+}
+
+fn story(title: &str, quote: &str) -> String {
+    format!(
+        "European and American negotiators said on Tuesday that talks on {title} \
+         would resume next week, after a night of meetings that ended without a deal.\n\n\
+         > {quote}\n\n\
+         Officials on both sides described the mood as constructive. A second round \
+         is planned in Brussels, where the remaining questions — tariffs, timelines \
+         and the order of concessions — are expected to take most of the week.\n\n\
+         ## What comes next\n\n\
+         Each delegation will report to its capital before the next meeting. Neither \
+         side would say whether a joint statement is planned."
+    )
+}
+
+#[actix_web::test]
+async fn the_owner_publishes_posts_that_a_reader_browses() {
+    const TEST: &str = "publishing";
+    let Some(tools) = Tools::find(TEST) else {
+        return;
+    };
+    let site = Site::start();
+    let driver = Driver::start(&tools);
+    let owner = Session::open(&driver, &site, TEST, "owner").await;
+
+    set_up_the_blog(&owner, true).await;
+    owner.screenshots("dashboard", false).await;
+
+    let first = publish(
+        &owner,
+        &Draft {
+            title: "Trade talks resume",
+            dateline: "Washington/Brussels",
+            body: &story("trade", "We are closer than we were a month ago."),
+            tags: "Trade, Europe",
+        },
+        true,
+    )
+    .await;
+    let second = publish(
+        &owner,
+        &Draft {
+            title: "Ministers agree on a timetable",
+            dateline: "Brussels",
+            body: &story("the timetable", "Nobody leaves this room with nothing."),
+            tags: "Europe, Politics",
+        },
+        false,
+    )
+    .await;
+    owner.click_link(".admin-nav", "Posts").await;
+    owner.wait_for_path("/admin/posts").await;
+    owner.screenshots("posts", false).await;
+
+    // A reader, in a browser of their own.
+    let reader = Session::open(&driver, &site, TEST, "reader").await;
+    reader.visit("/").await;
+    let titles: Vec<String> = {
+        let mut out = Vec::new();
+        for t in reader.find_all(".card-title").await {
+            out.push(t.text().await.unwrap_or_default());
+        }
+        out
+    };
+    assert_eq!(
+        titles,
+        [
+            "Ministers agree on a timetable",
+            "Trade talks resume",
+            "Welcome to Broadsheet"
+        ],
+        "newest first"
+    );
+    reader.screenshots("home", true).await;
+
+    reader
+        .click_link(".card-title", "Ministers agree on a timetable")
+        .await;
+    reader.wait_for_path(&second).await;
+    assert_eq!(
+        reader.text(".article-title").await,
+        "Ministers agree on a timetable"
+    );
+    assert!(reader.text(".dateline").await.starts_with("BRUSSELS – "));
+    assert!(reader.text(".byline").await.contains("By editor"));
+    assert!(reader
+        .text(".article-body blockquote")
+        .await
+        .contains("Nobody leaves this room with nothing."));
+    assert!(reader.text(".article-tags").await.contains("Politics"));
+    assert_eq!(reader.text("#comments-heading").await, "Post a Comment");
+    reader.screenshots("article", true).await;
+
+    // Previous and Next walk the articles in order of publication.
+    reader.click(".post-nav-prev").await;
+    reader.wait_for_path(&first).await;
+    assert_eq!(reader.text(".article-title").await, "Trade talks resume");
+    reader.click(".post-nav-next").await;
+    reader.wait_for_path(&second).await;
+    reader.click(".post-nav-prev").await;
+    reader.wait_for_path(&first).await;
+    reader.click(".post-nav-prev").await;
+    reader.wait_for_path("/posts/welcome-to-broadsheet").await;
+    assert!(
+        !reader.exists(".post-nav-prev").await,
+        "the oldest post has no Previous"
+    );
+
+    // The archive, by month.
+    reader.click_link(".nav-links", "Archive").await;
+    reader.wait_for_path("/archive").await;
+    assert!(reader.text(".archive").await.contains("(3)"));
+    reader.screenshots("archive", false).await;
+    let month = reader.find(".archive-year li a").await;
+    let month_name = month.text().await.unwrap();
+    month.click().await.unwrap();
+    reader.wait_for_text(&month_name).await;
+    assert!(reader.path().await.starts_with("/archive/"));
+    let listed = reader.text(".cards").await;
+    assert!(listed.contains("Trade talks resume") && listed.contains("Ministers agree"));
+
+    // A tag from the article's header.
+    reader.visit(&first).await;
+    reader.click_link(".article-header .kicker", "Trade").await;
+    reader.wait_for_path("/tags/trade").await;
+    let tagged = reader.text(".cards").await;
+    assert!(tagged.contains("Trade talks resume") && !tagged.contains("Ministers agree"));
+    reader.screenshots("tag", false).await;
+
+    reader.close().await;
+    owner.close().await;
+}
+
+#[actix_web::test]
+async fn a_reader_registers_comments_replies_and_waits_for_moderation() {
+    const TEST: &str = "comments";
+    let Some(tools) = Tools::find(TEST) else {
+        return;
+    };
+    let site = Site::start();
+    let driver = Driver::start(&tools);
+    let owner = Session::open(&driver, &site, TEST, "owner").await;
+    set_up_the_blog(&owner, false).await;
+
+    // Open comments to begin with.
+    owner.click_link(".admin-nav", "Settings").await;
+    owner.wait_for_path("/admin/settings").await;
+    owner.click("#policy-open").await;
+    owner.press(".settings-form", "Save settings").await;
+    owner.wait_for_text("Settings saved").await;
+    let article = publish(
+        &owner,
+        &Draft {
+            title: "Harbour bridge reopens",
+            dateline: "Lisbon",
+            body: &story("the bridge", "It is good to have the city joined up again."),
+            tags: "Cities",
+        },
+        false,
+    )
+    .await;
+
+    // Someone new finds the article and registers to comment.
+    let ann = Session::open(&driver, &site, TEST, "commenter").await;
+    ann.visit("/").await;
+    ann.click_link(".card-title", "Harbour bridge reopens")
+        .await;
+    ann.wait_for_path(&article).await;
+    ann.click_link(".comment-signin", "register").await;
+    ann.wait_for_path("/register").await;
+    ann.fill("#username", "ann").await;
+    ann.fill("#email", "ann@example.com").await;
+    ann.fill("#password", "short").await;
+    ann.press("main form", "Create account").await;
+    ann.wait_for_text("Please correct the marked fields.").await;
+    let password = ann.find("#password").await;
+    assert_eq!(
+        password.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let described = password.attr("aria-describedby").await.unwrap().unwrap();
+    assert!(described.contains("password-error"), "{described}");
+    assert!(ann.text("#password-error").await.contains("10 characters"));
+    ann.screenshots("register-errors", false).await;
+    let password = random_password();
+    ann.fill("#password", &password).await;
+    ann.press("main form", "Create account").await;
+    ann.wait_for_path(&article).await;
+    ann.wait_for_text("Welcome, ann!").await;
+
+    // A comment, then a reply to it through its Reply link.
+    ann.fill("#comment-body", "Finally! The ferry queue was *endless*.")
+        .await;
+    ann.press("#comment-form", "Post comment").await;
+    ann.wait_for_text("The ferry queue was endless.").await;
+    let location = ann.location().await;
+    assert!(location.contains("#comment-"), "{location}");
+    let first_id = location.rsplit("#comment-").next().unwrap().to_string();
+    ann.click_link(&format!("#comment-{first_id}"), "Reply")
+        .await;
+    ann.wait_for_text("Reply to ann").await;
+    let location = ann.location().await;
+    assert!(
+        location.ends_with(&format!("?reply_to={first_id}#reply")),
+        "{location}"
+    );
+    ann.fill("#reply-body", "Answering myself: the tolls stay the same.")
+        .await;
+    ann.press("#reply", "Post comment").await;
+    ann.wait_for_text("the tolls stay the same").await;
+    let reply = ann.find(".comment.depth-1").await;
+    assert!(reply.text().await.unwrap().contains("tolls stay the same"));
+    ann.screenshots("thread", true).await;
+
+    // The owner holds every new comment from now on.
+    owner.visit("/admin/settings").await;
+    owner.click("#policy-all_held").await;
+    owner.press(".settings-form", "Save settings").await;
+    owner.wait_for_text("Settings saved").await;
+
+    ann.visit(&article).await;
+    ann.fill("#comment-body", "Will the night buses use it too?")
+        .await;
+    ann.press("#comment-form", "Post comment").await;
+    ann.wait_for_text("awaiting moderation").await;
+    assert!(ann
+        .text(".comment.is-pending")
+        .await
+        .contains("night buses"));
+
+    let reader = Session::open(&driver, &site, TEST, "reader").await;
+    reader.visit(&article).await;
+    reader.wait_for_text("tolls stay the same").await;
+    assert!(
+        !reader.body_text().await.contains("night buses"),
+        "a held comment stays hidden"
+    );
+    reader.screenshots("article-signed-out", false).await;
+
+    // The owner approves it from the queue.
+    owner.visit("/admin").await;
+    owner.wait_for_text("awaiting moderation").await;
+    owner.click(".admin-nav a[href='/admin/comments']").await;
+    owner.wait_for_path("/admin/comments").await;
+    assert!(owner.text(".queue").await.contains("night buses"));
+    owner.screenshots("moderation", true).await;
+    owner.press(".queue-item", "Approve").await;
+    owner
+        .wait_for_text("Nothing is waiting for moderation.")
+        .await;
+
+    reader.visit(&article).await;
+    reader
+        .wait_for_text("Will the night buses use it too?")
+        .await;
+
+    // Signing out from the header, and back in through the login form.
+    ann.visit(&article).await;
+    ann.press(".nav-account", "Sign out").await;
+    ann.wait_for_text("You are signed out.").await;
+    assert!(!ann.exists(".nav-user").await);
+    ann.visit(&article).await;
+    assert!(ann.exists(".comment-signin").await);
+    assert!(!ann.exists("#comment-form").await);
+    ann.visit("/account").await;
+    ann.wait_for_path("/login").await;
+    ann.screenshots("login", false).await;
+    ann.fill("#username", "ann").await;
+    ann.fill("#password", &password).await;
+    ann.press("main form", "Sign in").await;
+    ann.wait_for_path("/account").await;
+    assert_eq!(ann.text(".nav-user").await, "ann");
+    ann.screenshots("account", false).await;
+
+    reader.close().await;
+    ann.close().await;
+    owner.close().await;
+}
+
+#[actix_web::test]
+async fn a_busy_site_reads_well_with_its_archive_and_tags_beside_the_posts() {
+    const TEST: &str = "busy";
+    let Some(tools) = Tools::find(TEST) else {
+        return;
+    };
+    let site = Site::generated(40);
+    let driver = Driver::start(&tools);
+    let reader = Session::open(&driver, &site, TEST, "reader").await;
+
+    reader.visit("/").await;
+    reader.screenshots("home", true).await;
+
+    // A keyboard user's first Tab shows the skip link, ringed.
+    reader.press_tab().await;
+    let focused = reader.client.active_element().await.unwrap();
+    assert_eq!(
+        focused.attr("class").await.unwrap().as_deref(),
+        Some("skip-link")
+    );
+    reader.viewport_screenshot("skip-link-focus").await;
+
+    let years = reader.find_all(".sidebar .widget-year").await;
+    assert!(years.len() >= 2, "years of posts in the Blog Archive");
+    let tags = reader.find_all(".sidebar .tag-list a").await;
+    assert!(!tags.is_empty() && tags.len() <= 20, "{} tags", tags.len());
+
+    // A month from the sidebar lists that month's posts.
+    let month = reader.find(".sidebar .widget-months a").await;
+    let href = month.attr("href").await.unwrap().unwrap();
+    month.click().await.unwrap();
+    reader.wait_for_path(&href).await;
+    assert!(reader.exists(".cards .card").await);
+    reader.screenshots("month", false).await;
+
+    // The most used tag, with as many posts as the sidebar says.
+    reader.visit("/").await;
+    let top = reader.find(".sidebar .tag-list a").await;
+    let href = top.attr("href").await.unwrap().unwrap();
+    top.click().await.unwrap();
+    reader.wait_for_path(&href).await;
+    reader.screenshots("tag", false).await;
+
+    reader.visit("/archive").await;
+    reader.screenshots("archive", true).await;
+
+    // The busiest article (the newest after the welcome post), with its
+    // threaded comments.
+    reader.visit("/").await;
+    reader.click(".card:nth-child(2) .card-title a").await;
+    reader.find(".comment-list").await;
+    reader.screenshots("article", true).await;
+
+    // An address that leads nowhere still gets the site around it.
+    reader.visit("/posts/no-such-story").await;
+    reader.wait_for_text("Page not found").await;
+    reader.screenshots("not-found", false).await;
+
+    reader.close().await;
+}
