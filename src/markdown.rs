@@ -31,7 +31,7 @@ pub fn render_post(markdown: &str) -> Rendered {
     let text = plain_text(markdown);
     Rendered {
         html,
-        excerpt: excerpt_of(&text),
+        excerpt: excerpt_of(&prose(markdown)),
         word_count: i32::try_from(text.split_whitespace().count()).unwrap_or(i32::MAX),
     }
 }
@@ -98,6 +98,29 @@ pub fn plain_text(markdown: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The running prose of a markdown text: paragraphs and quotes, without
+/// headings, code blocks or tables, so an excerpt reads as sentences.
+fn prose(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut skip = 0usize;
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Start(Tag::Heading { .. } | Tag::CodeBlock(_) | Tag::Table(_)) => skip += 1,
+            Event::End(TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::Table) => {
+                skip = skip.saturating_sub(1)
+            }
+            Event::Text(t) | Event::Code(t) if skip == 0 => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)
+                if skip == 0 && !out.ends_with(' ') =>
+            {
+                out.push(' ')
+            }
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The opening of a text, cut at a word boundary with an ellipsis when shortened.
 pub fn excerpt_of(text: &str) -> String {
     if text.chars().count() <= EXCERPT_CHARS {
@@ -145,6 +168,14 @@ mod tests {
             plain_text("No **default password**. Next\n\nPara"),
             "No default password. Next Para"
         );
+    }
+
+    #[test]
+    fn excerpts_are_prose_without_headings_or_code() {
+        let r = render_post(
+            "Intro line.\n\n## Create your admin\n\nNobody can sign in.\n\n```\ncode here\n```",
+        );
+        assert_eq!(r.excerpt, "Intro line. Nobody can sign in.");
     }
 
     #[test]

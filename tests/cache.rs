@@ -222,3 +222,63 @@ async fn cached_sign_ins_end_at_once_on_logout_and_when_an_admin_disables_the_us
         "signed out at once"
     );
 }
+
+#[actix_web::test]
+async fn signed_in_readers_see_moderation_and_their_own_held_comments_at_once() {
+    let app = slow_revalidating_app();
+    Settings::update(
+        &mut app.conn(),
+        &SettingsChanges {
+            title: "Broadsheet",
+            description: "",
+            posts_per_page: 10,
+            comment_policy: "all_held",
+        },
+    )
+    .unwrap();
+    app.user("ann", Role::Commenter);
+    app.user("bob", Role::Commenter);
+    app.user("boss", Role::Admin);
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let (mut ann, mut bob, mut boss) = (Browser::new(), Browser::new(), Browser::new());
+    ann.login(&svc, &app, "ann").await;
+    bob.login(&svc, &app, "bob").await;
+    boss.login(&svc, &app, "boss").await;
+    bob.get(&svc, "/posts/story").await;
+    let res = ann
+        .submit(
+            &svc,
+            "/posts/story",
+            "/posts/story/comments",
+            &[("body", "Held for now"), ("website", "")],
+        )
+        .await;
+    let loc = res.location().to_string();
+    let id: i32 = loc[loc.find("#comment-").unwrap() + 9..].parse().unwrap();
+    assert!(
+        ann.get(&svc, "/posts/story").await.contains("Held for now"),
+        "the author sees it"
+    );
+    assert!(
+        !bob.get(&svc, "/posts/story").await.contains("Held for now"),
+        "another reader does not"
+    );
+    let res = boss
+        .submit(
+            &svc,
+            "/admin/comments",
+            &format!("/admin/comments/{id}/approve"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(
+        bob.get(&svc, "/posts/story").await.contains("Held for now"),
+        "approved: everyone sees it at once"
+    );
+    assert!(Browser::new()
+        .get(&svc, "/posts/story")
+        .await
+        .contains("Held for now"));
+}
