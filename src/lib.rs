@@ -92,7 +92,11 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         move || build_app(state.clone())
     })
     .bind(&bind)?
-    .shutdown_timeout(10);
+    .shutdown_timeout(10)
+    // Per worker (two on two cores): database work is short and the pool has
+    // 8 connections; more blocking threads would only wait, each growing its
+    // own memory arena.
+    .worker_max_blocking_threads(4);
     for addr in server.addrs() {
         tracing::info!("listening on {addr}");
     }

@@ -5,7 +5,6 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
-use broadsheet::models::setting::SettingsChanges;
 use broadsheet::models::{now, Role, Settings};
 use chrono::Duration;
 use common::{Browser, TestApp};
@@ -18,16 +17,7 @@ fn slow_revalidating_app() -> TestApp {
     diesel::sql_query("DELETE FROM posts")
         .execute(&mut app.conn())
         .unwrap();
-    Settings::update(
-        &mut app.conn(),
-        &SettingsChanges {
-            title: "Broadsheet",
-            description: "",
-            posts_per_page: 10,
-            comment_policy: "open",
-        },
-    )
-    .unwrap();
+    app.comment_policy("open");
     app
 }
 
@@ -226,16 +216,7 @@ async fn cached_sign_ins_end_at_once_on_logout_and_when_an_admin_disables_the_us
 #[actix_web::test]
 async fn signed_in_readers_see_moderation_and_their_own_held_comments_at_once() {
     let app = slow_revalidating_app();
-    Settings::update(
-        &mut app.conn(),
-        &SettingsChanges {
-            title: "Broadsheet",
-            description: "",
-            posts_per_page: 10,
-            comment_policy: "all_held",
-        },
-    )
-    .unwrap();
+    app.comment_policy("all_held");
     app.user("ann", Role::Commenter);
     app.user("bob", Role::Commenter);
     app.user("boss", Role::Admin);

@@ -5,23 +5,9 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
-use broadsheet::models::setting::SettingsChanges;
 use broadsheet::models::{Comment, Role, Settings, User};
 use common::{Browser, Page, TestApp};
 use diesel::prelude::*;
-
-fn policy(app: &TestApp, policy: &str) {
-    Settings::update(
-        &mut app.conn(),
-        &SettingsChanges {
-            title: "Broadsheet",
-            description: "",
-            posts_per_page: 10,
-            comment_policy: policy,
-        },
-    )
-    .unwrap();
-}
 
 fn comment_id(page: &Page) -> i32 {
     let loc = page.location();
@@ -93,7 +79,7 @@ async fn signed_out_readers_are_invited_to_sign_in_and_come_back_to_the_comments
 #[actix_web::test]
 async fn with_the_open_policy_a_comment_appears_at_once_and_is_counted() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     app.post("Story", "Text", 1);
     let svc = test::init_service(build_app(app.state())).await;
@@ -118,7 +104,7 @@ async fn with_the_open_policy_a_comment_appears_at_once_and_is_counted() {
 #[actix_web::test]
 async fn replies_nest_under_their_parent_in_thread_order() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     app.user("bob", Role::Commenter);
     app.post("Story", "Text", 1);
@@ -180,7 +166,7 @@ async fn replies_nest_under_their_parent_in_thread_order() {
 #[actix_web::test]
 async fn first_comment_held_until_approved_and_shown_only_to_its_author() {
     let app = TestApp::new();
-    policy(&app, "first_comment_held");
+    app.comment_policy("first_comment_held");
     let ann = app.user("ann", Role::Commenter);
     app.user("bob", Role::Commenter);
     app.post("Story", "Text", 1);
@@ -232,7 +218,7 @@ async fn first_comment_held_until_approved_and_shown_only_to_its_author() {
 #[actix_web::test]
 async fn all_held_holds_every_comment_and_open_shows_each() {
     let app = TestApp::new();
-    policy(&app, "all_held");
+    app.comment_policy("all_held");
     app.user("ann", Role::Commenter);
     app.post("Story", "Text", 1);
     let svc = test::init_service(build_app(app.state())).await;
@@ -246,7 +232,7 @@ async fn all_held_holds_every_comment_and_open_shows_each() {
         "pending",
         "held even after an approval"
     );
-    policy(&app, "open");
+    app.comment_policy("open");
     let three = comment_id(&say(&svc, &mut a, "story", "Three", None).await);
     assert_eq!(stored(&app, three).status, "approved");
 }
@@ -254,7 +240,7 @@ async fn all_held_holds_every_comment_and_open_shows_each() {
 #[actix_web::test]
 async fn authors_edit_their_comment_within_fifteen_minutes_only() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     app.user("bob", Role::Commenter);
     app.user("boss", Role::Admin);
@@ -321,7 +307,7 @@ async fn authors_edit_their_comment_within_fifteen_minutes_only() {
 #[actix_web::test]
 async fn deleting_a_comment_with_replies_leaves_a_placeholder() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     app.user("bob", Role::Commenter);
     app.post("Story", "Text", 1);
@@ -372,7 +358,7 @@ async fn deleting_a_comment_with_replies_leaves_a_placeholder() {
 #[actix_web::test]
 async fn closed_comments_stay_visible_but_take_no_new_ones() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     let post = app.post("Story", "Text", 1);
     let svc = test::init_service(build_app(app.state())).await;
@@ -401,7 +387,7 @@ async fn closed_comments_stay_visible_but_take_no_new_ones() {
 #[actix_web::test]
 async fn a_filled_honeypot_is_stored_as_spam_and_shown_to_nobody() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("bot", Role::Commenter);
     app.post("Story", "Text", 1);
     let svc = test::init_service(build_app(app.state())).await;
@@ -429,7 +415,7 @@ async fn a_filled_honeypot_is_stored_as_spam_and_shown_to_nobody() {
 #[actix_web::test]
 async fn commenting_too_fast_is_limited() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     app.post("Story", "Text", 1);
     let svc = test::init_service(build_app(app.state())).await;
@@ -451,7 +437,7 @@ async fn commenting_too_fast_is_limited() {
 #[actix_web::test]
 async fn bad_bodies_and_parents_are_refused_with_the_text_kept() {
     let app = TestApp::without_rate_limits();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     app.post("Story", "Text", 1);
     app.post("Other", "Text", 2);
@@ -517,7 +503,7 @@ async fn bad_bodies_and_parents_are_refused_with_the_text_kept() {
 #[actix_web::test]
 async fn hostile_comment_markup_comes_out_inert() {
     let app = TestApp::without_rate_limits();
-    policy(&app, "open");
+    app.comment_policy("open");
     app.user("ann", Role::Commenter);
     app.post("Story", "Text", 1);
     let svc = test::init_service(build_app(app.state())).await;
@@ -577,7 +563,7 @@ async fn hostile_comment_markup_comes_out_inert() {
 #[actix_web::test]
 async fn disabled_users_cannot_post() {
     let app = TestApp::new();
-    policy(&app, "open");
+    app.comment_policy("open");
     let ann = app.user("ann", Role::Commenter);
     app.post("Story", "Text", 1);
     let svc = test::init_service(build_app(app.state())).await;

@@ -9,23 +9,9 @@ use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::post::PostInput;
-use broadsheet::models::setting::SettingsChanges;
 use broadsheet::models::{now, Post, Role, Settings, Tag};
 use chrono::{Duration, NaiveDate};
 use common::{Browser, Page, TestApp};
-
-fn set_per_page(app: &TestApp, n: i32) {
-    Settings::update(
-        &mut app.conn(),
-        &SettingsChanges {
-            title: "Daily Ledger",
-            description: "All the news",
-            posts_per_page: n,
-            comment_policy: "open",
-        },
-    )
-    .unwrap();
-}
 
 /// The post input a fixture saved, for updating it.
 fn input_of(post: &Post, tags: &[&str]) -> PostInput {
@@ -293,7 +279,7 @@ async fn an_empty_query_shows_the_search_form_and_the_box_keeps_a_query() {
 #[actix_web::test]
 async fn search_results_are_paged() {
     let app = TestApp::new();
-    set_per_page(&app, 2);
+    app.settings("Daily Ledger", "All the news", 2, "open");
     for i in 1..=5 {
         app.post(&format!("Tide table {i}"), "High water at noon.", i);
     }
@@ -560,7 +546,7 @@ async fn an_article_has_title_description_canonical_open_graph_and_twitter_tags(
 #[actix_web::test]
 async fn list_pages_have_canonical_links_and_the_site_feed() {
     let app = TestApp::new();
-    set_per_page(&app, 1);
+    app.settings("Daily Ledger", "All the news", 1, "open");
     let at = NaiveDate::from_ymd_opt(2025, 8, 20)
         .unwrap()
         .and_hms_opt(9, 0, 0)

@@ -6,23 +6,9 @@ use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::comment::NewComment;
-use broadsheet::models::setting::SettingsChanges;
-use broadsheet::models::{now, Comment, Role, Settings};
+use broadsheet::models::{now, Comment, Role};
 use chrono::{Duration, NaiveDate};
 use common::{Browser, TestApp};
-
-fn set_per_page(app: &TestApp, n: i32) {
-    Settings::update(
-        &mut app.conn(),
-        &SettingsChanges {
-            title: "Daily Ledger",
-            description: "All the news",
-            posts_per_page: n,
-            comment_policy: "open",
-        },
-    )
-    .unwrap();
-}
 
 #[actix_web::test]
 async fn a_fresh_site_welcomes_its_owner_with_setup_instructions() {
@@ -103,7 +89,7 @@ async fn drafts_and_scheduled_posts_are_invisible_to_readers() {
 #[actix_web::test]
 async fn home_pages_through_older_and_newer_posts() {
     let app = TestApp::new();
-    set_per_page(&app, 2);
+    app.settings("Daily Ledger", "All the news", 2, "open");
     for i in 1..=5 {
         app.post(&format!("Story {i}"), "Text.", 10 - i);
     }
@@ -395,7 +381,7 @@ async fn health_static_files_and_security_headers() {
 #[actix_web::test]
 async fn settings_title_and_description_show_in_the_layout() {
     let app = TestApp::new();
-    set_per_page(&app, 5);
+    app.settings("Daily Ledger", "All the news", 5, "open");
     let svc = test::init_service(build_app(app.state())).await;
     let home = Browser::new().get(&svc, "/").await;
     assert!(home.contains("<title>Daily Ledger</title>"));

@@ -79,6 +79,8 @@ struct Id {
 
 /// Results are counted up to this many.
 pub const COUNT_LIMIT: i64 = 1000;
+/// At most this many of the most recently written matches are ranked.
+pub const RANK_LIMIT: i64 = 1000;
 
 #[derive(QueryableByName)]
 struct Count {
@@ -138,17 +140,30 @@ pub fn search(
     .bind::<BigInt, _>(COUNT_LIMIT + 1)
     .get_result::<Count>(conn)?
     .n;
+    // A word found in most posts would make bm25 score every one of them:
+    // rank only the RANK_LIMIT most recently written matches (FTS5 walks
+    // rowids from the top cheaply); on a news site those are the ones wanted.
+    let cutoff: i32 = diesel::sql_query(
+        "SELECT coalesce((SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? \
+         ORDER BY rowid DESC LIMIT 1 OFFSET ?), 0) AS id",
+    )
+    .bind::<Text, _>(&expression)
+    .bind::<BigInt, _>(RANK_LIMIT - 1)
+    .get_result::<Id>(conn)?
+    .id;
     // CROSS JOIN keeps the index lookup outermost: otherwise SQLite may walk
     // the posts and run the full-text match once for each of them.
     // Rank first with nothing but ids: SQLite computes every selected column
     // for every match before sorting, and snippet() is far too costly for that.
     let ranked: Vec<Id> = diesel::sql_query(
         "SELECT posts_fts.rowid AS id FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
-         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? \
+         WHERE posts_fts MATCH ? AND posts_fts.rowid >= ? \
+           AND p.status = 'published' AND p.published_at <= ? \
          ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
          LIMIT ? OFFSET ?",
     )
     .bind::<Text, _>(&expression)
+    .bind::<Integer, _>(cutoff)
     .bind::<Timestamp, _>(now)
     .bind::<BigInt, _>(per_page + 1)
     .bind::<BigInt, _>((page - 1) * per_page)

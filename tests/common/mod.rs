@@ -12,7 +12,8 @@ use actix_web::test;
 use broadsheet::auth::password;
 use broadsheet::config::{Config, Switch};
 use broadsheet::models::post::PostInput;
-use broadsheet::models::{Post, Role, User};
+use broadsheet::models::setting::SettingsChanges;
+use broadsheet::models::{Post, Role, Settings, User};
 use broadsheet::{accounts, AppState};
 use chrono::{Duration, NaiveDateTime};
 use diesel::r2d2::{ConnectionManager, PooledConnection};
@@ -102,6 +103,29 @@ impl TestApp {
         };
         tune(&mut input);
         Post::create(&mut self.conn(), &input, broadsheet::models::now()).unwrap()
+    }
+
+    /// Changes the site settings as the settings form would.
+    pub fn settings(
+        &self,
+        title: &str,
+        description: &str,
+        posts_per_page: i32,
+        comment_policy: &str,
+    ) {
+        let changes = SettingsChanges {
+            title,
+            description,
+            posts_per_page,
+            comment_policy,
+        };
+        Settings::update(&mut self.conn(), &changes).unwrap();
+    }
+
+    /// Sets the comment policy and keeps the other settings.
+    pub fn comment_policy(&self, policy: &str) {
+        let now = Settings::load(&mut self.conn()).unwrap();
+        self.settings(&now.title, &now.description, now.posts_per_page, policy);
     }
 
     pub fn post_at(&self, title: &str, at: NaiveDateTime) -> Post {
