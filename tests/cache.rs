@@ -5,7 +5,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
-use broadsheet::models::{now, Role, Settings};
+use broadsheet::models::{now, Role};
 use chrono::Duration;
 use common::{Browser, TestApp};
 use diesel::prelude::*;

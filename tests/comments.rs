@@ -5,7 +5,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
-use broadsheet::models::{Comment, Role, Settings, User};
+use broadsheet::models::{Comment, Role, User};
 use common::{Browser, Page, TestApp};
 use diesel::prelude::*;
 

@@ -9,7 +9,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::post::PostInput;
-use broadsheet::models::{now, Post, Role, Settings, Tag};
+use broadsheet::models::{now, Post, Role, Tag};
 use chrono::{Duration, NaiveDate};
 use common::{Browser, Page, TestApp};
 
