@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime, Timelike};
 use diesel::{QueryResult, SqliteConnection};
 
 use crate::auth::Visitor;
@@ -214,18 +214,33 @@ pub fn render_with<T: Template>(status: StatusCode, page: &T) -> Result<HttpResp
 }
 
 /// "August 20, 2025".
+// Formatted by hand rather than with strftime patterns, which chrono parses
+// on every call: an article shows two times for each of its comments.
 pub fn long_date(at: &NaiveDateTime) -> String {
-    at.format("%B %-d, %Y").to_string()
+    format!("{} {}, {}", month_name(at.month()), at.day(), at.year())
 }
 
 /// "August 20, 2025 at 14:05 UTC".
 pub fn long_time(at: &NaiveDateTime) -> String {
-    at.format("%B %-d, %Y at %H:%M UTC").to_string()
+    format!(
+        "{} at {:02}:{:02} UTC",
+        long_date(at),
+        at.hour(),
+        at.minute()
+    )
 }
 
 /// The machine-readable form for `<time datetime>`.
 pub fn iso(at: &NaiveDateTime) -> String {
-    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 pub fn month_name(month: u32) -> &'static str {
@@ -334,5 +349,21 @@ impl crate::models::search::Hit {
 
     pub fn author_name(&self) -> &str {
         self.author.as_deref().unwrap_or("The editors")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_a_newspaper_writes_them() {
+        let at = chrono::NaiveDate::from_ymd_opt(2025, 8, 5)
+            .unwrap()
+            .and_hms_opt(9, 7, 3)
+            .unwrap();
+        assert_eq!(long_date(&at), "August 5, 2025");
+        assert_eq!(long_time(&at), "August 5, 2025 at 09:07 UTC");
+        assert_eq!(iso(&at), "2025-08-05T09:07:03Z");
     }
 }
