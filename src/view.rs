@@ -37,6 +37,8 @@ pub struct Layout {
     pub flash: Option<String>,
     pub search_query: String,
     pub css_href: String,
+    /// Where signing out returns to: this page, unless it needs an account.
+    pub after_sign_out: String,
     /// The page's absolute address for `<link rel="canonical">`; empty: none.
     pub canonical: String,
     /// A feed of this page's own beside the site's (a tag's posts).
@@ -77,6 +79,7 @@ impl Layout {
             flash: visitor.flash().map(str::to_string),
             search_query: String::new(),
             css_href: css_href(),
+            after_sign_out: after_sign_out(visitor.here()),
             canonical: String::new(),
             feed: None,
             sidebar: None,
@@ -188,6 +191,17 @@ impl Sidebar {
             years: Vec::new(),
             tags: Tag::popular(conn, now, Sidebar::TAGS)?,
         })
+    }
+}
+
+fn after_sign_out(here: &str) -> String {
+    let personal = ["/admin", "/account", "/comments"]
+        .iter()
+        .any(|p| here.starts_with(p));
+    if personal || !here.starts_with('/') {
+        "/".into()
+    } else {
+        here.into()
     }
 }
 

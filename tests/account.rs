@@ -842,3 +842,45 @@ async fn oversized_and_malformed_bodies_are_refused_cleanly() {
     let res = b.send(&svc, req).await;
     assert!(res.status.is_client_error(), "{}", res.status);
 }
+
+#[actix_web::test]
+async fn signing_out_keeps_the_reader_on_the_page_unless_it_needs_an_account() {
+    let app = TestApp::new();
+    app.user("ann", Role::Commenter);
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "ann").await;
+    let page = b.get(&svc, "/posts/story?reply_to=1").await;
+    assert!(page.contains(r#"name="next" value="/posts/story?reply_to=1""#));
+    let res = b
+        .post(
+            &svc,
+            "/logout",
+            &[
+                ("csrf_token", &page.csrf()),
+                ("next", "/posts/story?reply_to=1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.location(), "/posts/story?reply_to=1");
+    assert!(b
+        .get(&svc, "/posts/story")
+        .await
+        .contains("You are signed out."));
+
+    b.login(&svc, &app, "ann").await;
+    let page = b.get(&svc, "/account").await;
+    assert!(
+        page.contains(r#"<input type="hidden" name="next" value="/">"#),
+        "not back to a page that needs an account"
+    );
+    let res = b
+        .post(
+            &svc,
+            "/logout",
+            &[("csrf_token", &page.csrf()), ("next", "//evil.example")],
+        )
+        .await;
+    assert_eq!(res.location(), "/");
+}

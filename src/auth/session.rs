@@ -43,6 +43,8 @@ struct Inner {
     anon_csrf_new: Cell<bool>,
     anon_csrf_handed: Cell<bool>,
     flash: Option<String>,
+    /// The page asked for (path and query), for forms that come back to it.
+    here: String,
 }
 
 impl Visitor {
@@ -56,6 +58,11 @@ impl Visitor {
 
     pub fn flash(&self) -> Option<&str> {
         self.0.flash.as_deref()
+    }
+
+    /// The path and query of the page being answered.
+    pub fn here(&self) -> &str {
+        &self.0.here
     }
 
     /// The token this visitor's forms must carry. Signed-out visitors get one
@@ -254,6 +261,11 @@ pub async fn load(
         anon_csrf_new: Cell::new(false),
         anon_csrf_handed: Cell::new(false),
         flash: flash.clone(),
+        here: req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string(),
     }));
     req.extensions_mut().insert(visitor.clone());
 

@@ -344,13 +344,25 @@ pub async fn login(
     )
 }
 
+#[derive(Deserialize, Debug)]
+pub struct LogoutForm {
+    /// The page the reader signed out from; they stay on it.
+    #[serde(default)]
+    next: String,
+}
+
 pub async fn logout(
     state: web::Data<AppState>,
     visitor: Visitor,
-    CsrfForm(_): CsrfForm<NoFields>,
+    CsrfForm(form): CsrfForm<LogoutForm>,
 ) -> Result<HttpResponse, AppError> {
     end_visitor_session(&state, &visitor).await?;
-    let mut res = see_other_with("/", "You are signed out.");
+    let next = if form.next.is_empty() {
+        "/".to_string()
+    } else {
+        safe_next(&form.next)
+    };
+    let mut res = see_other_with(&next, "You are signed out.");
     res.add_cookie(&session::removal_cookie(state.config.secure_cookies))
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(res)
