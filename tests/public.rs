@@ -583,3 +583,31 @@ async fn reading_pages_show_the_blog_archive_and_popular_tags_beside_the_posts()
         assert!(!b.get(&svc, uri).await.contains("<aside"), "{uri}");
     }
 }
+
+#[actix_web::test]
+async fn reading_pages_answer_head_requests() {
+    let app = TestApp::new();
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in ["/", "/posts/story", "/archive", "/feed.xml", "/healthz"] {
+        let page = b
+            .send(
+                &svc,
+                test::TestRequest::default()
+                    .method(actix_web::http::Method::HEAD)
+                    .uri(uri),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "HEAD {uri}");
+    }
+    let missing = b
+        .send(
+            &svc,
+            test::TestRequest::default()
+                .method(actix_web::http::Method::HEAD)
+                .uri("/posts/none"),
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -14,7 +14,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::{web, HttpResponse};
+use actix_web::{guard, web, HttpResponse, Route};
 use askama::Template;
 
 use crate::auth::session::flash_cookie;
@@ -26,25 +26,22 @@ use crate::{db, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
-    cfg.route("/", web::get().to(public::home))
-        .route("/posts/{slug}", web::get().to(public::show_post))
+    cfg.route("/", read().to(public::home))
+        .route("/posts/{slug}", read().to(public::show_post))
         .route("/posts/{slug}/comments", web::post().to(comments::create))
         .route("/comments/{id}/edit", web::get().to(comments::edit_form))
         .route("/comments/{id}/edit", web::post().to(comments::edit))
         .route("/comments/{id}/delete", web::post().to(comments::delete))
-        .route("/archive", web::get().to(public::archive))
-        .route("/archive/{year}", web::get().to(public::archive_year))
-        .route(
-            "/archive/{year}/{month}",
-            web::get().to(public::archive_month),
-        )
-        .route("/tags/{slug}", web::get().to(public::tag))
-        .route("/tags/{slug}/feed.xml", web::get().to(find::tag_feed))
-        .route("/search", web::get().to(find::search))
-        .route("/feed.xml", web::get().to(find::site_feed))
-        .route("/sitemap.xml", web::get().to(find::sitemap))
-        .route("/robots.txt", web::get().to(find::robots))
-        .route("/healthz", web::get().to(public::healthz))
+        .route("/archive", read().to(public::archive))
+        .route("/archive/{year}", read().to(public::archive_year))
+        .route("/archive/{year}/{month}", read().to(public::archive_month))
+        .route("/tags/{slug}", read().to(public::tag))
+        .route("/tags/{slug}/feed.xml", read().to(find::tag_feed))
+        .route("/search", read().to(find::search))
+        .route("/feed.xml", read().to(find::site_feed))
+        .route("/sitemap.xml", read().to(find::sitemap))
+        .route("/robots.txt", read().to(find::robots))
+        .route("/healthz", read().to(public::healthz))
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))
         .route("/login", web::get().to(account::login_form))
@@ -74,6 +71,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .prefer_utf8(true),
                 ),
         );
+}
+
+/// A GET route that also answers HEAD (monitors and link checkers use it);
+/// the server sends a HEAD answer's headers without its body.
+fn read() -> Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 /// `static/` beside the working directory, else the one the binary was built from.
