@@ -221,6 +221,27 @@ type QueueRow = (
     Option<NaiveDateTime>,
 );
 
+type QueueColumns = (
+    diesel::helper_types::AsSelect<Comment, diesel::sqlite::Sqlite>,
+    users::display_name,
+    posts::title,
+    posts::slug,
+    posts::status,
+    posts::published_at,
+);
+
+/// The columns of a `QueueRow`: the comment, its author, and its post.
+fn queue_columns() -> QueueColumns {
+    (
+        Comment::as_select(),
+        users::display_name,
+        posts::title,
+        posts::slug,
+        posts::status,
+        posts::published_at,
+    )
+}
+
 fn queued(rows: Vec<QueueRow>, now: NaiveDateTime) -> Vec<QueuedComment> {
     rows.into_iter()
         .map(
@@ -276,14 +297,7 @@ impl Comment {
             .order(comments::id.desc())
             .limit(per_page + 1)
             .offset((page - 1) * per_page)
-            .select((
-                Comment::as_select(),
-                users::display_name,
-                posts::title,
-                posts::slug,
-                posts::status,
-                posts::published_at,
-            ))
+            .select(queue_columns())
             .load(conn)?;
         let more = rows.len() as i64 > per_page;
         rows.truncate(usize::try_from(per_page).unwrap_or(0));
@@ -302,14 +316,7 @@ impl Comment {
             .filter(comments::status.eq_any(["pending", "approved"]))
             .order(comments::id.desc())
             .limit(limit)
-            .select((
-                Comment::as_select(),
-                users::display_name,
-                posts::title,
-                posts::slug,
-                posts::status,
-                posts::published_at,
-            ))
+            .select(queue_columns())
             .load(conn)?;
         Ok(queued(rows, now))
     }

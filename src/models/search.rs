@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use crate::markdown;
 use crate::models::{Post, Tag};
-use crate::schema::{post_tags, posts, tags};
+use crate::schema::posts;
 
 /// A reader's query is cut to this many words.
 pub const MAX_WORDS: usize = 12;
@@ -261,21 +261,14 @@ fn clean(text: &str) -> String {
     text.replace([MARK_START, MARK_END], "")
 }
 
-/// Writes a post's row: title, body as plain text, tag names.
+/// Rewrites a post's title and body (as plain text) in its index row.
 pub fn index_post(conn: &mut SqliteConnection, post: &Post) -> QueryResult<()> {
-    let names: Vec<String> = post_tags::table
-        .inner_join(tags::table)
-        .filter(post_tags::post_id.eq(post.id))
-        .select(tags::name)
-        .load(conn)?;
-    diesel::sql_query("DELETE FROM posts_fts WHERE rowid = ?")
-        .bind::<Integer, _>(post.id)
-        .execute(conn)?;
-    diesel::sql_query("INSERT INTO posts_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)")
-        .bind::<Integer, _>(post.id)
+    // The triggers have already written the row and keep its tags; only the
+    // body (markdown there, plain text here) and the marker-free title differ.
+    diesel::sql_query("UPDATE posts_fts SET title = ?, body = ? WHERE rowid = ?")
         .bind::<Text, _>(clean(&post.title))
         .bind::<Text, _>(clean(&markdown::plain_text(&post.body)))
-        .bind::<Text, _>(clean(&names.join(" ")))
+        .bind::<Integer, _>(post.id)
         .execute(conn)?;
     Ok(())
 }
