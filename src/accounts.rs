@@ -1,6 +1,7 @@
 //! Creating accounts: the rules for usernames, emails and passwords, shared by
 //! registration, /setup and `broadsheet create-admin`.
 
+use actix_web::http::StatusCode;
 use diesel::SqliteConnection;
 
 use crate::auth::password;
@@ -32,7 +33,29 @@ impl FieldErrors {
     pub fn has(&self, field: &str) -> bool {
         self.0.iter().any(|(f, _)| *f == field)
     }
+
+    /// The storage refused the write: one problem for the whole form, which
+    /// is shown again with its input (`FORM` is the field name templates use).
+    pub fn not_saved() -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        errors.add(FORM, crate::error::NOT_SAVED);
+        errors
+    }
+
+    /// 200 with no problems, 503 when the server could not save, else 422.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else if self.has(FORM) {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
 }
+
+/// The name of a problem that belongs to the whole form, not one field.
+pub const FORM: &str = "form";
 
 /// Checks a username, email and password as entered (not yet against the database).
 pub fn check_fields(username: &str, email: &str, password: &str) -> FieldErrors {

@@ -1,13 +1,25 @@
-//! The connection pool, SQLite pragmas, migrations and the one helper that
-//! moves blocking database work off the async executor.
+//! The connection pool, SQLite pragmas, migrations, and the two helpers that
+//! move blocking database work off the async executor: `run` for reads and
+//! `write` for changes.
+//!
+//! Every change goes through `write` (or `write_with` on a connection the
+//! command line holds): one `BEGIN IMMEDIATE` transaction whose COMMIT is
+//! checked, so a success answer means the change is in the WAL. A deferred
+//! transaction that reads and then writes cannot wait for the lock, and a
+//! single `INSERT … RETURNING` outside a transaction commits inside
+//! `sqlite3_reset`, whose error is lost: both are why nothing writes any other way.
 
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use actix_web::web;
-use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::migration::MigrationSource;
+use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
-use diesel::SqliteConnection;
+use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Text};
+use diesel::sqlite::Sqlite;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
@@ -17,54 +29,235 @@ pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// The version of migrations/2026-11-26-000002_search.
 const SEARCH_MIGRATION: &str = "20261126000002";
+/// How long a write waits for another writer before it gives up with 503.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+/// SQLite checkpoints the WAL into the database after this many pages
+/// (4 KB each); the file is cut back to `WAL_KEEP_BYTES` after each reset.
+const WAL_AUTOCHECKPOINT_PAGES: u32 = 1000;
+const WAL_KEEP_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug)]
 struct Pragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(
-            // busy_timeout first: switching a new file to WAL takes a lock
-            // that the pool's other connections, opening at once, wait for.
-            // A 2 MB page cache each (8 connections): the OS keeps the file
-            // cached anyway, and it holds the server under 64 MB (bench/run).
+        // The file is in WAL mode already (`prepare` switched it before the
+        // pool opened), so no connection races another for that lock.
+        // A 2 MB page cache each (8 connections): the OS keeps the file
+        // cached anyway, and it holds the server under 64 MB (bench/run).
+        conn.batch_execute(&format!(
             "PRAGMA busy_timeout = 5000;
-             PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -2000;
-             PRAGMA temp_store = MEMORY;",
-        )
+             PRAGMA temp_store = MEMORY;
+             PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};
+             PRAGMA journal_size_limit = {WAL_KEEP_BYTES};"
+        ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
 }
 
-/// Opens (creating if needed) and migrates the database, and seeds a fresh one
-/// with its welcome post.
-pub fn open(path: &Path) -> Result<DbPool, AppError> {
+/// Whether the database file may be created when it is missing: only the
+/// server makes a new blog; every other command needs an existing one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    IfMissing,
+    Never,
+}
+
+/// Why a database file was not opened. Each says, in one line, what is wrong;
+/// none of them has changed the file.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("there is no database at {0} (only `broadsheet serve` creates one)")]
+    Missing(PathBuf),
+    #[error("{0} is empty, not a Broadsheet database")]
+    Empty(PathBuf),
+    #[error("{0} is not a SQLite database")]
+    NotSqlite(PathBuf),
+    #[error("{0} is a SQLite database of another application, not a Broadsheet blog")]
+    Foreign(PathBuf),
+    #[error(
+        "{path} was last used by a newer Broadsheet (its schema has migration {version}, \
+         which this program does not know); run that version or a newer one"
+    )]
+    Newer { path: PathBuf, version: String },
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: AppError,
+    },
+}
+
+/// The first bytes of every SQLite database file.
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// What a file on disk holds, judged without changing it.
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    /// No file, or an empty one: a new blog goes here.
+    Nothing,
+    /// A Broadsheet database (possibly with migrations still to apply).
+    Blog,
+}
+
+/// Looks at a file before anything writes to it: refuses what is not a
+/// Broadsheet database quickly, with the file left byte for byte as it was.
+fn inspect(path: &Path) -> Result<Found, OpenError> {
+    let io = |source| OpenError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let bytes = match std::fs::File::open(path) {
+        Ok(file) => {
+            use std::io::Read;
+            let mut head = Vec::with_capacity(16);
+            file.take(16).read_to_end(&mut head).map_err(io)?;
+            head
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
+        Err(e) => return Err(io(e)),
+    };
+    if bytes.is_empty() {
+        return Ok(Found::Nothing);
+    }
+    if bytes.as_slice() != SQLITE_HEADER {
+        return Err(OpenError::NotSqlite(path.to_path_buf()));
+    }
+    // A plain connection, without the pool's pragmas: reading the schema
+    // neither switches the journal mode nor writes anything.
+    let sqlite = |source: AppError| OpenError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+        .map_err(|e| sqlite(AppError::Connect(e)))?;
+    let tables = table_names(&mut conn).map_err(|e| sqlite(e.into()))?;
+    if tables.is_empty() {
+        return Ok(Found::Nothing);
+    }
+    if !tables.iter().any(|t| t == "__diesel_schema_migrations") {
+        return Err(OpenError::Foreign(path.to_path_buf()));
+    }
+    let applied = applied_versions(&mut conn).map_err(|e| sqlite(e.into()))?;
+    let known = known_versions();
+    if !applied.iter().any(|v| known.contains(v)) || !tables.iter().any(|t| t == "posts") {
+        return Err(OpenError::Foreign(path.to_path_buf()));
+    }
+    if let Some(version) = applied.iter().find(|v| !known.contains(v)) {
+        return Err(OpenError::Newer {
+            path: path.to_path_buf(),
+            version: version.clone(),
+        });
+    }
+    Ok(Found::Blog)
+}
+
+/// The migrations this program carries, by version.
+fn known_versions() -> Vec<String> {
+    MigrationSource::<Sqlite>::migrations(&MIGRATIONS)
+        .map(|all| {
+            all.iter()
+                .map(|m| m.name().version().to_string())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+}
+
+fn table_names(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let rows: Vec<Name> =
+        diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'").load(conn)?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+fn applied_versions(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let rows: Vec<Version> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn)?;
+    Ok(rows.into_iter().map(|r| r.version).collect())
+}
+
+/// Refuses, without changing it, a file that is missing or is not a
+/// Broadsheet database this program can open.
+pub fn check_existing(path: &Path) -> Result<(), OpenError> {
+    match inspect(path)? {
+        Found::Blog => Ok(()),
+        Found::Nothing if path.exists() => Err(OpenError::Empty(path.to_path_buf())),
+        Found::Nothing => Err(OpenError::Missing(path.to_path_buf())),
+    }
+}
+
+/// Opens and migrates the database (creating it when `create` allows), seeds
+/// a new one with its welcome post, then opens the pool.
+pub fn open(path: &Path, create: Create) -> Result<DbPool, OpenError> {
+    let found = inspect(path)?;
+    if create == Create::Never {
+        check_existing(path)?;
+    }
+    let sqlite = |source: AppError| OpenError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    prepare(path, found == Found::Nothing).map_err(sqlite)?;
     let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
-    let pool = Pool::builder()
+    Pool::builder()
         .max_size(8)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Pragmas))
-        .build(manager)?;
-    let mut conn = pool.get()?;
-    let fresh = !table_exists(&mut conn, "posts")?;
+        .build(manager)
+        .map_err(|e| sqlite(AppError::Pool(e)))
+}
+
+/// On one connection, before the pool's open: WAL mode, migrations, and the
+/// welcome post of a new blog.
+fn prepare(path: &Path, fresh: bool) -> Result<(), AppError> {
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+    conn.batch_execute(
+        "PRAGMA busy_timeout = 5000;
+         PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;",
+    )?;
     let applied = conn
         .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| AppError::Internal(format!("migrations failed: {e}")))?;
+        .map_err(AppError::Migration)?;
     // SQL alone cannot turn markdown into plain text: the search migration
     // indexes bodies as they are, and this rewrites them once.
     if applied.iter().any(|v| v.to_string() == SEARCH_MIGRATION) {
-        crate::models::search::reindex_all(&mut conn)?;
+        write_with(&mut conn, crate::models::search::reindex_all)?;
     }
     if fresh {
-        crate::models::post::seed_welcome_post(&mut conn)?;
+        let welcome = crate::models::post::welcome_post();
+        write_with(&mut conn, move |conn| {
+            Ok(crate::models::Post::create(
+                conn,
+                &welcome,
+                crate::models::now(),
+            )?)
+        })?;
     }
-    Ok(pool)
+    Ok(())
 }
 
-/// Runs `f` with a pooled connection on the blocking thread pool.
+/// Runs `f` with a pooled connection on the blocking thread pool. For reads:
+/// changes go through `write`.
 pub async fn run<T: Send + 'static>(
     pool: &DbPool,
     f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
@@ -73,29 +266,102 @@ pub async fn run<T: Send + 'static>(
     web::block(move || f(&mut *pool.get()?)).await?
 }
 
-fn table_exists(conn: &mut SqliteConnection, name: &str) -> Result<bool, AppError> {
-    use diesel::prelude::*;
-    use diesel::sql_types::{BigInt, Text};
+/// Runs `f` in one `BEGIN IMMEDIATE` transaction on the blocking thread
+/// pool; `Ok` only once COMMIT succeeded. Do slow work (markdown, hashing)
+/// before calling this: the write lock is held while `f` runs.
+pub async fn write<T: Send + 'static>(
+    pool: &DbPool,
+    f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let pool = pool.clone();
+    web::block(move || write_with(&mut *pool.get()?, f)).await?
+}
 
+/// `write` on a connection the caller holds (the command line, start-up).
+pub fn write_with<T>(
+    conn: &mut SqliteConnection,
+    f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    begin_immediate(conn)?;
+    match f(conn) {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => Err(AppError::NotSaved(e)),
+        },
+        Err(e) => {
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(conn) {
+                // The connection is marked broken and the pool drops it.
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e.storage_failure_is_not_saved())
+        }
+    }
+}
+
+/// `BEGIN IMMEDIATE`, tried again while another writer holds the lock (each
+/// try waits up to busy_timeout) until `WRITE_WAIT` has passed.
+fn begin_immediate(conn: &mut SqliteConnection) -> Result<(), AppError> {
+    let started = Instant::now();
+    loop {
+        match AnsiTransactionManager::begin_transaction_sql(&mut *conn, "BEGIN IMMEDIATE") {
+            Ok(()) => return Ok(()),
+            Err(e) if is_busy(&e) && started.elapsed() < WRITE_WAIT => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(AppError::NotSaved(e)),
+        }
+    }
+}
+
+fn is_busy(e: &DieselError) -> bool {
+    matches!(e, DieselError::DatabaseError(_, info) if info.message().contains("locked"))
+}
+
+/// Whether a database error means the storage refused the change (disk full,
+/// read-only file, I/O error, lock never free) rather than the change being
+/// wrong: such a write is answered 503, the form kept, and may be tried again.
+pub fn is_storage_failure(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(_, info) => {
+            let message = info.message();
+            [
+                "disk is full",
+                "readonly database",
+                "disk I/O error",
+                "database is locked",
+                "unable to open database file",
+            ]
+            .iter()
+            .any(|m| message.contains(m))
+        }
+        DieselError::RollbackErrorOnCommit { commit_error, .. } => is_storage_failure(commit_error),
+        _ => false,
+    }
+}
+
+/// `PRAGMA integrity_check`: "ok", or the first problem SQLite names.
+pub fn integrity(conn: &mut SqliteConnection) -> Result<String, AppError> {
+    #[derive(QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = Text)]
+        integrity_check: String,
+    }
+    let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .map_or_else(|| "no answer".into(), |r| r.integrity_check))
+}
+
+/// Counts rows of a table (the command line reports what a backup holds).
+pub fn count_rows(conn: &mut SqliteConnection, table: &str) -> Result<i64, AppError> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let found: Count = diesel::sql_query(
-        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?",
-    )
-    .bind::<Text, _>(name)
-    .get_result(conn)?;
-    Ok(found.n > 0)
-}
-
-/// Writes a consistent copy of the live database (`VACUUM INTO`), safe while
-/// the server runs.
-pub fn backup(conn: &mut SqliteConnection, to: &Path) -> Result<(), AppError> {
-    use diesel::RunQueryDsl;
-    diesel::sql_query("VACUUM INTO ?")
-        .bind::<diesel::sql_types::Text, _>(to.to_string_lossy().into_owned())
-        .execute(conn)?;
-    Ok(())
+    // Table names come from this program, never from input.
+    let found: Count =
+        diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result(conn)?;
+    Ok(found.n)
 }

@@ -5,6 +5,10 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
+/// What a person is told when their change could not be written.
+pub const NOT_SAVED: &str = "Your change was not saved: the server could not write to its \
+    database just now. Nothing was changed. Please try again in a moment.";
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -23,6 +27,14 @@ pub enum AppError {
     PayloadTooLarge,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
+    /// The storage refused a write (disk full, read-only, I/O error, a lock
+    /// never freed): nothing of the change was kept.
+    #[error("the change was not saved: {0}")]
+    NotSaved(#[source] diesel::result::Error),
+    #[error(transparent)]
+    Connect(#[from] diesel::ConnectionError),
+    #[error("migrations failed: {0}")]
+    Migration(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error(transparent)]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error(transparent)]
@@ -36,6 +48,21 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A failed write whose cause is the storage becomes `NotSaved`; other
+    /// errors (a unique name taken, a missing row) stay as they are.
+    pub fn storage_failure_is_not_saved(self) -> AppError {
+        match self {
+            Self::Db(e) if crate::db::is_storage_failure(&e) => Self::NotSaved(e),
+            other => other,
+        }
+    }
+
+    /// Whether the change this request asked for was refused by the storage
+    /// (or the pool could not give a connection): the form is shown again.
+    pub fn is_not_saved(&self) -> bool {
+        matches!(self, Self::NotSaved(_) | Self::Pool(_))
+    }
+
     /// The heading and sentence a visitor sees on the error page.
     pub fn public_message(&self) -> (&'static str, String) {
         match self.status_code() {
@@ -50,6 +77,13 @@ impl AppError {
             StatusCode::BAD_REQUEST => ("Bad request", self.to_string()),
             StatusCode::TOO_MANY_REQUESTS => ("Slow down", self.to_string()),
             StatusCode::PAYLOAD_TOO_LARGE => ("Too large", self.to_string()),
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::NotSaved(_)) => {
+                ("Not saved", NOT_SAVED.into())
+            }
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Busy",
+                "The site is busy just now. Please try again in a moment.".into(),
+            ),
             _ => (
                 "Something went wrong",
                 "The server could not answer this request. Please try again in a moment.".into(),
@@ -67,6 +101,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotSaved(_) | Self::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -4,15 +4,16 @@
 use std::time::Instant;
 
 use chrono::{Duration, NaiveDateTime};
-use diesel::{Connection, SqliteConnection};
+use diesel::SqliteConnection;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use crate::db;
 use crate::error::AppError;
 use crate::markdown;
 use crate::models::comment::NewComment;
-use crate::models::post::PostInput;
+use crate::models::post::{PostInput, RenderedPost};
 use crate::models::user::NewUser;
 use crate::models::{self, Comment, Post, Role, User};
 
@@ -278,15 +279,34 @@ fn title(rng: &mut StdRng, n: u32) -> String {
     format!("{a} {v} {b} Plans, Issue {n}")
 }
 
-/// Writes the content in transactions of a few hundred posts each.
+/// A post as it will be written: rendered, with its comments planned.
+struct Planned {
+    post: RenderedPost,
+    comments: Vec<PlannedComment>,
+    newest: bool,
+}
+
+struct PlannedComment {
+    author_id: i32,
+    /// The index of an earlier approved comment of the same post.
+    parent: Option<usize>,
+    body: String,
+    body_html: String,
+    status: &'static str,
+    created_at: NaiveDateTime,
+}
+
+/// Writes the content in transactions of a few hundred posts each; each
+/// batch is rendered before its transaction opens, so a server using the same
+/// file waits for the write lock only while rows are inserted.
 pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated, AppError> {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(args.seed);
     let now = models::now();
     let run_tag: String = format!("{:x}", rng.gen::<u32>());
 
-    let mut user_ids = Vec::with_capacity(args.users as usize);
-    conn.transaction(|conn| -> Result<(), AppError> {
+    let user_ids = db::write_with(conn, |conn| {
+        let mut ids = Vec::with_capacity(args.users as usize);
         for i in 0..args.users.max(1) {
             let username = format!("reader{i}-{run_tag}");
             let user = User::create(
@@ -301,9 +321,9 @@ pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated
                     created_at: now - Duration::days(3000),
                 },
             )?;
-            user_ids.push(user.id);
+            ids.push(user.id);
         }
-        Ok(())
+        Ok(ids)
     })?;
 
     let span_minutes = 8 * 365 * 24 * 60;
@@ -313,43 +333,60 @@ pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated
     let mut written = 0;
     while written < args.posts {
         let upto = (written + batch).min(args.posts);
-        conn.transaction(|conn| -> Result<(), AppError> {
-            for n in written..upto {
-                // The last post written is the newest: the busy one.
-                let newest = n + 1 == args.posts;
-                let age = if newest {
-                    60
-                } else {
-                    rng.gen_range(120..span_minutes)
-                };
-                let published_at = now - Duration::minutes(age);
-                let tags = (0..rng.gen_range(1..=3))
-                    .map(|_| TAGS.choose(&mut rng).unwrap_or(&"News").to_string())
-                    .collect();
-                let input = PostInput {
-                    title: title(&mut rng, n + 1),
-                    slug: String::new(),
-                    dateline: PLACES.choose(&mut rng).unwrap_or(&"").to_string(),
-                    body: post_body(&mut rng),
-                    tags,
-                    published: true,
-                    published_at: Some(published_at),
-                    comments_enabled: true,
-                    author_id: None,
-                };
-                let post = Post::create(conn, &input, published_at)?;
-                let count = if newest {
-                    args.busy_post_comments.max(args.comments_per_post)
-                } else {
-                    args.comments_per_post
-                };
-                comments += write_comments(conn, &mut rng, &post, count, &user_ids, now)?;
-                if newest {
-                    busy_slug = post.slug;
+        let mut planned = Vec::with_capacity((upto - written) as usize);
+        for n in written..upto {
+            // The last post written is the newest: the busy one.
+            let newest = n + 1 == args.posts;
+            let age = if newest {
+                60
+            } else {
+                rng.gen_range(120..span_minutes)
+            };
+            let published_at = now - Duration::minutes(age);
+            let tags = (0..rng.gen_range(1..=3))
+                .map(|_| TAGS.choose(&mut rng).unwrap_or(&"News").to_string())
+                .collect();
+            let post = PostInput {
+                title: title(&mut rng, n + 1),
+                slug: String::new(),
+                dateline: PLACES.choose(&mut rng).unwrap_or(&"").to_string(),
+                body: post_body(&mut rng),
+                tags,
+                published: true,
+                published_at: Some(published_at),
+                comments_enabled: true,
+                author_id: None,
+            }
+            .render();
+            let count = if newest {
+                args.busy_post_comments.max(args.comments_per_post)
+            } else {
+                args.comments_per_post
+            };
+            let comments = plan_comments(&mut rng, published_at, count, &user_ids, now);
+            planned.push(Planned {
+                post,
+                comments,
+                newest,
+            });
+        }
+        let (count, busy) = db::write_with(conn, |conn| {
+            let mut count = 0u64;
+            let mut busy = None;
+            for plan in &planned {
+                let at = plan.post.input.published_at.unwrap_or(now);
+                let post = Post::create(conn, &plan.post, at)?;
+                count += write_comments(conn, post.id, &plan.comments)?;
+                if plan.newest {
+                    busy = Some(post.slug);
                 }
             }
-            Ok(())
+            Ok((count, busy))
         })?;
+        comments += count;
+        if let Some(slug) = busy {
+            busy_slug = slug;
+        }
         written = upto;
     }
     Ok(Generated {
@@ -361,21 +398,20 @@ pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated
     })
 }
 
-fn write_comments(
-    conn: &mut SqliteConnection,
+fn plan_comments(
     rng: &mut StdRng,
-    post: &Post,
+    start: NaiveDateTime,
     count: u32,
     users: &[i32],
     now: NaiveDateTime,
-) -> Result<u64, AppError> {
-    let start = post.published_at.unwrap_or(now);
-    let mut ids: Vec<i32> = Vec::with_capacity(count as usize);
+) -> Vec<PlannedComment> {
+    let mut planned: Vec<PlannedComment> = Vec::with_capacity(count as usize);
+    let mut approved: Vec<usize> = Vec::new();
     let mut at = start;
     for _ in 0..count {
         at = (at + Duration::minutes(rng.gen_range(1..600))).min(now);
-        let parent = if !ids.is_empty() && rng.gen_bool(0.4) {
-            ids.choose(rng).copied()
+        let parent = if !approved.is_empty() && rng.gen_bool(0.4) {
+            approved.choose(rng).copied()
         } else {
             None
         };
@@ -389,21 +425,41 @@ fn write_comments(
             2 => "spam",
             _ => "approved",
         };
+        if status == "approved" {
+            approved.push(planned.len());
+        }
+        planned.push(PlannedComment {
+            author_id: *users.choose(rng).unwrap_or(&1),
+            parent,
+            body_html: markdown::render_comment(&body),
+            body,
+            status,
+            created_at: at,
+        });
+    }
+    planned
+}
+
+fn write_comments(
+    conn: &mut SqliteConnection,
+    post_id: i32,
+    planned: &[PlannedComment],
+) -> Result<u64, AppError> {
+    let mut ids: Vec<i32> = Vec::with_capacity(planned.len());
+    for plan in planned {
         let comment = Comment::create(
             conn,
             &NewComment {
-                post_id: post.id,
-                author_id: *users.choose(rng).unwrap_or(&1),
-                parent_id: parent,
-                body: &body,
-                body_html: &markdown::render_comment(&body),
-                status,
-                created_at: at,
+                post_id,
+                author_id: plan.author_id,
+                parent_id: plan.parent.and_then(|i| ids.get(i).copied()),
+                body: &plan.body,
+                body_html: &plan.body_html,
+                status: plan.status,
+                created_at: plan.created_at,
             },
         )?;
-        if status == "approved" {
-            ids.push(comment.id);
-        }
+        ids.push(comment.id);
     }
-    Ok(u64::from(count))
+    Ok(planned.len() as u64)
 }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod config;
 pub mod db;
@@ -42,8 +43,14 @@ pub struct AppState {
 
 impl AppState {
     /// Opens (creating and migrating) the database named in the config.
-    pub fn open(config: Config) -> Result<AppState, AppError> {
-        let pool = db::open(&config.database)?;
+    pub fn open(config: Config) -> Result<AppState, db::OpenError> {
+        AppState::open_with(config, db::Create::IfMissing)
+    }
+
+    /// Opens the database named in the config; with `Create::Never` a
+    /// missing file is refused.
+    pub fn open_with(config: Config, create: db::Create) -> Result<AppState, db::OpenError> {
+        let pool = db::open(&config.database, create)?;
         let limits = Limits::new(config.rate_limits == Switch::On);
         let cache = cache::Caches::new(config.cache_revalidate_ms);
         Ok(AppState {

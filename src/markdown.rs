@@ -10,6 +10,8 @@ pub struct Rendered {
     pub html: String,
     pub excerpt: String,
     pub word_count: i32,
+    /// The words without markup, for the search index.
+    pub plain: String,
 }
 
 const EXCERPT_CHARS: usize = 280;
@@ -33,6 +35,7 @@ pub fn render_post(markdown: &str) -> Rendered {
         html,
         excerpt: excerpt_of(&prose(markdown)),
         word_count: i32::try_from(text.split_whitespace().count()).unwrap_or(i32::MAX),
+        plain: text,
     }
 }
 

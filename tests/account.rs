@@ -748,6 +748,8 @@ async fn the_create_admin_command_reads_the_password_from_standard_input() {
         child.wait_with_output().unwrap()
     };
     let db_arg = db.to_str().unwrap();
+    // Only the server creates a database: first start it as `serve` would.
+    drop(broadsheet::AppState::open(broadsheet::config::Config::for_database(db.clone())).unwrap());
     let out = run(
         &[
             "--database",

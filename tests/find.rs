@@ -131,7 +131,7 @@ async fn search_finds_tags_and_follows_tag_changes() {
     Post::update(
         &mut app.conn(),
         post.id,
-        &input_of(&post, &["Sailing"]),
+        &input_of(&post, &["Sailing"]).render(),
         now(),
     )
     .unwrap();
@@ -154,7 +154,7 @@ async fn edited_and_deleted_posts_leave_the_index_in_step() {
     let mut input = input_of(&post, &[]);
     input.title = "Ferry timetables".into();
     input.body = "Boats leave at nine.".into();
-    Post::update(&mut app.conn(), post.id, &input, now()).unwrap();
+    Post::update(&mut app.conn(), post.id, &input.clone().render(), now()).unwrap();
     assert!(!main_of(&b.get(&svc, "/search?q=lighthouse").await).contains("Ferry"));
     assert!(!main_of(&b.get(&svc, "/search?q=lonely").await).contains("Ferry"));
     assert!(main_of(&b.get(&svc, "/search?q=boats").await).contains("Ferry timetables"));
@@ -650,7 +650,7 @@ async fn pages_and_feeds_send_validators_and_answer_304() {
     Post::update(
         &mut app.conn(),
         post.id,
-        &input,
+        &input.clone().render(),
         now() + Duration::seconds(5),
     )
     .unwrap();

@@ -132,8 +132,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Starts a session for a user and returns the cookie that carries it.
-/// Expired sessions of everyone are cleaned up on the way.
+/// Starts a session for a user and returns the cookie that carries it
+/// (inside `db::write`). Expired sessions of everyone are cleaned up on the way.
 pub fn start(
     conn: &mut diesel::SqliteConnection,
     user_id: i32,
@@ -201,18 +201,36 @@ async fn find(
     }
     let key = token_hash.clone();
     let found = db::run(&state.pool, move |conn| {
-        let Some((mut session, user)) = Session::find_active(conn, &token_hash, now)? else {
-            return Ok(None);
-        };
-        // Slide the expiry at most once a day, so reads do not all write.
-        let extended = session.expires_at < now + Duration::days(LIFETIME_DAYS - 1);
-        if extended {
-            session.expires_at = now + Duration::days(LIFETIME_DAYS);
-            Session::extend(conn, session.id, session.expires_at)?;
-        }
-        Ok(Some((session, user, extended)))
+        Ok(Session::find_active(conn, &token_hash, now)?)
     })
     .await?;
+    let found = match found {
+        Some((mut session, user)) => {
+            // Slide the expiry at most once a day, so reads do not all write.
+            let due = session.expires_at < now + Duration::days(LIFETIME_DAYS - 1);
+            let extended = due && {
+                let (id, until) = (session.id, now + Duration::days(LIFETIME_DAYS));
+                match db::write(&state.pool, move |conn| {
+                    Ok(Session::extend(conn, id, until)?)
+                })
+                .await
+                {
+                    Ok(_) => {
+                        session.expires_at = until;
+                        true
+                    }
+                    // The page is still served; the expiry slides on a later visit.
+                    Err(e) if e.is_not_saved() => {
+                        tracing::warn!(error = %e, "session expiry not extended");
+                        false
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            Some((session, user, extended))
+        }
+        None => None,
+    };
     if let Some((session, user, _)) = &found {
         state
             .cache

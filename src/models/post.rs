@@ -131,6 +131,25 @@ pub struct PostInput {
     pub author_id: Option<i32>,
 }
 
+/// A post's input with its markdown rendered: what `Post::create` and
+/// `Post::update` store. Rendering is the slow part of a save, so it happens
+/// here, before the write transaction opens.
+#[derive(Debug, Clone)]
+pub struct RenderedPost {
+    pub input: PostInput,
+    pub rendered: markdown::Rendered,
+}
+
+impl PostInput {
+    pub fn render(self) -> RenderedPost {
+        let rendered = markdown::render_post(&self.body);
+        RenderedPost {
+            input: self,
+            rendered,
+        }
+    }
+}
+
 type Visible = diesel::dsl::And<
     diesel::dsl::Eq<posts::status, &'static str>,
     diesel::dsl::LtEq<posts::published_at, NaiveDateTime>,
@@ -334,15 +353,16 @@ impl Post {
             .unwrap_or_default())
     }
 
-    /// Saves a new post: renders its markdown, picks a free slug, links its tags.
+    /// Saves a new post: picks a free slug, stores its rendered HTML, links
+    /// its tags. Call it inside `db::write`.
     pub fn create(
         conn: &mut SqliteConnection,
-        input: &PostInput,
+        new: &RenderedPost,
         now: NaiveDateTime,
     ) -> QueryResult<Post> {
-        conn.transaction(|conn| {
+        let (input, rendered) = (&new.input, &new.rendered);
+        {
             let slug = unique_slug(conn, &wanted_slug(input), None)?;
-            let rendered = markdown::render_post(&input.body);
             let post = diesel::insert_into(posts::table)
                 .values((
                     posts::slug.eq(&slug),
@@ -362,25 +382,26 @@ impl Post {
                 .returning(Post::as_returning())
                 .get_result(conn)?;
             Tag::set_for_post(conn, post.id, &input.tags)?;
-            search::index_post(conn, &post)?;
+            search::index_post(conn, &post, &rendered.plain)?;
             Ok(post)
-        })
+        }
     }
 
-    /// Saves changes to a post and re-renders its stored HTML.
+    /// Saves changes to a post with its newly rendered HTML. Call it inside
+    /// `db::write`.
     pub fn update(
         conn: &mut SqliteConnection,
         id: i32,
-        input: &PostInput,
+        new: &RenderedPost,
         now: NaiveDateTime,
     ) -> QueryResult<Post> {
-        conn.transaction(|conn| {
+        let (input, rendered) = (&new.input, &new.rendered);
+        {
             let old = posts::table
                 .find(id)
                 .select(Post::as_select())
                 .first(conn)?;
             let slug = unique_slug(conn, &wanted_slug(input), Some(id))?;
-            let rendered = markdown::render_post(&input.body);
             let post = diesel::update(posts::table.find(id))
                 .set((
                     posts::slug.eq(&slug),
@@ -398,9 +419,9 @@ impl Post {
                 .returning(Post::as_returning())
                 .get_result(conn)?;
             Tag::set_for_post(conn, post.id, &input.tags)?;
-            search::index_post(conn, &post)?;
+            search::index_post(conn, &post, &rendered.plain)?;
             Ok(post)
-        })
+        }
     }
 
     /// Deletes a post; its comments and tag links go with it.
@@ -502,8 +523,8 @@ fn list_page(
 const WELCOME: &str = include_str!("welcome.md");
 
 /// The first post of a fresh site, telling its owner how to begin.
-pub fn seed_welcome_post(conn: &mut SqliteConnection) -> QueryResult<Post> {
-    let input = PostInput {
+pub fn welcome_post() -> RenderedPost {
+    PostInput {
         title: "Welcome to Broadsheet".into(),
         slug: String::new(),
         dateline: String::new(),
@@ -513,8 +534,8 @@ pub fn seed_welcome_post(conn: &mut SqliteConnection) -> QueryResult<Post> {
         published_at: None,
         comments_enabled: true,
         author_id: None,
-    };
-    Post::create(conn, &input, crate::models::now())
+    }
+    .render()
 }
 
 // Dashboard (admin): the writers' view of posts, drafts and schedules included.

@@ -261,29 +261,29 @@ fn clean(text: &str) -> String {
     text.replace([MARK_START, MARK_END], "")
 }
 
-/// Rewrites a post's title and body (as plain text) in its index row.
-pub fn index_post(conn: &mut SqliteConnection, post: &Post) -> QueryResult<()> {
+/// Rewrites a post's title and body (as plain text, `markdown::plain_text`)
+/// in its index row.
+pub fn index_post(conn: &mut SqliteConnection, post: &Post, plain: &str) -> QueryResult<()> {
     // The triggers have already written the row and keep its tags; only the
     // body (markdown there, plain text here) and the marker-free title differ.
     diesel::sql_query("UPDATE posts_fts SET title = ?, body = ? WHERE rowid = ?")
         .bind::<Text, _>(clean(&post.title))
-        .bind::<Text, _>(clean(&markdown::plain_text(&post.body)))
+        .bind::<Text, _>(clean(plain))
         .bind::<Integer, _>(post.id)
         .execute(conn)?;
     Ok(())
 }
 
-/// Rewrites every post's row (after the migration that made the index).
-pub fn reindex_all(conn: &mut SqliteConnection) -> QueryResult<usize> {
+/// Rewrites every post's row (once, at start-up, after the migration that
+/// made the index; inside `db::write_with`).
+pub fn reindex_all(conn: &mut SqliteConnection) -> Result<usize, crate::error::AppError> {
     let ids: Vec<i32> = posts::table.select(posts::id).load(conn)?;
-    conn.transaction(|conn| {
-        for id in &ids {
-            if let Some(post) = Post::find(conn, *id)? {
-                index_post(conn, &post)?;
-            }
+    for id in &ids {
+        if let Some(post) = Post::find(conn, *id)? {
+            index_post(conn, &post, &markdown::plain_text(&post.body))?;
         }
-        Ok(ids.len())
-    })
+    }
+    Ok(ids.len())
 }
 
 #[cfg(test)]

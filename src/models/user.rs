@@ -233,17 +233,16 @@ impl User {
         id: i32,
         role: Role,
     ) -> QueryResult<Result<User, Refusal>> {
-        // Immediate: two admins demoting each other at once must not both succeed.
-        conn.immediate_transaction(|conn| {
-            let Some(user) = User::find(conn, id)? else {
-                return Ok(Err(Refusal::NotFound));
-            };
-            if role != Role::Admin && User::is_last_admin(conn, &user)? {
-                return Ok(Err(Refusal::LastAdmin));
-            }
-            User::set_role(conn, id, role)?;
-            Ok(Ok(user))
-        })
+        // Inside db::write (BEGIN IMMEDIATE): two admins demoting each other
+        // at once must not both succeed.
+        let Some(user) = User::find(conn, id)? else {
+            return Ok(Err(Refusal::NotFound));
+        };
+        if role != Role::Admin && User::is_last_admin(conn, &user)? {
+            return Ok(Err(Refusal::LastAdmin));
+        }
+        User::set_role(conn, id, role)?;
+        Ok(Ok(user))
     }
 
     /// Disables a user and ends their sessions, or enables them again; an
@@ -253,18 +252,16 @@ impl User {
         id: i32,
         disabled: bool,
     ) -> QueryResult<Result<User, Refusal>> {
-        conn.immediate_transaction(|conn| {
-            let Some(user) = User::find(conn, id)? else {
-                return Ok(Err(Refusal::NotFound));
-            };
-            if disabled && User::is_last_admin(conn, &user)? {
-                return Ok(Err(Refusal::LastAdmin));
-            }
-            User::set_disabled(conn, id, disabled)?;
-            if disabled {
-                crate::models::Session::delete_for_user(conn, id, None)?;
-            }
-            Ok(Ok(user))
-        })
+        let Some(user) = User::find(conn, id)? else {
+            return Ok(Err(Refusal::NotFound));
+        };
+        if disabled && User::is_last_admin(conn, &user)? {
+            return Ok(Err(Refusal::LastAdmin));
+        }
+        User::set_disabled(conn, id, disabled)?;
+        if disabled {
+            crate::models::Session::delete_for_user(conn, id, None)?;
+        }
+        Ok(Ok(user))
     }
 }

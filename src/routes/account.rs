@@ -201,7 +201,7 @@ async fn signup(
         let secure = state.config.secure_cookies;
         let role = kind.role;
         let (u, e) = (username.clone(), email.clone());
-        let created = db::run(&state.pool, move |conn| {
+        let created = db::write(&state.pool, move |conn| {
             // A second admin must not slip in between the check and the insert.
             if role == Role::Admin && User::admin_exists(conn)? {
                 return Err(AppError::NotFound);
@@ -215,9 +215,9 @@ async fn signup(
                 Err(e) => Err(e),
             }
         })
-        .await?;
+        .await;
         match created {
-            Some((cookie, user)) => {
+            Ok(Some((cookie, user))) => {
                 end_visitor_session(state, visitor).await?;
                 let mut res = see_other_with(
                     &safe_next(&form.next),
@@ -227,10 +227,12 @@ async fn signup(
                     .map_err(|e| AppError::Internal(e.to_string()))?;
                 return Ok(res);
             }
-            None => errors.add(
+            Ok(None) => errors.add(
                 "username",
                 "That username or email was taken a moment ago. Please choose another.",
             ),
+            Err(e) if e.is_not_saved() => errors = FieldErrors::not_saved(),
+            Err(e) => return Err(e),
         }
     }
     let layout = Layout::new(visitor, &settings, kind.heading).with_csrf(visitor);
@@ -241,7 +243,7 @@ async fn signup(
         ..form
     };
     render_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        errors.status(),
         &signup_page(kind, layout, Some(&form), next, errors),
     )
 }
@@ -249,7 +251,7 @@ async fn signup(
 /// Signing in replaces any session the browser had, so an old token is never reused.
 async fn end_visitor_session(state: &AppState, visitor: &Visitor) -> Result<(), AppError> {
     if let Some(id) = visitor.session_id() {
-        db::run(&state.pool, move |conn| Ok(Session::delete(conn, id)?)).await?;
+        db::write(&state.pool, move |conn| Ok(Session::delete(conn, id)?)).await?;
     }
     Ok(())
 }
@@ -301,6 +303,7 @@ pub async fn login(
     let login = form.username.trim().to_string();
     state.limits.login(&client_ip(&req), &login)?;
     let next = safe_next(&form.next);
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     let error = if login.is_empty() || form.password.is_empty() {
         "Enter your username (or email) and your password.".to_string()
     } else if form.password.len() > password::MAX_LEN {
@@ -317,16 +320,32 @@ pub async fn login(
                 "This account has been disabled. Contact the site's editors.".to_string()
             }
             Some(user) if matches => {
-                end_visitor_session(&state, &visitor).await?;
                 let secure = state.config.secure_cookies;
-                let cookie = db::run(&state.pool, move |conn| {
+                let old = visitor.session_id();
+                let started = db::write(&state.pool, move |conn| {
+                    // The browser's old session ends as the new one starts,
+                    // so an old token is never reused.
+                    if let Some(id) = old {
+                        Session::delete(conn, id)?;
+                    }
                     session::start(conn, user.id, secure)
                 })
-                .await?;
-                let mut res = see_other(&next);
-                res.add_cookie(&cookie)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                return Ok(res);
+                .await;
+                match started {
+                    Ok(cookie) => {
+                        let mut res = see_other(&next);
+                        res.add_cookie(&cookie)
+                            .map_err(|e| AppError::Internal(e.to_string()))?;
+                        return Ok(res);
+                    }
+                    Err(e) if e.is_not_saved() => {
+                        status = StatusCode::SERVICE_UNAVAILABLE;
+                        "You are not signed in: the server could not save your session just now. \
+                         Please try again in a moment."
+                            .to_string()
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             _ => "The username or password is not right.".to_string(),
         }
@@ -334,7 +353,7 @@ pub async fn login(
     let settings = settings(&state).await?;
     let layout = Layout::new(&visitor, &settings, "Sign in").with_csrf(&visitor);
     render_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        status,
         &LoginPage {
             layout,
             username: login,
@@ -385,11 +404,7 @@ async fn account_page(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let settings = settings(state).await?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let display_name = display_name.unwrap_or_else(|| user.display_name.clone());
     let layout = Layout::new(visitor, &settings, "Your account");
     render_with(
@@ -444,11 +459,18 @@ pub async fn update_profile(
         return account_page(&state, &visitor, user, Some(form.display_name), errors).await;
     }
     let id = user.id;
-    db::run(&state.pool, move |conn| {
+    let saved = db::write(&state.pool, move |conn| {
         Ok(User::set_display_name(conn, id, &name)?)
     })
-    .await?;
-    Ok(see_other_with("/account", "Your display name is saved."))
+    .await;
+    match saved {
+        Ok(_) => Ok(see_other_with("/account", "Your display name is saved.")),
+        Err(e) if e.is_not_saved() => {
+            let errors = FieldErrors::not_saved();
+            account_page(&state, &visitor, user, Some(form.display_name), errors).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize, Debug)]
@@ -482,16 +504,22 @@ pub async fn change_password(
     let new = form.new_password.clone();
     let hash = web::block(move || password::hash(&new)).await??;
     let (id, keep) = (user.id, visitor.session_id());
-    db::run(&state.pool, move |conn| {
+    let saved = db::write(&state.pool, move |conn| {
         User::set_password_hash(conn, id, &hash)?;
         Session::delete_for_user(conn, id, keep)?;
         Ok(())
     })
-    .await?;
-    Ok(see_other_with(
-        "/account",
-        "Your password is changed. Your other sessions were signed out.",
-    ))
+    .await;
+    match saved {
+        Ok(()) => Ok(see_other_with(
+            "/account",
+            "Your password is changed. Your other sessions were signed out.",
+        )),
+        Err(e) if e.is_not_saved() => {
+            account_page(&state, &visitor, user, None, FieldErrors::not_saved()).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn sign_out_everywhere(
@@ -499,7 +527,7 @@ pub async fn sign_out_everywhere(
     CurrentUser(user): CurrentUser,
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    db::run(&state.pool, move |conn| {
+    db::write(&state.pool, move |conn| {
         Ok(Session::delete_for_user(conn, user.id, None)?)
     })
     .await?;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::csrf::NoFields;
 use crate::auth::limits::client_ip;
 use crate::auth::{CsrfForm, CurrentUser, Visitor};
-use crate::error::AppError;
+use crate::error::{AppError, NOT_SAVED};
 use crate::markdown;
 use crate::models::comment::NewComment;
 use crate::models::{self, Comment, Post, Settings, User};
@@ -51,7 +51,8 @@ pub struct CommentForm {
     website: String,
 }
 
-/// Where a new comment goes under the site's policy.
+/// Where a new (or edited) comment goes under the site's policy: staff
+/// are never held.
 fn initial_status(
     conn: &mut diesel::SqliteConnection,
     policy: &str,
@@ -69,7 +70,7 @@ fn initial_status(
 
 enum Outcome {
     Posted { id: i32, status: &'static str },
-    Refused(CommentDraft),
+    Refused(String),
 }
 
 pub async fn create(
@@ -93,31 +94,43 @@ pub async fn create(
         })?),
     };
     let spam = !form.website.is_empty();
-    let body = form.body.clone();
+    let body = form.body.trim().to_string();
+    let draft = |error: String| CommentDraft {
+        body: form.body.clone(),
+        error,
+        parent_id,
+    };
+    if let Some(problem) = body_problem(&body) {
+        let draft = draft(problem);
+        return article(
+            &state,
+            &visitor,
+            slug,
+            draft,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    // Rendering happens before the write transaction, off the async workers.
+    let (body, html) = web::block(move || {
+        let html = markdown::render_comment(&body);
+        (body, html)
+    })
+    .await?;
     let slug_for_db = slug.clone();
-    let outcome = db::run(&state.pool, move |conn| {
+    let written = db::write(&state.pool, move |conn| {
         let post =
             Post::find_visible(conn, &slug_for_db, models::now())?.ok_or(AppError::NotFound)?;
         if !post.comments_enabled {
             return Err(AppError::Forbidden);
         }
-        let refuse = |error: String| {
-            Ok(Outcome::Refused(CommentDraft {
-                body: body.clone(),
-                error,
-                parent_id,
-            }))
-        };
-        if let Some(problem) = body_problem(&body) {
-            return refuse(problem);
-        }
         if let Some(parent) = parent_id {
             let ok = Comment::find(conn, parent)?
                 .is_some_and(|p| p.post_id == post.id && p.status == "approved");
             if !ok {
-                return refuse(
+                return Ok(Outcome::Refused(
                     "The comment you replied to is not open for replies on this article.".into(),
-                );
+                ));
             }
         }
         let status = if spam {
@@ -132,8 +145,8 @@ pub async fn create(
                 post_id: post.id,
                 author_id: user.id,
                 parent_id,
-                body: body.trim(),
-                body_html: &markdown::render_comment(body.trim()),
+                body: &body,
+                body_html: &html,
                 status,
                 created_at: models::now(),
             },
@@ -143,32 +156,31 @@ pub async fn create(
             status,
         })
     })
-    .await?;
-    match outcome {
+    .await;
+    match written {
         // A bot learns nothing: it sees the article as if all went well.
-        Outcome::Posted { status: "spam", .. } => {
+        Ok(Outcome::Posted { status: "spam", .. }) => {
             Ok(crate::routes::see_other(&format!("/posts/{slug}#comments")))
         }
-        Outcome::Posted {
+        Ok(Outcome::Posted {
             id,
             status: "pending",
-        } => Ok(see_other_with(
+        }) => Ok(see_other_with(
             &format!("/posts/{slug}#comment-{id}"),
             "Thank you! Your comment is awaiting moderation and will appear once approved.",
         )),
-        Outcome::Posted { id, .. } => Ok(crate::routes::see_other(&format!(
+        Ok(Outcome::Posted { id, .. }) => Ok(crate::routes::see_other(&format!(
             "/posts/{slug}#comment-{id}"
         ))),
-        Outcome::Refused(draft) => {
-            article(
-                &state,
-                &visitor,
-                slug,
-                draft,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+        Ok(Outcome::Refused(error)) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            article(&state, &visitor, slug, draft(error), status).await
         }
+        Err(e) if e.is_not_saved() => {
+            let status = StatusCode::SERVICE_UNAVAILABLE;
+            article(&state, &visitor, slug, draft(NOT_SAVED.into()), status).await
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -249,39 +261,66 @@ pub async fn edit(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let body = form.body.clone();
-    let (slug, problem, settings) = db::run(&state.pool, move |conn| {
-        let (_, slug) = editable(conn, id, &user)?;
-        let problem = body_problem(&body);
-        if problem.is_none() {
-            Comment::edit(
-                conn,
-                id,
-                body.trim(),
-                &markdown::render_comment(body.trim()),
-                models::now(),
-            )?;
+    let error = match body_problem(&form.body) {
+        Some(problem) => problem,
+        None => {
+            let body = form.body.trim().to_string();
+            let (body, html) = web::block(move || {
+                let html = markdown::render_comment(&body);
+                (body, html)
+            })
+            .await?;
+            let editor = user.clone();
+            let written = db::write(&state.pool, move |conn| {
+                let (comment, slug) = editable(conn, id, &editor)?;
+                Comment::edit(conn, id, &body, &html, models::now())?;
+                // Where the policy holds comments, a changed text is read
+                // again before readers see it.
+                let policy = Settings::load(conn)?.comment_policy;
+                let held = comment.status == "approved"
+                    && initial_status(conn, &policy, &editor)? == "pending";
+                if held {
+                    Comment::set_status(conn, id, "pending")?;
+                }
+                Ok((slug, held))
+            })
+            .await;
+            match written {
+                Ok((slug, held)) => {
+                    let message = if held {
+                        "Your comment is updated and will appear again once approved."
+                    } else {
+                        "Your comment is updated."
+                    };
+                    return Ok(see_other_with(
+                        &format!("/posts/{slug}#comment-{id}"),
+                        message,
+                    ));
+                }
+                Err(e) if e.is_not_saved() => NOT_SAVED.to_string(),
+                Err(e) => return Err(e),
+            }
         }
-        Ok((slug, problem, Settings::load(conn)?))
+    };
+    let (slug, settings) = db::run(&state.pool, move |conn| {
+        let (_, slug) = editable(conn, id, &user)?;
+        Ok((slug, Settings::load(conn)?))
     })
     .await?;
-    match problem {
-        None => Ok(see_other_with(
-            &format!("/posts/{slug}#comment-{id}"),
-            "Your comment is updated.",
-        )),
-        Some(error) => {
-            let layout = Layout::new(&visitor, &settings, "Edit your comment");
-            let page = EditPage {
-                layout,
-                id,
-                slug,
-                body: form.body,
-                error,
-            };
-            render_with(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+    let status = if error == NOT_SAVED {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let layout = Layout::new(&visitor, &settings, "Edit your comment");
+    let page = EditPage {
+        layout,
+        id,
+        slug,
+        body: form.body,
+        error,
+    };
+    render_with(status, &page)
 }
 
 pub async fn delete(
@@ -291,7 +330,7 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let slug = db::run(&state.pool, move |conn| {
+    let slug = db::write(&state.pool, move |conn| {
         let (_, slug) = owned_comment(conn, id, &user)?;
         Comment::remove(conn, id)?;
         Ok(slug)

@@ -186,6 +186,9 @@ impl Site {
     /// threaded comments), the way a load test fills one.
     pub fn generated(posts: u32) -> Site {
         Site::start_with(|db| {
+            // Only the server creates a database; generate fills it.
+            let config = broadsheet::config::Config::for_database(db.to_path_buf());
+            drop(broadsheet::AppState::open(config).expect("create the database"));
             let out = Command::new(env!("CARGO_BIN_EXE_broadsheet"))
                 .arg("--database")
                 .arg(db)

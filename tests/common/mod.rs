@@ -102,7 +102,11 @@ impl TestApp {
             author_id: None,
         };
         tune(&mut input);
-        Post::create(&mut self.conn(), &input, broadsheet::models::now()).unwrap()
+        let new = input.render();
+        broadsheet::db::write_with(&mut self.conn(), |conn| {
+            Ok(Post::create(conn, &new, broadsheet::models::now())?)
+        })
+        .unwrap()
     }
 
     /// Changes the site settings as the settings form would.

@@ -132,7 +132,7 @@ pub async fn moderate(
     let (id, action) = path.into_inner();
     let action = action_named(&action).ok_or(AppError::NotFound)?;
     let status = action.status;
-    let changed = db::run(&state.pool, move |conn| {
+    let changed = db::write(&state.pool, move |conn| {
         Ok(Comment::set_status(conn, id, status)?)
     })
     .await?;
@@ -179,7 +179,7 @@ pub async fn bulk(
         )));
     }
     let status = action.status;
-    let changed = db::run(&state.pool, move |conn| {
+    let changed = db::write(&state.pool, move |conn| {
         Ok(Comment::set_status_many(conn, &ids, status)?)
     })
     .await?;

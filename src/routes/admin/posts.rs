@@ -2,7 +2,6 @@
 //! (with a preview that saves nothing), and deletion behind a confirmation page.
 //! Admins manage every post; authors only their own.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, Timelike};
@@ -339,7 +338,8 @@ pub struct PostFormPage {
     preview: Option<Preview>,
 }
 
-/// Shows the form: 200, or 422 when `errors` has any.
+/// Shows the form: 200, 422 when a field has a problem, 503 when it could
+/// not be saved.
 fn form_page(
     visitor: &Visitor,
     settings: &models::Settings,
@@ -353,11 +353,7 @@ fn form_page(
         Some(s) => ("Edit post".to_string(), format!("/admin/posts/{}", s.id)),
         None => ("New post".to_string(), "/admin/posts".to_string()),
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let page = PostFormPage {
         layout: layout(visitor, settings, &heading),
         nav,
@@ -432,7 +428,8 @@ pub async fn update(
     save(&state, &visitor, user, Some(id.into_inner()), form).await
 }
 
-/// Previews, refuses (422) or saves a new post (`id` None) or an existing one.
+/// Previews, refuses (422) or saves a new post (`id` None) or an existing
+/// one; a save the storage refuses (503) shows the form again as it was sent.
 async fn save(
     state: &AppState,
     visitor: &Visitor,
@@ -440,70 +437,78 @@ async fn save(
     id: Option<i32>,
     form: PostForm,
 ) -> Result<HttpResponse, AppError> {
-    let checked = if form.is_preview() {
-        None
-    } else {
-        Some(form.check(Some(user.id)))
-    };
     let active = if id.is_some() { "posts" } else { "new" };
-    let outcome = db::run(&state.pool, move |conn| {
+    let checked = if form.is_preview() {
+        Err(FieldErrors::default())
+    } else {
+        form.check(Some(user.id))
+    };
+    let errors = match checked {
+        Ok(input) => {
+            // Rendering is the slow part: done before the write lock is taken.
+            let mut new = web::block(move || input.render()).await?;
+            let writer = user.clone();
+            let saved = db::write(&state.pool, move |conn| {
+                let old = id.map(|id| managed_post(conn, &writer, id)).transpose()?;
+                let now = models::now();
+                let post = match &old {
+                    Some(old) => {
+                        keep_publication_time(&mut new.input, old, now);
+                        Post::update(conn, old.id, &new, now)?
+                    }
+                    None => Post::create(conn, &new, now)?,
+                };
+                Ok((old, post, new.input))
+            })
+            .await;
+            match saved {
+                Ok((old, post, input)) => {
+                    let message = saved_message(old.as_ref(), &post, &input);
+                    return Ok(see_other_with(
+                        &format!("/admin/posts/{}/edit", post.id),
+                        &message,
+                    ));
+                }
+                Err(e) if e.is_not_saved() => FieldErrors::not_saved(),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(errors) => errors,
+    };
+    let (settings, nav, old) = db::run(&state.pool, move |conn| {
         let old = id.map(|id| managed_post(conn, &user, id)).transpose()?;
-        let mut input = match checked {
-            Some(Ok(input)) => input,
-            Some(Err(errors)) => {
-                let (settings, nav) = frame(conn, &user, active)?;
-                return Ok(Err((settings, nav, old, form, errors)));
-            }
-            None => {
-                let (settings, nav) = frame(conn, &user, active)?;
-                return Ok(Err((settings, nav, old, form, FieldErrors::default())));
-            }
-        };
-        let now = models::now();
-        let post = match &old {
-            Some(old) => {
-                // The form shows times to the minute; an untouched field keeps
-                // the stored time, seconds and all.
-                if input.published_at.is_some()
-                    && input.published_at == old.published_at.map(to_minute)
-                {
-                    input.published_at = old.published_at;
-                }
-                // The field shows the stored time, so an empty one was cleared
-                // on purpose: publishing then means now. A post readers already
-                // see keeps its date, so it does not jump to the top.
-                let public =
-                    PostState::of(&old.status, old.published_at, now) == PostState::Published;
-                if input.published && input.published_at.is_none() && !public {
-                    input.published_at = Some(now);
-                }
-                Post::update(conn, old.id, &input, now)?
-            }
-            None => Post::create(conn, &input, now)?,
-        };
-        Ok(Ok((old, post, input)))
+        let (settings, nav) = frame(conn, &user, active)?;
+        Ok((settings, nav, old))
     })
     .await?;
-    match outcome {
-        Ok((old, post, input)) => {
-            let message = saved_message(old.as_ref(), &post, &input);
-            Ok(see_other_with(
-                &format!("/admin/posts/{}/edit", post.id),
-                &message,
-            ))
-        }
-        Err((settings, nav, old, form, errors)) => {
-            let preview = errors.is_empty().then(|| Preview::of(&form));
-            form_page(
-                visitor,
-                &settings,
-                nav,
-                old.as_ref().map(Saved::of),
-                form,
-                errors,
-                preview,
-            )
-        }
+    let preview = if errors.is_empty() {
+        let form = form.clone();
+        Some(web::block(move || Preview::of(&form)).await?)
+    } else {
+        None
+    };
+    form_page(
+        visitor,
+        &settings,
+        nav,
+        old.as_ref().map(Saved::of),
+        form,
+        errors,
+        preview,
+    )
+}
+
+/// The form shows times to the minute: an untouched field keeps the stored
+/// time, seconds and all. The field shows the stored time, so an empty one
+/// was cleared on purpose: publishing then means now. A post readers already
+/// see keeps its date, so it does not jump to the top.
+fn keep_publication_time(input: &mut PostInput, old: &Post, now: NaiveDateTime) {
+    if input.published_at.is_some() && input.published_at == old.published_at.map(to_minute) {
+        input.published_at = old.published_at;
+    }
+    let public = PostState::of(&old.status, old.published_at, now) == PostState::Published;
+    if input.published && input.published_at.is_none() && !public {
+        input.published_at = Some(now);
     }
 }
 
@@ -578,7 +583,7 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let title = db::run(&state.pool, move |conn| {
+    let title = db::write(&state.pool, move |conn| {
         let post = managed_post(conn, &user, id)?;
         // Its comments and tag links go with it (ON DELETE CASCADE).
         Post::delete(conn, post.id)?;

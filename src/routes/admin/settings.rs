@@ -1,7 +1,6 @@
 //! The site's settings: title, description, posts per page and comment policy.
 //! Pages read them on every request, so a change shows at once.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -101,13 +100,8 @@ fn page(
     form: SettingsForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     render_with(
-        status,
+        errors.status(),
         &SettingsPage {
             layout: layout(visitor, settings, "Settings"),
             nav,
@@ -134,10 +128,10 @@ pub async fn update(
     AdminUser(user): AdminUser,
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
-    match form.check() {
+    let errors = match form.check() {
         Ok((title, description, posts_per_page)) => {
             let policy = form.comment_policy.clone();
-            db::run(&state.pool, move |conn| {
+            let saved = db::write(&state.pool, move |conn| {
                 Ok(Settings::update(
                     conn,
                     &SettingsChanges {
@@ -148,13 +142,15 @@ pub async fn update(
                     },
                 )?)
             })
-            .await?;
-            Ok(see_other_with("/admin/settings", "Settings saved."))
+            .await;
+            match saved {
+                Ok(_) => return Ok(see_other_with("/admin/settings", "Settings saved.")),
+                Err(e) if e.is_not_saved() => FieldErrors::not_saved(),
+                Err(e) => return Err(e),
+            }
         }
-        Err(errors) => {
-            let (settings, nav) =
-                db::run(&state.pool, move |conn| frame(conn, &user, "settings")).await?;
-            page(&visitor, &settings, nav, form, errors)
-        }
-    }
+        Err(errors) => errors,
+    };
+    let (settings, nav) = db::run(&state.pool, move |conn| frame(conn, &user, "settings")).await?;
+    page(&visitor, &settings, nav, form, errors)
 }

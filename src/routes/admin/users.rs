@@ -89,7 +89,7 @@ pub async fn set_role(
             "Choose admin, author or commenter as the role.",
         ));
     };
-    let changed = db::run(&state.pool, move |conn| {
+    let changed = db::write(&state.pool, move |conn| {
         Ok(User::change_role(conn, id, role)?)
     })
     .await?;
@@ -130,7 +130,7 @@ pub async fn disable(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let changed = db::run(&state.pool, move |conn| {
+    let changed = db::write(&state.pool, move |conn| {
         Ok(User::change_disabled(conn, id, true)?)
     })
     .await?;
@@ -156,7 +156,7 @@ pub async fn enable(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let changed = db::run(&state.pool, move |conn| {
+    let changed = db::write(&state.pool, move |conn| {
         Ok(User::change_disabled(conn, id, false)?)
     })
     .await?;
