@@ -1,0 +1,258 @@
+//! When the database refuses a write (here: every pooled connection set to
+//! `query_only`, which SQLite answers like a read-only file), each form says
+//! the change was not saved, answers 503 with its input kept, and stores
+//! nothing; once writes work again the same form succeeds.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use broadsheet::build_app;
+use broadsheet::models::Role;
+use common::{Browser, TestApp};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+const NOT_SAVED: &str = "Your change was not saved";
+
+/// Sets `query_only` on every connection of the pool (it holds 8).
+fn refuse_writes(app: &TestApp, refuse: bool) {
+    let held: Vec<_> = (0..8).map(|_| app.conn()).collect();
+    for mut conn in held {
+        conn.batch_execute(&format!("PRAGMA query_only = {}", i32::from(refuse)))
+            .unwrap();
+    }
+}
+
+fn count(app: &TestApp, sql: &str) -> i64 {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql)
+        .get_result::<N>(&mut *app.conn())
+        .unwrap()
+        .n
+}
+
+#[actix_web::test]
+async fn a_comment_the_database_refuses_comes_back_with_its_text_and_is_not_stored() {
+    let app = TestApp::without_rate_limits();
+    app.user("reader", Role::Commenter);
+    app.comment_policy("open");
+    let post = app.post("Harbour news", "The harbour reopened.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "reader").await;
+    let url = format!("/posts/{}", post.slug);
+    let action = format!("{url}/comments");
+    let text = "The ferries are back on time, at last.";
+
+    refuse_writes(&app, true);
+    let refused = b.submit(&svc, &url, &action, &[("body", text)]).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.contains(NOT_SAVED), "{}", refused.body);
+    assert!(refused.contains(text), "the comment's text is kept");
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM comments"), 0);
+
+    refuse_writes(&app, false);
+    let posted = b.submit(&svc, &url, &action, &[("body", text)]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER);
+    assert!(posted.location().contains("#comment-"));
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM comments"), 1);
+}
+
+#[actix_web::test]
+async fn a_post_save_the_database_refuses_shows_the_form_as_sent() {
+    let app = TestApp::without_rate_limits();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let fields = [
+        ("title", "Budget talks resume"),
+        ("body", "Negotiators met again on Tuesday."),
+        ("tags", "Politics, Budget"),
+        ("status", "published"),
+        ("comments_enabled", "on"),
+    ];
+
+    refuse_writes(&app, true);
+    let refused = b
+        .submit(&svc, "/admin/posts/new", "/admin/posts", &fields)
+        .await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.contains(NOT_SAVED));
+    assert!(refused.contains("Budget talks resume"));
+    assert!(refused.contains("Negotiators met again on Tuesday."));
+    assert!(refused.contains("Politics, Budget"));
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM posts"), 0);
+    let budget_tags = "SELECT count(*) AS n FROM tags WHERE name IN ('Politics', 'Budget')";
+    assert_eq!(count(&app, budget_tags), 0);
+
+    refuse_writes(&app, false);
+    let saved = b
+        .submit(&svc, "/admin/posts/new", "/admin/posts", &fields)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM posts"), 1);
+    assert_eq!(count(&app, budget_tags), 2);
+}
+
+#[actix_web::test]
+async fn sign_up_and_sign_in_the_database_refuses_leave_no_account_or_session() {
+    let app = TestApp::without_rate_limits();
+    app.user("known", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    let password = app.password("newcomer");
+    let fields = [
+        ("username", "newcomer"),
+        ("email", "newcomer@example.com"),
+        ("password", password.as_str()),
+    ];
+
+    refuse_writes(&app, true);
+    let mut b = Browser::new();
+    let refused = b.submit(&svc, "/register", "/register", &fields).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.contains(NOT_SAVED));
+    assert!(refused.contains("newcomer@example.com"), "input kept");
+    assert!(b.cookie("broadsheet_session").is_none());
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM users"), 1);
+
+    let known = app.password("known");
+    let mut k = Browser::new();
+    let login = k
+        .submit(
+            &svc,
+            "/login",
+            "/login",
+            &[("username", "known"), ("password", &known)],
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(login.contains("You are not signed in"));
+    assert!(login.contains(r#"value="known""#), "the username is kept");
+    assert!(k.cookie("broadsheet_session").is_none());
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 0);
+
+    refuse_writes(&app, false);
+    let created = b.submit(&svc, "/register", "/register", &fields).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let signed_in = k
+        .submit(
+            &svc,
+            "/login",
+            "/login",
+            &[("username", "known"), ("password", &known)],
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM sessions"), 2);
+}
+
+#[actix_web::test]
+async fn settings_and_a_display_name_the_database_refuses_keep_what_was_typed() {
+    let app = TestApp::without_rate_limits();
+    app.user("owner", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "owner").await;
+
+    refuse_writes(&app, true);
+    let settings = b
+        .submit(
+            &svc,
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("title", "The Harbour Gazette"),
+                ("description", "News from the quay"),
+                ("posts_per_page", "12"),
+                ("comment_policy", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(settings.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(settings.contains(NOT_SAVED));
+    assert!(settings.contains("The Harbour Gazette"));
+    let profile = b
+        .submit(
+            &svc,
+            "/account",
+            "/account/profile",
+            &[("display_name", "Olive Owner")],
+        )
+        .await;
+    assert_eq!(profile.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(profile.contains("Olive Owner"));
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM settings WHERE title = 'The Harbour Gazette'"
+        ),
+        0
+    );
+
+    refuse_writes(&app, false);
+    let saved = b
+        .submit(
+            &svc,
+            "/account",
+            "/account/profile",
+            &[("display_name", "Olive Owner")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM users WHERE display_name = 'Olive Owner'"
+        ),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn a_moderation_click_the_database_refuses_is_a_503_page_not_a_success() {
+    let app = TestApp::without_rate_limits();
+    app.user("owner", Role::Admin);
+    app.user("reader", Role::Commenter);
+    app.comment_policy("all_held");
+    let post = app.post("Storm warning", "Gales expected.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut r = Browser::new();
+    r.login(&svc, &app, "reader").await;
+    let url = format!("/posts/{}", post.slug);
+    r.submit(
+        &svc,
+        &url,
+        &format!("{url}/comments"),
+        &[("body", "Stay safe.")],
+    )
+    .await;
+    let id = count(&app, "SELECT max(id) AS n FROM comments");
+    let mut b = Browser::new();
+    b.login(&svc, &app, "owner").await;
+
+    refuse_writes(&app, true);
+    let res = b
+        .submit(
+            &svc,
+            "/admin/comments",
+            &format!("/admin/comments/{id}/approve"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.contains("Not saved"), "{}", res.body);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) AS n FROM comments WHERE status = 'pending'"
+        ),
+        1
+    );
+    refuse_writes(&app, false);
+}
