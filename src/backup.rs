@@ -193,6 +193,8 @@ fn check_backup(from: &Path) -> Result<(i64, i64, i64), RestoreError> {
     );
     let mut conn = SqliteConnection::establish(&uri)
         .map_err(|e| db_error("cannot open")(AppError::Connect(e)))?;
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 5000")
+        .map_err(|e| db_error("cannot open")(e.into()))?;
     let problem = db::integrity(&mut conn).map_err(db_error("cannot check"))?;
     if problem != "ok" {
         return Err(RestoreError::Damaged {

@@ -31,9 +31,13 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 const SEARCH_MIGRATION: &str = "20261126000002";
 /// How long a write waits for another writer before it gives up with 503.
 const WRITE_WAIT: Duration = Duration::from_secs(10);
-/// SQLite checkpoints the WAL into the database after this many pages
-/// (4 KB each); the file is cut back to `WAL_KEEP_BYTES` after each reset.
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 1000;
+/// The checkpointer copies the WAL back into the database past this size
+/// (SQLite's own default is 1,000 pages of 4 KB)…
+const WAL_CHECKPOINT_BYTES: u64 = 4 * 1024 * 1024;
+/// …and past this one also waits for readers and empties it.
+const WAL_TRUNCATE_BYTES: u64 = 8 * 1024 * 1024;
+const WAL_CHECK_EVERY: Duration = Duration::from_millis(50);
+/// After a WAL reset SQLite cuts the file back to this size.
 const WAL_KEEP_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug)]
@@ -43,6 +47,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // The file is in WAL mode already (`prepare` switched it before the
         // pool opened), so no connection races another for that lock.
+        // Checkpoints are the checkpointer thread's (`spawn_checkpointer`),
+        // not each committing writer's.
         // A 2 MB page cache each (8 connections): the OS keeps the file
         // cached anyway, and it holds the server under 64 MB (bench/run).
         conn.batch_execute(&format!(
@@ -51,7 +57,7 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
              PRAGMA foreign_keys = ON;
              PRAGMA cache_size = -2000;
              PRAGMA temp_store = MEMORY;
-             PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};
+             PRAGMA wal_autocheckpoint = 0;
              PRAGMA journal_size_limit = {WAL_KEEP_BYTES};"
         ))
         .map_err(diesel::r2d2::Error::QueryError)
@@ -140,6 +146,9 @@ fn inspect(path: &Path) -> Result<Found, OpenError> {
     };
     let mut conn = SqliteConnection::establish(&path.to_string_lossy())
         .map_err(|e| sqlite(AppError::Connect(e)))?;
+    // Another process closing its last connection locks the file a moment.
+    conn.batch_execute("PRAGMA busy_timeout = 5000")
+        .map_err(|e| sqlite(e.into()))?;
     let tables = table_names(&mut conn).map_err(|e| sqlite(e.into()))?;
     if tables.is_empty() {
         return Ok(Found::Nothing);
@@ -254,6 +263,77 @@ fn prepare(path: &Path, fresh: bool) -> Result<(), AppError> {
         })?;
     }
     Ok(())
+}
+
+/// Keeps the WAL bounded under steady writes, for as long as `alive` has a
+/// strong reference (the `AppState` that owns the pool).
+///
+/// SQLite's own checkpoint runs in the committing writer, passively: while
+/// some connection still reads an older snapshot (under load one nearly
+/// always does) it cannot copy the newest frames, the WAL never restarts,
+/// and it grew past 30 MB in eight seconds of comment posts
+/// (tests/storage.rs); and each of those checkpoints holds the lock a
+/// thorough one needs. So the pool's connections do none, and this thread
+/// checkpoints past `WAL_CHECKPOINT_BYTES`; past `WAL_TRUNCATE_BYTES` it
+/// waits (busy_timeout) for the readers to move on, copies every frame and
+/// empties the file.
+pub fn spawn_checkpointer(pool: DbPool, database: &Path, alive: std::sync::Weak<()>) {
+    let mut wal = database.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    let spawned = std::thread::Builder::new()
+        .name("wal-checkpoint".into())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(WAL_CHECK_EVERY);
+                let len = std::fs::metadata(&wal).map_or(0, |m| m.len());
+                if len <= WAL_CHECKPOINT_BYTES {
+                    continue;
+                }
+                let mode = if len > WAL_TRUNCATE_BYTES {
+                    "TRUNCATE"
+                } else {
+                    "PASSIVE"
+                };
+                let done = pool
+                    .get()
+                    .map_err(AppError::from)
+                    .and_then(|mut conn| checkpoint(&mut conn, mode));
+                match done {
+                    Ok(0) => tracing::debug!(bytes = len, mode, "WAL checkpointed"),
+                    Ok(left) => tracing::info!(
+                        bytes = len,
+                        mode,
+                        frames_left = left,
+                        "WAL checkpoint incomplete"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, bytes = len, "WAL checkpoint failed"),
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the WAL checkpointer");
+    }
+}
+
+/// `PRAGMA wal_checkpoint(MODE)`: how many frames it could not copy.
+fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> Result<i32, AppError> {
+    #[derive(QueryableByName)]
+    struct Outcome {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        busy: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        log: i32,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        checkpointed: i32,
+    }
+    let row: Outcome =
+        diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})")).get_result(conn)?;
+    Ok(if row.busy != 0 {
+        row.log.max(1) - row.checkpointed.max(0)
+    } else {
+        row.log - row.checkpointed
+    })
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool. For reads:

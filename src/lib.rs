@@ -39,6 +39,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limits: Arc<Limits>,
     pub cache: Arc<cache::Caches>,
+    /// The WAL checkpointer runs while any clone of this state lives.
+    _checkpointer: Arc<()>,
 }
 
 impl AppState {
@@ -51,6 +53,8 @@ impl AppState {
     /// missing file is refused.
     pub fn open_with(config: Config, create: db::Create) -> Result<AppState, db::OpenError> {
         let pool = db::open(&config.database, create)?;
+        let alive = Arc::new(());
+        db::spawn_checkpointer(pool.clone(), &config.database, Arc::downgrade(&alive));
         let limits = Limits::new(config.rate_limits == Switch::On);
         let cache = cache::Caches::new(config.cache_revalidate_ms);
         Ok(AppState {
@@ -58,6 +62,7 @@ impl AppState {
             config: Arc::new(config),
             limits: Arc::new(limits),
             cache: Arc::new(cache),
+            _checkpointer: alive,
         })
     }
 }

@@ -1,0 +1,378 @@
+//! The real `broadsheet` binary as a process on 127.0.0.1 (start, SIGTERM,
+//! `kill -9`) and a minimal HTTP/1.1 client that keeps cookies, for the tests
+//! that need a real server: crashes, full disks, concurrent writers.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use broadsheet::auth::password;
+use broadsheet::config::Config;
+use broadsheet::models::{Role, User};
+use broadsheet::{accounts, db, AppState};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_broadsheet");
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+/// A running server; dropping it kills it.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+    pub log: PathBuf,
+}
+
+impl Server {
+    /// `broadsheet serve` on `db`, rate limits off, waiting until /healthz answers.
+    pub fn start(db: &Path, log: &Path) -> Server {
+        Server::start_wrapped(&[], db, log)
+    }
+
+    /// The same, run through `wrapper` (for example `unshare … sh -c …`).
+    pub fn start_wrapped(wrapper: &[&str], db: &Path, log: &Path) -> Server {
+        let port = free_port();
+        let out = std::fs::File::create(log).expect("log file");
+        let err = out.try_clone().expect("log file");
+        let mut command = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
+        let child = command
+            .arg("--database")
+            .arg(db)
+            .args([
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--rate-limits",
+                "off",
+            ])
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_SERVER_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .env_remove("BROADSHEET_BASE_URL")
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("start broadsheet");
+        let mut server = Server {
+            child,
+            port,
+            log: log.to_path_buf(),
+        };
+        server.wait_healthy();
+        server
+    }
+
+    fn wait_healthy(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(res) = request(self.port, "GET", "/healthz", "", None) {
+                if res.status == 200 {
+                    return;
+                }
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "server exited during start-up ({status}, {}):\n{}",
+                    self.log.display(),
+                    self.log()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not start:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// `kill -9`: no chance to flush or finish anything.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits for the exit.
+    pub fn term(mut self) -> ExitStatus {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        self.child.wait().expect("wait for the server")
+    }
+
+    pub fn agent(&self) -> Agent {
+        Agent::new(self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("--- server log (tail) ---\n{}", tail(&self.log(), 40));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+
+    pub fn csrf(&self) -> String {
+        let marker = r#"name="csrf_token" value=""#;
+        let start = self.body.find(marker).expect("page has a csrf_token field") + marker.len();
+        let end = self.body[start..].find('"').expect("end of the token") + start;
+        self.body[start..end].to_string()
+    }
+}
+
+/// One request on a fresh connection (`Connection: close`), read to the end.
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    cookies: &str,
+    form: Option<&str>,
+) -> std::io::Result<Response> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    if !cookies.is_empty() {
+        head.push_str(&format!("Cookie: {cookies}\r\n"));
+    }
+    if let Some(body) = form {
+        head.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    if let Some(body) = form {
+        stream.write_all(body.as_bytes())?;
+    }
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse(&raw).ok_or_else(|| std::io::Error::other("malformed or cut-off answer"))
+}
+
+fn parse(raw: &[u8]) -> Option<Response> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..split]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body)?;
+    } else if let Some((_, len)) = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+    {
+        if body.len() != len.parse::<usize>().ok()? {
+            return None;
+        }
+    }
+    Some(Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).ok()?.trim(), 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
+    }
+}
+
+pub fn form(fields: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in fields {
+        out.append_pair(k, v);
+    }
+    out.finish()
+}
+
+/// A visitor with a cookie jar.
+pub struct Agent {
+    pub port: u16,
+    cookies: HashMap<String, String>,
+}
+
+impl Agent {
+    pub fn new(port: u16) -> Agent {
+        Agent {
+            port,
+            cookies: HashMap::new(),
+        }
+    }
+
+    /// The `Cookie` header this visitor sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, res: &Response) {
+        for (name, value) in &res.headers {
+            if !name.eq_ignore_ascii_case("set-cookie") {
+                continue;
+            }
+            let pair = value.split(';').next().unwrap_or("");
+            if let Some((k, v)) = pair.split_once('=') {
+                if v.is_empty() || value.contains("Max-Age=0") {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_string(), v.to_string());
+                }
+            }
+        }
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.contains_key(name)
+    }
+
+    pub fn get(&mut self, path: &str) -> std::io::Result<Response> {
+        let res = request(self.port, "GET", path, &self.cookie_header(), None)?;
+        self.keep(&res);
+        Ok(res)
+    }
+
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> std::io::Result<Response> {
+        let res = request(
+            self.port,
+            "POST",
+            path,
+            &self.cookie_header(),
+            Some(&form(fields)),
+        )?;
+        self.keep(&res);
+        Ok(res)
+    }
+
+    /// Opens `page`, then sends its form to `action` with `fields` and the token.
+    pub fn submit(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> std::io::Result<Response> {
+        let token = self.get(page)?.csrf();
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &token));
+        self.post(action, &all)
+    }
+
+    pub fn login(&mut self, username: &str, password: &str) -> std::io::Result<Response> {
+        self.submit(
+            "/login",
+            "/login",
+            &[("username", username), ("password", password)],
+        )
+    }
+}
+
+/// A database as the server makes it, with these accounts (each password is
+/// `password_of(name)`).
+pub fn site_with_users(db_path: &Path, users: &[(&str, Role)]) -> Vec<User> {
+    let state = AppState::open(Config::for_database(db_path.to_path_buf())).expect("open");
+    let mut conn = state.pool.get().expect("connection");
+    users
+        .iter()
+        .map(|(name, role)| {
+            let hash = password::hash(&password_of(name)).expect("hash");
+            db::write_with(&mut conn, |conn| {
+                accounts::insert(conn, name, &format!("{name}@example.com"), &hash, *role)
+            })
+            .expect("insert user")
+        })
+        .collect()
+}
+
+/// A per-run password for a test account: never a fixed string.
+pub fn password_of(name: &str) -> String {
+    static SECRET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let secret = SECRET.get_or_init(|| broadsheet::auth::session::random_token()[..12].to_string());
+    format!("{name}-{secret}")
+}
+
+/// Rows of `table` in the database file at `path`.
+pub fn count(path: &Path, sql: &str) -> i64 {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).expect("open");
+    diesel::sql_query(sql)
+        .get_result::<N>(&mut conn)
+        .expect("count")
+        .n
+}

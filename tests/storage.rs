@@ -1,0 +1,665 @@
+//! The write path with the real binary on real files: crashes, concurrent
+//! writers, WAL growth, restores after an unclean stop, refused opens, SIGTERM.
+
+mod process;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use broadsheet::config::Config;
+use broadsheet::models::post::PostInput;
+use broadsheet::models::{Post, Role};
+use broadsheet::{db, AppState};
+use process::{count, password_of, site_with_users, Agent, Server, BIN};
+
+/// A published post written through the models, as the dashboard would.
+fn publish(path: &Path, title: &str, body: &str) -> Post {
+    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
+    let new = PostInput {
+        title: title.into(),
+        slug: String::new(),
+        dateline: String::new(),
+        body: body.into(),
+        tags: vec![],
+        published: true,
+        published_at: None,
+        comments_enabled: true,
+        author_id: None,
+    }
+    .render();
+    db::write_with(&mut state.pool.get().unwrap(), |conn| {
+        Ok(Post::create(conn, &new, broadsheet::models::now())?)
+    })
+    .unwrap()
+}
+
+fn open_comments(path: &Path) {
+    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
+    db::write_with(&mut state.pool.get().unwrap(), |conn| {
+        use diesel::RunQueryDsl;
+        Ok(diesel::sql_query("UPDATE settings SET comment_policy = 'open'").execute(conn)?)
+    })
+    .unwrap();
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+fn wal_of(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push("-wal");
+    name.into()
+}
+
+/// The comment id in a `…#comment-ID` location.
+fn comment_id(location: &str) -> Option<i64> {
+    location.rsplit_once("#comment-")?.1.parse().ok()
+}
+
+fn integrity(path: &Path) -> String {
+    use diesel::Connection;
+    let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    db::integrity(&mut conn).unwrap()
+}
+
+/// Signed-in commenters post under one article until `stop`; each
+/// acknowledged comment id is recorded, and the largest WAL seen.
+struct Load {
+    acknowledged: Arc<Mutex<Vec<i64>>>,
+    failures: Arc<AtomicU64>,
+    largest_wal: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Load {
+    fn comments(server: &Server, db_path: &Path, users: &[&str], slug: &str) -> Load {
+        let load = Load {
+            acknowledged: Arc::default(),
+            failures: Arc::default(),
+            largest_wal: Arc::default(),
+            stop: Arc::default(),
+            threads: Vec::new(),
+        };
+        let mut threads = Vec::new();
+        for (n, user) in users.iter().enumerate() {
+            let mut agent = server.agent();
+            assert_eq!(agent.login(user, &password_of(user)).unwrap().status, 303);
+            let url = format!("/posts/{slug}");
+            let token = agent.get(&url).unwrap().csrf();
+            let (acks, failures, stop) = (
+                Arc::clone(&load.acknowledged),
+                Arc::clone(&load.failures),
+                Arc::clone(&load.stop),
+            );
+            let action = format!("{url}/comments");
+            threads.push(std::thread::spawn(move || {
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    i += 1;
+                    let body = format!("Comment {i} from writer {n}: the quay was busy today.");
+                    match agent.post(&action, &[("body", &body), ("csrf_token", &token)]) {
+                        Ok(res) if res.status == 303 => {
+                            if let Some(id) = comment_id(res.location()) {
+                                acks.lock().unwrap().push(id);
+                            }
+                        }
+                        Ok(res) if res.status >= 500 => {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                        }
+                        // The connection cut by a kill is no answer at all.
+                        _ => {}
+                    }
+                }
+            }));
+        }
+        let (wal, largest, stop) = (
+            wal_of(db_path),
+            Arc::clone(&load.largest_wal),
+            Arc::clone(&load.stop),
+        );
+        threads.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                largest.fetch_max(file_len(&wal), Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }));
+        Load { threads, ..load }
+    }
+
+    fn finish(self) -> (Vec<i64>, u64, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads {
+            let _ = t.join();
+        }
+        let acks = self.acknowledged.lock().unwrap().clone();
+        (
+            acks,
+            self.failures.load(Ordering::Relaxed),
+            self.largest_wal.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// WAL bound under write-only traffic: SQLite checkpoints every 1,000 pages
+/// (about 4 MB) and the file is cut back to 16 MB after a reset.
+const WAL_BOUND: u64 = 16 * 1024 * 1024;
+
+#[test]
+fn kill_9_under_comment_load_loses_no_acknowledged_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    let names = ["ann", "ben", "cat", "dan"];
+    let roles: Vec<(&str, Role)> = names.iter().map(|n| (*n, Role::Commenter)).collect();
+    site_with_users(&path, &roles);
+    open_comments(&path);
+    let post = publish(&path, "Harbour news", "The harbour reopened.");
+
+    let mut checked = 0;
+    let mut largest_wal = 0;
+    for round in 0..3 {
+        let server = Server::start(&path, &dir.path().join(format!("server{round}.log")));
+        let load = Load::comments(&server, &path, &names, &post.slug);
+        std::thread::sleep(Duration::from_millis(1500));
+        server.kill9();
+        let (acks, failures, wal) = load.finish();
+        largest_wal = largest_wal.max(wal);
+        assert!(!acks.is_empty(), "round {round}: no comment was accepted");
+        assert_eq!(failures, 0, "round {round}: 5xx answers under load");
+        // Restarted, the server must hold every comment it acknowledged.
+        let server = Server::start(&path, &dir.path().join(format!("restart{round}.log")));
+        let missing: Vec<i64> = acks
+            .iter()
+            .copied()
+            .filter(|id| {
+                count(
+                    &path,
+                    &format!("SELECT count(*) AS n FROM comments WHERE id = {id}"),
+                ) == 0
+            })
+            .collect();
+        assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+        checked += acks.len();
+        drop(server);
+    }
+    assert_eq!(integrity(&path), "ok");
+    assert!(
+        largest_wal < WAL_BOUND,
+        "the WAL grew to {largest_wal} bytes"
+    );
+    println!(
+        "checked {checked} acknowledged comments over 3 crashes; largest WAL {largest_wal} bytes"
+    );
+}
+
+#[test]
+fn write_only_load_keeps_the_wal_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    let names = ["ann", "ben", "cat", "dan", "eve", "fay"];
+    let roles: Vec<(&str, Role)> = names.iter().map(|n| (*n, Role::Commenter)).collect();
+    site_with_users(&path, &roles);
+    open_comments(&path);
+    let post = publish(&path, "Harbour news", "The harbour reopened.");
+    let server = Server::start(&path, &dir.path().join("server.log"));
+    let load = Load::comments(&server, &path, &names, &post.slug);
+    std::thread::sleep(Duration::from_secs(8));
+    let (acks, failures, largest) = load.finish();
+    assert_eq!(failures, 0);
+    let stored = count(&path, "SELECT count(*) AS n FROM comments");
+    assert_eq!(
+        stored as usize,
+        acks.len(),
+        "every acknowledged comment is stored"
+    );
+    // Enough pages went through the WAL for it to have been checkpointed.
+    assert!(acks.len() > 300, "only {} comments were posted", acks.len());
+    let checkpoints = server.log().matches("WAL checkpoint").count();
+    assert!(
+        largest < WAL_BOUND,
+        "the WAL grew to {largest} bytes ({checkpoints} log lines): {}",
+        server
+            .log()
+            .lines()
+            .filter(|l| l.contains("WAL"))
+            .take(5)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    println!("{} comments; largest WAL {largest} bytes", acks.len());
+    if std::env::var("TEST_SERVER_LOG").is_ok() {
+        for line in server.log().lines().filter(|l| l.contains("WAL")) {
+            println!("{line}");
+        }
+    }
+    drop(server);
+}
+
+#[test]
+fn editors_commenters_and_profile_updates_together_get_no_server_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    let users = [
+        ("ed1", Role::Admin),
+        ("ed2", Role::Author),
+        ("c1", Role::Commenter),
+        ("c2", Role::Commenter),
+        ("c3", Role::Commenter),
+        ("p1", Role::Commenter),
+        ("p2", Role::Commenter),
+    ];
+    site_with_users(&path, &users);
+    open_comments(&path);
+    let post = publish(&path, "Harbour news", "The harbour reopened.");
+    let server = Server::start(&path, &dir.path().join("server.log"));
+    let stop = Arc::new(AtomicBool::new(false));
+    let server_errors = Arc::new(AtomicU64::new(0));
+    let mut threads = Vec::new();
+
+    // Editors: each saves a large post over and over; the last acknowledged
+    // version must be the one stored.
+    let big = "A long paragraph about the harbour, the ferries and the council. ".repeat(4000);
+    for editor in ["ed1", "ed2"] {
+        let mut agent = server.agent();
+        assert_eq!(
+            agent.login(editor, &password_of(editor)).unwrap().status,
+            303
+        );
+        let (stop, errors, big) = (Arc::clone(&stop), Arc::clone(&server_errors), big.clone());
+        threads.push(std::thread::spawn(move || {
+            let title = format!("Long read by {editor}");
+            let token = agent.get("/admin/posts/new").unwrap().csrf();
+            let fields = |body: &str, token: &str| {
+                vec![
+                    ("title".to_string(), title.clone()),
+                    ("body".to_string(), body.to_string()),
+                    ("status".to_string(), "published".to_string()),
+                    ("csrf_token".to_string(), token.to_string()),
+                ]
+            };
+            let send = |agent: &mut Agent, action: &str, fields: Vec<(String, String)>| {
+                let pairs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                agent.post(action, &pairs)
+            };
+            let created = send(&mut agent, "/admin/posts", fields(&big, &token)).unwrap();
+            assert_eq!(created.status, 303, "{}", created.body);
+            let id: i64 = created
+                .location()
+                .trim_start_matches("/admin/posts/")
+                .trim_end_matches("/edit")
+                .parse()
+                .unwrap();
+            let mut last = big.clone();
+            let mut saves = 1;
+            while !stop.load(Ordering::Relaxed) {
+                let body = format!("{big}\n\nVersion {saves}.");
+                let res = send(
+                    &mut agent,
+                    &format!("/admin/posts/{id}"),
+                    fields(&body, &token),
+                )
+                .unwrap();
+                if res.status >= 500 {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                } else if res.status == 303 {
+                    last = body;
+                    saves += 1;
+                }
+            }
+            (id, last, saves)
+        }));
+    }
+    let load = Load::comments(&server, &path, &["c1", "c2", "c3"], &post.slug);
+    // Profile updates: the last acknowledged name is the stored one.
+    let mut profiles = Vec::new();
+    for person in ["p1", "p2"] {
+        let mut agent = server.agent();
+        assert_eq!(
+            agent.login(person, &password_of(person)).unwrap().status,
+            303
+        );
+        let (stop, errors) = (Arc::clone(&stop), Arc::clone(&server_errors));
+        profiles.push(std::thread::spawn(move || {
+            let token = agent.get("/account").unwrap().csrf();
+            let mut last = String::new();
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) {
+                n += 1;
+                let name = format!("{person} number {n}");
+                let res = agent
+                    .post(
+                        "/account/profile",
+                        &[("display_name", &name), ("csrf_token", &token)],
+                    )
+                    .unwrap();
+                if res.status >= 500 {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                } else if res.status == 303 {
+                    last = name;
+                }
+            }
+            (person, last)
+        }));
+    }
+    std::thread::sleep(Duration::from_secs(6));
+    stop.store(true, Ordering::Relaxed);
+    let (acks, comment_errors, _) = load.finish();
+    let saved: Vec<(i64, String, i32)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let named: HashMap<&str, String> = profiles.into_iter().map(|t| t.join().unwrap()).collect();
+    let errors = server_errors.load(Ordering::Relaxed) + comment_errors;
+    assert_eq!(errors, 0, "5xx answers under concurrent writers");
+    drop(server);
+
+    for (id, body, saves) in &saved {
+        assert!(*saves > 1, "an editor saved only once");
+        let stored = count(
+            &path,
+            &format!(
+                "SELECT count(*) AS n FROM posts WHERE id = {id} AND body = '{}'",
+                body.replace('\'', "''")
+            ),
+        );
+        assert_eq!(stored, 1, "post {id}: the last acknowledged save is stored");
+    }
+    for (person, name) in &named {
+        assert!(!name.is_empty());
+        let stored = count(
+            &path,
+            &format!("SELECT count(*) AS n FROM users WHERE username = '{person}' AND display_name = '{name}'"),
+        );
+        assert_eq!(stored, 1, "{person}'s last acknowledged name is stored");
+    }
+    let stored = count(&path, "SELECT count(*) AS n FROM comments");
+    assert_eq!(stored as usize, acks.len());
+    println!(
+        "0 errors; {} post saves, {} comments, profile updates by {} people",
+        saved.iter().map(|s| s.2).sum::<i32>(),
+        acks.len(),
+        named.len()
+    );
+}
+
+fn run(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn restore_after_an_unclean_stop_brings_back_exactly_the_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    let names = ["ann", "ben"];
+    let roles: Vec<(&str, Role)> = names.iter().map(|n| (*n, Role::Commenter)).collect();
+    site_with_users(&path, &roles);
+    open_comments(&path);
+    let post = publish(&path, "Harbour news", "The harbour reopened.");
+    let server = Server::start(&path, &dir.path().join("server.log"));
+    let (before, _, _) = {
+        let load = Load::comments(&server, &path, &names, &post.slug);
+        std::thread::sleep(Duration::from_millis(500));
+        load.finish()
+    };
+    let backup = dir.path().join("backup.db");
+    let db_arg = path.to_str().unwrap();
+    let out = run(&["--database", db_arg, "backup", backup.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let in_backup = count(&backup, "SELECT count(*) AS n FROM comments");
+    assert_eq!(in_backup as usize, before.len());
+
+    // Writes after the backup, then an unclean stop: they sit in the WAL.
+    let (after, _, _) = {
+        let load = Load::comments(&server, &path, &names, &post.slug);
+        std::thread::sleep(Duration::from_millis(500));
+        load.finish()
+    };
+    assert!(!after.is_empty());
+    // While the server runs, a restore is refused and changes nothing.
+    let bytes = std::fs::read(&path).unwrap();
+    let refused = run(&["--database", db_arg, "restore", backup.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("has"),
+        "{refused:?}"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("open"));
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    server.kill9();
+    assert!(file_len(&wal_of(&path)) > 0, "the crash left a WAL behind");
+
+    let out = run(&["--database", db_arg, "restore", backup.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("before-restore"), "{said}");
+    assert!(
+        !wal_of(&path).exists(),
+        "no stale WAL beside the restored file"
+    );
+
+    let server = Server::start(&path, &dir.path().join("restored.log"));
+    assert_eq!(
+        count(&path, "SELECT count(*) AS n FROM comments"),
+        in_backup,
+        "exactly the backup's comments"
+    );
+    for id in &after {
+        assert_eq!(
+            count(
+                &path,
+                &format!("SELECT count(*) AS n FROM comments WHERE id = {id}")
+            ),
+            0,
+            "comment {id}, written after the backup, is not replayed"
+        );
+    }
+    let page = server
+        .agent()
+        .get(&format!("/posts/{}", post.slug))
+        .unwrap();
+    assert_eq!(page.status, 200);
+    drop(server);
+    // The replaced database was kept, with the later comments in it.
+    let kept = dir.path().join("blog.db.before-restore");
+    assert_eq!(
+        count(&kept, "SELECT count(*) AS n FROM comments") as usize,
+        before.len() + after.len()
+    );
+    assert_eq!(integrity(&path), "ok");
+}
+
+/// Each refused open: non-zero exit, one clear line, quickly, file unchanged.
+fn assert_refused(args: &[&str], file: &Path, says: &str) {
+    let before = std::fs::read(file).ok();
+    let started = Instant::now();
+    let out = run(args);
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{args:?} succeeded");
+    assert!(stderr.contains(says), "{args:?}: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+    assert!(took < Duration::from_secs(1), "{args:?} took {took:?}");
+    assert_eq!(
+        std::fs::read(file).ok(),
+        before,
+        "{args:?} changed the file"
+    );
+}
+
+#[test]
+fn files_that_are_not_a_broadsheet_blog_are_refused_and_left_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "Shopping: bread, milk, eggs.\n".repeat(200)).unwrap();
+    let foreign = dir.path().join("photos.db");
+    {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut conn = diesel::SqliteConnection::establish(foreign.to_str().unwrap()).unwrap();
+        conn.batch_execute("CREATE TABLE albums (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO albums (name) VALUES ('Summer');")
+            .unwrap();
+    }
+    let newer = dir.path().join("newer.db");
+    drop(AppState::open(Config::for_database(newer.clone())).unwrap());
+    {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut conn = diesel::SqliteConnection::establish(newer.to_str().unwrap()).unwrap();
+        conn.batch_execute(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('29991231000000')",
+        )
+        .unwrap();
+    }
+    let missing = dir.path().join("typo.db");
+    let out_file = dir.path().join("copy.db");
+    let out = out_file.to_str().unwrap();
+
+    for (file, says) in [
+        (&text, "is not a SQLite database"),
+        (&foreign, "of another application"),
+        (&newer, "newer Broadsheet"),
+    ] {
+        let f = file.to_str().unwrap();
+        let port = process::free_port().to_string();
+        assert_refused(
+            &["--database", f, "--bind", &format!("127.0.0.1:{port}")],
+            file,
+            says,
+        );
+        assert_refused(&["--database", f, "backup", out], file, says);
+        assert_refused(
+            &[
+                "--database",
+                f,
+                "create-admin",
+                "--username",
+                "ed",
+                "--email",
+                "ed@example.com",
+            ],
+            file,
+            says,
+        );
+        assert!(!out_file.exists());
+    }
+    let m = missing.to_str().unwrap();
+    let says = "there is no database";
+    assert_refused(&["--database", m, "backup", out], &missing, says);
+    assert_refused(
+        &[
+            "--database",
+            m,
+            "create-admin",
+            "--username",
+            "ed",
+            "--email",
+            "ed@example.com",
+        ],
+        &missing,
+        says,
+    );
+    assert_refused(
+        &["--database", m, "generate", "--posts", "1"],
+        &missing,
+        says,
+    );
+    assert!(!missing.exists() && !out_file.exists());
+    // Restoring a file that is no backup changes nothing either.
+    let blog = dir.path().join("blog.db");
+    drop(AppState::open(Config::for_database(blog.clone())).unwrap());
+    assert_refused(
+        &[
+            "--database",
+            blog.to_str().unwrap(),
+            "restore",
+            text.to_str().unwrap(),
+        ],
+        &blog,
+        "not usable",
+    );
+    assert_refused(
+        &["--database", blog.to_str().unwrap(), "restore", m],
+        &blog,
+        "no backup",
+    );
+}
+
+#[test]
+fn a_new_database_starts_without_lock_errors() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let server = Server::start(&path, &dir.path().join("server.log"));
+        let log = server.log();
+        assert!(!log.contains("locked"), "round {round}:\n{log}");
+        assert!(!log.contains("ERROR"), "round {round}:\n{log}");
+        drop(server);
+    }
+}
+
+#[test]
+fn sigterm_answers_the_requests_already_under_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    site_with_users(&path, &[("ed", Role::Admin)]);
+    let server = Server::start(&path, &dir.path().join("server.log"));
+    let mut agent = server.agent();
+    assert_eq!(agent.login("ed", &password_of("ed")).unwrap().status, 303);
+    let token = agent.get("/admin/posts/new").unwrap().csrf();
+    // Large saves take seconds to render (debug build), so they are still
+    // under way when the signal comes, a second after they were sent: by then
+    // the server has read them (a request not yet read may be refused).
+    let body =
+        "The council met on Tuesday; [the minutes](https://example.com) follow. ".repeat(9000);
+    let jar = agent.cookie_header();
+    let port = server.port;
+    let mut sent = Vec::new();
+    for n in 0..6 {
+        let (body, token, jar) = (body.clone(), token.clone(), jar.clone());
+        sent.push(std::thread::spawn(move || {
+            let title = format!("Minutes, part {n}");
+            let form = process::form(&[
+                ("title", &title),
+                ("body", &body),
+                ("status", "published"),
+                ("csrf_token", &token),
+            ]);
+            process::request(port, "POST", "/admin/posts", &jar, Some(&form))
+        }));
+    }
+    std::thread::sleep(Duration::from_millis(1000));
+    let status = server.term();
+    assert!(status.success(), "the server exits cleanly: {status}");
+    let answers: Vec<_> = sent.into_iter().map(|t| t.join().unwrap()).collect();
+    for answer in &answers {
+        let res = answer
+            .as_ref()
+            .expect("every request under way is answered");
+        assert_eq!(res.status, 303, "{}", res.body);
+    }
+    assert_eq!(
+        count(
+            &path,
+            "SELECT count(*) AS n FROM posts WHERE title LIKE 'Minutes, part %'"
+        ),
+        6
+    );
+}
