@@ -8,6 +8,10 @@ use crate::error::AppError;
 use crate::models::user::NewUser;
 use crate::models::{self, Role, User};
 
+/// The longest username or email a sign-in form may carry (an email's own
+/// limit); longer ones are refused before any limiter or query sees them.
+pub const MAX_LOGIN_LEN: usize = 254;
+
 /// A form's problems, each tied to its field.
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(pub Vec<(&'static str, String)>);
@@ -118,7 +122,7 @@ pub fn insert(
     password_hash: &str,
     role: Role,
 ) -> Result<User, AppError> {
-    Ok(User::create(
+    let user = User::create(
         conn,
         &NewUser {
             username,
@@ -128,5 +132,7 @@ pub fn insert(
             role: role.as_str(),
             created_at: models::now(),
         },
-    )?)
+    )?;
+    User::set_skeletons(conn, user.id)?;
+    Ok(user)
 }

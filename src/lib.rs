@@ -38,6 +38,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limits: Arc<Limits>,
     pub cache: Arc<cache::Caches>,
+    /// Signs the device cookies that keep owners signing in during a lockout.
+    pub device_key: Arc<auth::device::DeviceKey>,
 }
 
 impl AppState {
@@ -46,11 +48,17 @@ impl AppState {
         let pool = db::open(&config.database)?;
         let limits = Limits::new(config.rate_limits == Switch::On);
         let cache = cache::Caches::new(config.cache_revalidate_ms);
+        let device_key = {
+            let mut conn = pool.get()?;
+            models::User::fill_skeletons(&mut conn)?;
+            auth::device::DeviceKey::load_or_create(&mut conn)?
+        };
         Ok(AppState {
             pool,
             config: Arc::new(config),
             limits: Arc::new(limits),
             cache: Arc::new(cache),
+            device_key: Arc::new(device_key),
         })
     }
 }
@@ -97,6 +105,16 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     // 8 connections; more blocking threads would only wait, each growing its
     // own memory arena.
     .worker_max_blocking_threads(4);
+    // Limiter keys whose budget is full again are forgotten, so a flood of
+    // new names or addresses cannot keep memory.
+    let limits = state.limits.clone();
+    actix_web::rt::spawn(async move {
+        let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.prune();
+        }
+    });
     for addr in server.addrs() {
         tracing::info!("listening on {addr}");
     }

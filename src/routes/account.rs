@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::accounts::{self, FieldErrors};
 use crate::auth::csrf::NoFields;
-use crate::auth::limits::client_ip;
+use crate::auth::limits::{self, client_ip};
 use crate::auth::{password, session, CsrfForm, CurrentUser, Visitor};
 use crate::error::AppError;
 use crate::models::{Role, Session, Settings, User};
@@ -196,8 +196,7 @@ async fn signup(
     if errors.is_empty() {
         // Only accounts about to be made count against the address's limit.
         state.limits.register(ip)?;
-        let password = form.password.clone();
-        let hash = web::block(move || password::hash(&password)).await??;
+        let hash = password::hash_bounded(form.password.clone()).await?;
         let secure = state.config.secure_cookies;
         let role = kind.role;
         let (u, e) = (username.clone(), email.clone());
@@ -299,19 +298,26 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let login = form.username.trim().to_string();
-    state.limits.login(&client_ip(&req), &login)?;
     let next = safe_next(&form.next);
+    let ip = client_ip(&req);
     let error = if login.is_empty() || form.password.is_empty() {
         "Enter your username (or email) and your password.".to_string()
-    } else if form.password.len() > password::MAX_LEN {
+    } else if login.len() > accounts::MAX_LOGIN_LEN || form.password.len() > password::MAX_LEN {
+        // No account has such a name: refused before any limiter or query.
         "The username or password is not right.".to_string()
     } else {
         let l = login.clone();
         let user = db::run(&state.pool, move |conn| Ok(User::find_by_login(conn, &l)?)).await?;
+        let account = limits::account_key(user.as_ref().map(|u| u.id), &login);
+        let device = user
+            .as_ref()
+            .and_then(|u| state.device_key.nonce_for(&req, u.id));
+        state
+            .limits
+            .login_allowed(&ip, &account, device.as_deref())?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let password = form.password.clone();
         // The same work whether or not the user exists, so timing tells nothing.
-        let matches = web::block(move || password::verify(&password, stored.as_deref())).await?;
+        let matches = password::verify_bounded(form.password.clone(), stored).await?;
         match user {
             Some(user) if matches && user.disabled => {
                 "This account has been disabled. Contact the site's editors.".to_string()
@@ -319,6 +325,7 @@ pub async fn login(
             Some(user) if matches => {
                 end_visitor_session(&state, &visitor).await?;
                 let secure = state.config.secure_cookies;
+                let device_cookie = state.device_key.issue(user.id, secure)?;
                 let cookie = db::run(&state.pool, move |conn| {
                     session::start(conn, user.id, secure)
                 })
@@ -326,9 +333,16 @@ pub async fn login(
                 let mut res = see_other(&next);
                 res.add_cookie(&cookie)
                     .map_err(|e| AppError::Internal(e.to_string()))?;
+                res.add_cookie(&device_cookie)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
                 return Ok(res);
             }
-            _ => "The username or password is not right.".to_string(),
+            _ => {
+                state
+                    .limits
+                    .login_failed(&ip, &account, device.as_deref())?;
+                "The username or password is not right.".to_string()
+            }
         }
     };
     let settings = settings(&state).await?;
@@ -462,6 +476,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -469,18 +484,22 @@ pub async fn change_password(
     if let Some(problem) = accounts::password_problem(&form.new_password) {
         errors.add("new_password", problem);
     }
-    let stored = user.password_hash.clone();
-    let current = form.current_password.clone();
-    let current_ok = current.len() <= password::MAX_LEN
-        && web::block(move || password::verify(&current, Some(&stored))).await?;
+    let ip = client_ip(&req);
+    state.limits.password_allowed(&ip, user.id)?;
+    let current_ok = form.current_password.len() <= password::MAX_LEN
+        && password::verify_bounded(
+            form.current_password.clone(),
+            Some(user.password_hash.clone()),
+        )
+        .await?;
     if !current_ok {
+        state.limits.password_failed(&ip, user.id)?;
         errors.add("current_password", "That is not your current password.");
     }
     if !errors.is_empty() {
         return account_page(&state, &visitor, user, None, errors).await;
     }
-    let new = form.new_password.clone();
-    let hash = web::block(move || password::hash(&new)).await??;
+    let hash = password::hash_bounded(form.new_password.clone()).await?;
     let (id, keep) = (user.id, visitor.session_id());
     db::run(&state.pool, move |conn| {
         User::set_password_hash(conn, id, &hash)?;

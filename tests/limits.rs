@@ -1,0 +1,214 @@
+//! Limits that protect people: sign-in lockouts that strangers cannot turn
+//! against an account's owner, bounded limiter memory, the password form,
+//! registration probes, clients behind proxies, and look-alike names.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use broadsheet::build_app;
+use broadsheet::models::Role;
+use common::{Browser, TestApp};
+
+/// Posts a sign-in through the form, as `b` would.
+async fn sign_in<S, B>(svc: &S, b: &mut Browser, login: &str, password: &str) -> StatusCode
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    b.submit(
+        svc,
+        "/login",
+        "/login",
+        &[("username", login), ("password", password)],
+    )
+    .await
+    .status
+}
+
+#[actix_web::test]
+async fn the_owner_signs_in_from_a_known_browser_while_a_stranger_is_locked_out() {
+    let app = TestApp::new();
+    app.user("ann", Role::Admin);
+    let right = app.password("ann");
+    let svc = test::init_service(build_app(app.state())).await;
+
+    // Ann signed in on her laptop some time ago; the session has since ended.
+    let mut laptop = Browser::at("192.0.2.10:5000");
+    laptop.login(&svc, &app, "ann").await;
+    assert!(laptop.cookie("broadsheet_device").is_some());
+    laptop.cookies.remove("broadsheet_session");
+
+    // Someone elsewhere guesses, by username and by email: one account, one budget.
+    let mut guesser = Browser::at("198.51.100.20:5000");
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let login = if tries % 2 == 0 {
+            "ann"
+        } else {
+            "ANN@example.com"
+        };
+        let status = sign_in(&svc, &mut guesser, login, "guess guess guess").await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(tries <= 11, "the guesser is never throttled");
+    }
+
+    // A browser that never signed in is throttled, right password or not.
+    let mut stranger = Browser::at("203.0.113.30:5000");
+    assert_eq!(
+        sign_in(&svc, &mut stranger, "ann", &right).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Ann's laptop is not.
+    assert_eq!(
+        sign_in(&svc, &mut laptop, "ann", &right).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(laptop.get(&svc, "/admin").await.status, StatusCode::OK);
+    // And the guesser still is.
+    assert_eq!(
+        sign_in(&svc, &mut guesser, "ann", "guess guess guess").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[actix_web::test]
+async fn a_forged_or_borrowed_device_cookie_does_not_lift_the_lockout() {
+    let app = TestApp::new();
+    app.user("ann", Role::Commenter);
+    app.user("bob", Role::Commenter);
+    let right = app.password("ann");
+    let svc = test::init_service(build_app(app.state())).await;
+    // Bob's own device cookie, and one with a made-up signature.
+    let mut bobs = Browser::at("192.0.2.11:5000");
+    bobs.login(&svc, &app, "bob").await;
+    bobs.cookies.remove("broadsheet_session");
+    let mut forged = Browser::at("192.0.2.12:5000");
+    forged.cookies.insert(
+        "broadsheet_device".into(),
+        format!("{}.{}.{}", 1, "00".repeat(32), "ab".repeat(32)),
+    );
+
+    let mut guesser = Browser::at("198.51.100.20:5000");
+    for _ in 0..12 {
+        sign_in(&svc, &mut guesser, "ann", "guess guess guess").await;
+    }
+    assert_eq!(
+        sign_in(&svc, &mut bobs, "ann", &right).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in(&svc, &mut forged, "ann", &right).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[actix_web::test]
+async fn right_passwords_do_not_spend_the_failure_budget() {
+    let app = TestApp::new();
+    app.user("ann", Role::Commenter);
+    let right = app.password("ann");
+    let svc = test::init_service(build_app(app.state())).await;
+    // Fifteen sign-ins from fresh browsers at one address, all fine.
+    for i in 0..15 {
+        let mut b = Browser::at("192.0.2.10:5000");
+        assert_eq!(
+            sign_in(&svc, &mut b, "ann", &right).await,
+            StatusCode::SEE_OTHER,
+            "sign-in {i}"
+        );
+    }
+    // The ten wrong ones the budget allows are all still there.
+    let mut b = Browser::at("192.0.2.10:5000");
+    for i in 0..10 {
+        assert_eq!(
+            sign_in(&svc, &mut b, "ann", "guess guess guess").await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "failure {i}"
+        );
+    }
+    assert_eq!(
+        sign_in(&svc, &mut b, "ann", "guess guess guess").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[actix_web::test]
+async fn an_overlong_username_is_refused_before_any_limiter_counts_it() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let before = app.state.limits.key_count();
+    for i in 0..5 {
+        let name = format!("{i}{}", "a".repeat(1_000_000));
+        let page = b
+            .submit(
+                &svc,
+                "/login",
+                "/login",
+                &[("username", &name), ("password", "guess guess guess")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("The username or password is not right."));
+    }
+    assert_eq!(
+        app.state.limits.key_count(),
+        before,
+        "no limiter keys added"
+    );
+    // A name of ordinary length is counted as before.
+    sign_in(&svc, &mut b, "someone", "guess guess guess").await;
+    assert!(app.state.limits.key_count() > before);
+}
+
+#[actix_web::test]
+async fn the_eleventh_wrong_current_password_in_a_minute_is_refused() {
+    let app = TestApp::new();
+    app.user("ann", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "ann").await;
+    let change = |current: String| {
+        vec![
+            ("current_password".to_string(), current),
+            (
+                "new_password".to_string(),
+                "a brand new password".to_string(),
+            ),
+        ]
+    };
+    for i in 0..10 {
+        let fields = change(format!("wrong guess {i}"));
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (&**k, &**v)).collect();
+        let page = b
+            .submit(&svc, "/account", "/account/password", &fields)
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "try {i}");
+        assert!(page.contains("That is not your current password."));
+    }
+    let fields = change("wrong guess 10".into());
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (&**k, &**v)).collect();
+    let page = b
+        .submit(&svc, "/account", "/account/password", &fields)
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("Too many wrong passwords"));
+    // Locked: even the right one is not checked now, and nothing changed.
+    let fields = change(app.password("ann"));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (&**k, &**v)).collect();
+    let page = b
+        .submit(&svc, "/account", "/account/password", &fields)
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    let mut other = Browser::at("192.0.2.99:5000");
+    other.login(&svc, &app, "ann").await;
+}
