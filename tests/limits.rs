@@ -4,7 +4,7 @@
 
 mod common;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::Role;
@@ -211,4 +211,115 @@ async fn the_eleventh_wrong_current_password_in_a_minute_is_refused() {
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     let mut other = Browser::at("192.0.2.99:5000");
     other.login(&svc, &app, "ann").await;
+}
+
+/// A wrong sign-in for `login` with an `X-Forwarded-For` header, if given.
+async fn wrong_sign_in_forwarded<S, B>(
+    svc: &S,
+    b: &mut Browser,
+    login: &str,
+    forwarded_for: Option<&str>,
+) -> StatusCode
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let token = b.get(svc, "/login").await.csrf();
+    let body = format!("username={login}&password=guess+guess&csrf_token={token}");
+    let mut req = test::TestRequest::post()
+        .uri("/login")
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(body);
+    if let Some(xff) = forwarded_for {
+        req = req.insert_header(("x-forwarded-for", xff.to_string()));
+    }
+    b.send(svc, req).await.status
+}
+
+/// How many wrong sign-ins (each for a new name, so no account's budget
+/// runs out) `b` makes before a 429, at most 15.
+async fn tries_until_throttled<S, B>(
+    svc: &S,
+    b: &mut Browser,
+    forwarded_for: impl Fn(usize) -> Option<String>,
+) -> usize
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    for i in 1..=15 {
+        let xff = forwarded_for(i);
+        let login = format!("nobody{i}-{}", b.peer.map(|p| p.port()).unwrap_or(0));
+        let status = wrong_sign_in_forwarded(svc, b, &login, xff.as_deref()).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return i;
+        }
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    15
+}
+
+#[actix_web::test]
+async fn spoofed_forwarded_headers_are_ignored_without_trusted_proxies() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::at("198.51.100.7:5001");
+    let tries = tries_until_throttled(&svc, &mut b, |i| Some(format!("203.0.113.{i}"))).await;
+    assert_eq!(
+        tries, 11,
+        "a new forwarded address each time changes nothing"
+    );
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_budget() {
+    let app = TestApp::fresh_with(|c| c.trusted_proxy = vec!["10.0.0.0/8".parse().unwrap()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    // Two readers behind the same proxy.
+    let mut first = Browser::at("10.0.0.5:5002");
+    let tries = tries_until_throttled(&svc, &mut first, |_| {
+        Some("198.51.100.9, 203.0.113.5".into())
+    })
+    .await;
+    assert_eq!(tries, 11);
+    let mut second = Browser::at("10.0.0.5:5003");
+    assert_eq!(
+        wrong_sign_in_forwarded(&svc, &mut second, "someone", Some("203.0.113.6")).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the other reader is not throttled"
+    );
+    // A client that is not the proxy cannot pick its address by header.
+    let mut direct = Browser::at("198.51.100.7:5004");
+    let tries = tries_until_throttled(&svc, &mut direct, |i| Some(format!("192.0.2.{i}"))).await;
+    assert_eq!(tries, 11, "an untrusted peer's header is ignored");
+}
+
+#[actix_web::test]
+async fn ipv6_clients_share_a_budget_within_their_64() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut one = Browser::at("[2001:db8:1:2::1]:5005");
+    for i in 0..10 {
+        let status = wrong_sign_in_forwarded(&svc, &mut one, &format!("x{i}"), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let mut neighbour = Browser::at("[2001:db8:1:2:ffff::9]:5006");
+    assert_eq!(
+        wrong_sign_in_forwarded(&svc, &mut neighbour, "y", None).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a new address in the same /64 is the same client"
+    );
+    let mut elsewhere = Browser::at("[2001:db8:1:3::1]:5007");
+    assert_eq!(
+        wrong_sign_in_forwarded(&svc, &mut elsewhere, "z", None).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
 }
