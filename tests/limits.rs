@@ -323,3 +323,35 @@ async fn ipv6_clients_share_a_budget_within_their_64() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }
+
+#[actix_web::test]
+async fn refused_registrations_from_one_address_are_limited() {
+    let app = TestApp::new();
+    app.user("ann", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    let svc = &svc;
+    let register = |username: String, email: String| async move {
+        let mut b = Browser::at("198.51.100.7:5010");
+        b.submit(
+            svc,
+            "/register",
+            "/register",
+            &[
+                ("username", &username),
+                ("email", &email),
+                ("password", "long enough password"),
+            ],
+        )
+        .await
+    };
+    // Probing which emails have accounts: twenty answers, then no more.
+    for i in 0..20 {
+        let page = register(format!("probe{i}"), "ann@example.com".into()).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "probe {i}");
+    }
+    let page = register("probe20".into(), "ann@example.com".into()).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(!page.contains("An account with that email exists"));
+    let page = register("newcomer".into(), "new@example.com".into()).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+}

@@ -184,6 +184,8 @@ async fn signup(
     form: RegisterForm,
     ip: &str,
 ) -> Result<HttpResponse, AppError> {
+    // Refused attempts tell which names and emails exist: they are limited too.
+    state.limits.register_allowed(ip)?;
     let username = form.username.trim().to_string();
     let email = form.email.trim().to_string();
     let mut errors = accounts::check_fields(&username, &email, &form.password);
@@ -232,6 +234,7 @@ async fn signup(
             ),
         }
     }
+    state.limits.register_failed(ip)?;
     let layout = Layout::new(visitor, &settings, kind.heading).with_csrf(visitor);
     let next = safe_next(&form.next);
     let form = RegisterForm {
