@@ -62,6 +62,30 @@ pub fn check_fields(username: &str, email: &str, password: &str) -> FieldErrors 
     errors
 }
 
+/// What is wrong with a display name (whitespace already collapsed), if anything.
+/// Control, direction-changing and invisible characters are refused: they let
+/// one name look like another, or reorder the text around it.
+pub fn display_name_problem(name: &str) -> Option<&'static str> {
+    use unicode_security::general_security_profile::{GeneralSecurityProfile, IdentifierType};
+    if name.is_empty() || name.chars().count() > 50 {
+        return Some("Choose a display name of 1 to 50 characters.");
+    }
+    let hidden = |c: char| {
+        c.is_control()
+            // Zero-width characters, joiners, direction marks and overrides,
+            // fillers and other default-ignorable code points (UTS #39).
+            || c.identifier_type() == Some(IdentifierType::Default_Ignorable)
+            // A blank that is not whitespace.
+            || c == '\u{2800}'
+    };
+    if name.chars().any(hidden) {
+        return Some(
+            "The display name cannot contain control, invisible or direction-changing characters.",
+        );
+    }
+    None
+}
+
 pub fn password_problem(password: &str) -> Option<String> {
     let len = password.chars().count();
     if len < password::MIN_LEN {

@@ -7,7 +7,7 @@ mod common;
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
-use broadsheet::models::Role;
+use broadsheet::models::{Role, User};
 use common::{Browser, TestApp};
 
 /// Posts a sign-in through the form, as `b` would.
@@ -354,4 +354,179 @@ async fn refused_registrations_from_one_address_are_limited() {
     assert!(!page.contains("An account with that email exists"));
     let page = register("newcomer".into(), "new@example.com".into()).await;
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Asks for `name` as the signed-in user's display name.
+async fn rename<S, B>(svc: &S, b: &mut Browser, name: &str) -> common::Page
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    b.submit(
+        svc,
+        "/account",
+        "/account/profile",
+        &[("display_name", name)],
+    )
+    .await
+}
+
+fn display_name(app: &TestApp, username: &str) -> String {
+    User::find_by_login(&mut app.conn(), username)
+        .unwrap()
+        .unwrap()
+        .display_name
+}
+
+#[actix_web::test]
+async fn display_names_with_hidden_or_direction_changing_characters_are_refused() {
+    let app = TestApp::new();
+    app.user("bob", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "bob").await;
+    for name in [
+        "Bob \u{202e}nimda",          // right-to-left override
+        "Bob\u{2066} Editor\u{2069}", // isolates
+        "Ad\u{200b}min",              // zero-width space
+        "Mar\u{200d}ia",              // zero-width joiner
+        "Bob\u{00ad}by",              // soft hyphen
+        "\u{3164}",                   // Hangul filler, shows as nothing
+        "\u{2800}",                   // braille blank
+        "Bob\u{7}",                   // a control character
+    ] {
+        let page = rename(&svc, &mut b, name).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(
+            page.contains("cannot contain control, invisible or direction-changing characters"),
+            "{name:?}"
+        );
+    }
+    assert_eq!(display_name(&app, "bob"), "bob");
+    let page = rename(&svc, &mut b, "Böb Ünal 李").await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "letters of any script are fine"
+    );
+    assert_eq!(display_name(&app, "bob"), "Böb Ünal 李");
+}
+
+#[actix_web::test]
+async fn display_names_that_look_like_another_accounts_name_are_refused() {
+    let app = TestApp::new();
+    let maria = app.user("maria", Role::Admin);
+    User::set_display_name(&mut app.conn(), maria.id, "Maria Keller").unwrap();
+    app.user("admin", Role::Admin);
+    app.user("bob", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "bob").await;
+    for name in [
+        "Maria Keller",
+        "MARIA KELLER",
+        "Maria Kel1er", // a digit one for an l
+        "Mаria Kеller", // Cyrillic а and е
+        "\u{430}dmin",  // "аdmin" with a Cyrillic а: the admin's username
+        "maria",        // another account's username
+    ] {
+        let page = rename(&svc, &mut b, name).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(page.contains("looks like another account"), "{name:?}");
+    }
+    assert_eq!(display_name(&app, "bob"), "bob");
+    assert_eq!(
+        rename(&svc, &mut b, "Bob").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        rename(&svc, &mut b, "Robert Keller").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // Maria keeps her own name when she saves it again.
+    let mut m = Browser::at("192.0.2.44:5000");
+    m.login(&svc, &app, "maria").await;
+    assert_eq!(
+        rename(&svc, &mut m, "Maria Keller").await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[actix_web::test]
+async fn accounts_made_before_the_check_existed_are_compared_too() {
+    let app = TestApp::new();
+    app.user("bob", Role::Commenter);
+    // An account written without skeletons, as older versions and `generate` do.
+    User::create(
+        &mut app.conn(),
+        &broadsheet::models::user::NewUser {
+            username: "editor",
+            email: "editor@example.com",
+            display_name: "The Editor",
+            password_hash: "!none",
+            role: "admin",
+            created_at: broadsheet::models::now(),
+        },
+    )
+    .unwrap();
+    // The next start fills them in.
+    let state = broadsheet::AppState::open((*app.state.config).clone()).unwrap();
+    let svc = test::init_service(build_app(state)).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "bob").await;
+    let page = rename(&svc, &mut b, "The Edit\u{43e}r").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[actix_web::test]
+async fn comments_mark_staff_and_show_the_username_beside_another_display_name() {
+    let app = TestApp::new();
+    app.comment_policy("open");
+    app.post("Story", "Text", 1);
+    let maria = app.user("maria", Role::Admin);
+    User::set_display_name(&mut app.conn(), maria.id, "Maria Keller").unwrap();
+    app.user("ed", Role::Author);
+    let bob = app.user("bob", Role::Commenter);
+    User::set_display_name(&mut app.conn(), bob.id, "Robert").unwrap();
+    let svc = test::init_service(build_app(app.state())).await;
+    for (i, who) in ["maria", "ed", "bob"].into_iter().enumerate() {
+        let mut b = Browser::at(&format!("192.0.2.{}:5000", 50 + i));
+        b.login(&svc, &app, who).await;
+        let page = b
+            .submit(
+                &svc,
+                "/posts/story",
+                "/posts/story/comments",
+                &[("body", &format!("Said by {who}.")), ("website", "")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{who}");
+    }
+    let page = Browser::new().get(&svc, "/posts/story").await;
+    let meta_of = |name: &str| {
+        let start = page
+            .body
+            .find(&format!(
+                r#"<strong class="comment-author">{name}</strong>"#
+            ))
+            .unwrap_or_else(|| panic!("{name} is shown"));
+        let end = page.body[start..].find("</p>").unwrap() + start;
+        page.body[start..end].to_string()
+    };
+    let m = meta_of("Maria Keller");
+    assert!(m.contains(">Staff<"), "{m}");
+    assert!(m.contains("@maria"), "{m}");
+    let e = meta_of("ed");
+    assert!(e.contains(">Editor<"), "{e}");
+    assert!(
+        !e.contains("@ed"),
+        "no username when it is the name shown: {e}"
+    );
+    let r = meta_of("Robert");
+    assert!(r.contains("@bob"), "{r}");
+    assert!(!r.contains("Staff") && !r.contains("Editor"), "{r}");
 }

@@ -446,16 +446,19 @@ pub async fn update_profile(
         .collect::<Vec<_>>()
         .join(" ");
     let mut errors = FieldErrors::default();
-    if name.is_empty() || name.chars().count() > 50 {
-        errors.add(
-            "display_name",
-            "Choose a display name of 1 to 50 characters.",
-        );
-    } else if name.chars().any(char::is_control) {
-        errors.add(
-            "display_name",
-            "The display name cannot contain control characters.",
-        );
+    if let Some(problem) = accounts::display_name_problem(&name) {
+        errors.add("display_name", problem);
+    } else {
+        let (n, me) = (name.clone(), user.id);
+        if db::run(&state.pool, move |conn| Ok(User::look_alike(conn, &n, me)?))
+            .await?
+            .is_some()
+        {
+            errors.add(
+                "display_name",
+                "That name looks like another account's name. Please choose one of your own.",
+            );
+        }
     }
     if !errors.is_empty() {
         return account_page(&state, &visitor, user, Some(form.display_name), errors).await;
