@@ -9,6 +9,10 @@ use crate::error::AppError;
 use crate::models::user::NewUser;
 use crate::models::{self, Role, User};
 
+/// The longest username or email a sign-in form may carry (an email's own
+/// limit); longer ones are refused before any limiter or query sees them.
+pub const MAX_LOGIN_LEN: usize = 254;
+
 /// A form's problems, each tied to its field.
 #[derive(Debug, Default, Clone)]
 pub struct FieldErrors(pub Vec<(&'static str, String)>);
@@ -81,6 +85,30 @@ pub fn check_fields(username: &str, email: &str, password: &str) -> FieldErrors 
     errors
 }
 
+/// What is wrong with a display name (whitespace already collapsed), if anything.
+/// Control, direction-changing and invisible characters are refused: they let
+/// one name look like another, or reorder the text around it.
+pub fn display_name_problem(name: &str) -> Option<&'static str> {
+    use unicode_security::general_security_profile::{GeneralSecurityProfile, IdentifierType};
+    if name.is_empty() || name.chars().count() > 50 {
+        return Some("Choose a display name of 1 to 50 characters.");
+    }
+    let hidden = |c: char| {
+        c.is_control()
+            // Zero-width characters, joiners, direction marks and overrides,
+            // fillers and other default-ignorable code points (UTS #39).
+            || c.identifier_type() == Some(IdentifierType::Default_Ignorable)
+            // A blank that is not whitespace.
+            || c == '\u{2800}'
+    };
+    if name.chars().any(hidden) {
+        return Some(
+            "The display name cannot contain control, invisible or direction-changing characters.",
+        );
+    }
+    None
+}
+
 pub fn password_problem(password: &str) -> Option<String> {
     let len = password.chars().count();
     if len < password::MIN_LEN {
@@ -141,7 +169,7 @@ pub fn insert(
     password_hash: &str,
     role: Role,
 ) -> Result<User, AppError> {
-    Ok(User::create(
+    let user = User::create(
         conn,
         &NewUser {
             username,
@@ -151,5 +179,7 @@ pub fn insert(
             role: role.as_str(),
             created_at: models::now(),
         },
-    )?)
+    )?;
+    User::set_skeletons(conn, user.id)?;
+    Ok(user)
 }

@@ -1,8 +1,10 @@
 //! Command-line flags, each also an environment variable.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use ipnet::IpNet;
 
 #[derive(Args, Clone, Debug)]
 pub struct Config {
@@ -46,6 +48,26 @@ pub struct Config {
         global = true
     )]
     pub cache_revalidate_ms: u64,
+
+    /// A reverse proxy's address or range (CIDR), repeatable: from these peers
+    /// `X-Forwarded-For` / `Forwarded` name the client; from others they are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "BROADSHEET_TRUSTED_PROXY",
+        value_name = "CIDR",
+        value_delimiter = ',',
+        value_parser = parse_cidr,
+        global = true
+    )]
+    pub trusted_proxy: Vec<IpNet>,
+}
+
+/// A CIDR range, or one address (a range of one).
+fn parse_cidr(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{s}` is not an address or a CIDR range such as 10.0.0.0/8"))
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +86,7 @@ impl Config {
             secure_cookies: false,
             rate_limits: Switch::On,
             cache_revalidate_ms: 250,
+            trusted_proxy: Vec::new(),
         }
     }
 

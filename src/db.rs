@@ -277,7 +277,10 @@ fn prepare(path: &Path, fresh: bool) -> Result<(), AppError> {
 /// checkpoints past `WAL_CHECKPOINT_BYTES`; past `WAL_TRUNCATE_BYTES` it
 /// waits (busy_timeout) for the readers to move on, copies every frame and
 /// empties the file.
-pub fn spawn_checkpointer(pool: DbPool, database: &Path, alive: std::sync::Weak<()>) {
+pub fn spawn_checkpointer(database: &Path, alive: std::sync::Weak<()>) {
+    // Its own connection, opened when needed: holding a pooled one would keep
+    // the file open after the app that owns the pool is gone.
+    let path = database.to_string_lossy().into_owned();
     let mut wal = database.as_os_str().to_owned();
     wal.push("-wal");
     let wal = PathBuf::from(wal);
@@ -295,10 +298,12 @@ pub fn spawn_checkpointer(pool: DbPool, database: &Path, alive: std::sync::Weak<
                 } else {
                     "PASSIVE"
                 };
-                let done = pool
-                    .get()
+                let done = SqliteConnection::establish(&path)
                     .map_err(AppError::from)
-                    .and_then(|mut conn| checkpoint(&mut conn, mode));
+                    .and_then(|mut conn| {
+                        conn.batch_execute("PRAGMA busy_timeout = 5000")?;
+                        checkpoint(&mut conn, mode)
+                    });
                 match done {
                     Ok(0) => tracing::debug!(bytes = len, mode, "WAL checkpointed"),
                     Ok(left) => tracing::info!(

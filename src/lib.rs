@@ -39,6 +39,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub limits: Arc<Limits>,
     pub cache: Arc<cache::Caches>,
+    /// Signs the device cookies that keep owners signing in during a lockout.
+    pub device_key: Arc<auth::device::DeviceKey>,
     /// The WAL checkpointer runs while any clone of this state lives.
     _checkpointer: Arc<()>,
 }
@@ -54,14 +56,28 @@ impl AppState {
     pub fn open_with(config: Config, create: db::Create) -> Result<AppState, db::OpenError> {
         let pool = db::open(&config.database, create)?;
         let alive = Arc::new(());
-        db::spawn_checkpointer(pool.clone(), &config.database, Arc::downgrade(&alive));
+        db::spawn_checkpointer(&config.database, Arc::downgrade(&alive));
         let limits = Limits::new(config.rate_limits == Switch::On);
         let cache = cache::Caches::new(config.cache_revalidate_ms);
+        let device_key = pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut conn| {
+                db::write_with(&mut conn, |conn| {
+                    models::User::fill_skeletons(conn)?;
+                    auth::device::DeviceKey::load_or_create(conn)
+                })
+            })
+            .map_err(|source| db::OpenError::Sqlite {
+                path: config.database.clone(),
+                source,
+            })?;
         Ok(AppState {
             pool,
             config: Arc::new(config),
             limits: Arc::new(limits),
             cache: Arc::new(cache),
+            device_key: Arc::new(device_key),
             _checkpointer: alive,
         })
     }
@@ -109,6 +125,16 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     // 8 connections; more blocking threads would only wait, each growing its
     // own memory arena.
     .worker_max_blocking_threads(4);
+    // Limiter keys whose budget is full again are forgotten, so a flood of
+    // new names or addresses cannot keep memory.
+    let limits = state.limits.clone();
+    actix_web::rt::spawn(async move {
+        let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.prune();
+        }
+    });
     for addr in server.addrs() {
         tracing::info!("listening on {addr}");
     }

@@ -61,6 +61,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    server_keys (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
     settings (id) {
         id -> Integer,
         title -> Text,
@@ -97,6 +104,8 @@ diesel::table! {
         role -> Text,
         disabled -> Bool,
         created_at -> Timestamp,
+        display_skeleton -> Nullable<Text>,
+        username_skeleton -> Nullable<Text>,
     }
 }
 
@@ -112,6 +121,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     post_tags,
     posts,
+    server_keys,
     sessions,
     settings,
     site_version,

@@ -350,6 +350,21 @@ impl crate::models::comment::CommentView {
     pub fn created_label(&self) -> String {
         long_time(&self.comment.created_at)
     }
+
+    /// "Staff" for admins, "Editor" for authors: marks who speaks for the site.
+    pub fn staff_badge(&self) -> Option<&'static str> {
+        match crate::models::Role::parse(&self.author_role) {
+            Some(crate::models::Role::Admin) => Some("Staff"),
+            Some(crate::models::Role::Author) => Some("Editor"),
+            _ => None,
+        }
+    }
+
+    /// Whether the display name differs from the username, which is then shown
+    /// beside it so nobody passes for someone else by name alone.
+    pub fn shows_username(&self) -> bool {
+        self.author.to_lowercase() != self.author_username.to_lowercase()
+    }
 }
 
 impl crate::models::search::Hit {

@@ -886,3 +886,65 @@ async fn signing_out_keeps_the_reader_on_the_page_unless_it_needs_an_account() {
         .await;
     assert_eq!(res.location(), "/");
 }
+
+/// A sign-in post with the given `Host` and `Origin`, and a valid token.
+async fn post_login_from<S, B>(svc: &S, app: &TestApp, host: &str, origin: &str) -> StatusCode
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    B: actix_web::body::MessageBody,
+{
+    let mut b = Browser::new();
+    let token = b.get(svc, "/login").await.csrf();
+    let body = format!(
+        "username=ann&password={}&csrf_token={token}",
+        urlencoding::encode(&app.password("ann"))
+    );
+    let req = test::TestRequest::post()
+        .uri("/login")
+        .insert_header((header::HOST, host.to_string()))
+        .insert_header((header::ORIGIN, origin.to_string()))
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(body);
+    b.send(svc, req).await.status
+}
+
+#[actix_web::test]
+async fn behind_a_proxy_a_form_from_the_base_url_passes_whatever_the_host_header() {
+    let app = TestApp::fresh_with(|c| c.base_url = Some("https://blog.test/".into()));
+    app.user("ann", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    // nginx's proxy_pass sends its upstream address as Host.
+    assert_eq!(
+        post_login_from(&svc, &app, "127.0.0.1:8080", "https://blog.test").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        post_login_from(&svc, &app, "127.0.0.1:8080", "https://blog.test:443").await,
+        StatusCode::SEE_OTHER,
+        "the default port is the same origin"
+    );
+}
+
+#[actix_web::test]
+async fn a_form_from_another_origin_than_the_base_url_is_refused() {
+    let app = TestApp::fresh_with(|c| c.base_url = Some("https://blog.test".into()));
+    app.user("ann", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    for (host, origin) in [
+        // A Host that matches the foreign origin proves nothing.
+        ("evil.example", "https://evil.example"),
+        ("blog.test", "http://blog.test"),
+        ("blog.test", "https://blog.test:8443"),
+        ("blog.test", "null"),
+    ] {
+        assert_eq!(
+            post_login_from(&svc, &app, host, origin).await,
+            StatusCode::FORBIDDEN,
+            "{origin} via Host {host}"
+        );
+    }
+}

@@ -6,9 +6,11 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
+use url::Url;
 
 use crate::auth::Visitor;
 use crate::error::AppError;
+use crate::AppState;
 
 pub struct CsrfForm<T>(pub T);
 
@@ -50,8 +52,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     }
 }
 
-/// A browser names the page a form came from in `Origin`; refuse other hosts.
-/// Requests without the header (older clients, scripts) rely on the token.
+/// A browser names the page a form came from in `Origin`; refuse other sites.
+/// With `--base-url` the origin (scheme, host and port) must be the site's
+/// public one, whatever `Host` a proxy passes on; without it, the host the
+/// request came to. Requests without the header (older clients, scripts)
+/// rely on the token.
 fn same_origin(req: &HttpRequest) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return true;
@@ -59,6 +64,15 @@ fn same_origin(req: &HttpRequest) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
+    let config = req.app_data::<web::Data<AppState>>().map(|s| &s.config);
+    if let Some(config) = config.filter(|c| c.base_url.is_some()) {
+        return match (Url::parse(origin), Url::parse(&config.base_url())) {
+            (Ok(origin), Ok(base)) => {
+                origin.origin().is_tuple() && origin.origin() == base.origin()
+            }
+            _ => false,
+        };
+    }
     let host = req.connection_info().host().to_ascii_lowercase();
     let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
     origin_host

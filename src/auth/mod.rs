@@ -2,6 +2,7 @@
 //! rate limits.
 
 pub mod csrf;
+pub mod device;
 pub mod extract;
 pub mod limits;
 pub mod password;

@@ -1,11 +1,20 @@
 //! Argon2id password hashes (the crate's default, OWASP-recommended cost).
-//! Hashing is slow on purpose: call these inside `web::block`.
+//! Hashing is slow on purpose: the server calls `hash_bounded` and
+//! `verify_bounded`, which run it off the async workers and a few at a time.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
+use actix_web::web;
+use tokio::sync::Semaphore;
+
 use crate::error::AppError;
+
+/// Hashes and checks running at once, process-wide: each takes a core for a
+/// while, and the rest of the cores must keep serving pages.
+pub const CONCURRENT_HASHES: usize = 2;
+static HASHING: Semaphore = Semaphore::const_new(CONCURRENT_HASHES);
 
 pub const MIN_LEN: usize = 10;
 /// Longer inputs are refused before hashing so they cannot tie up the server.
@@ -36,6 +45,24 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     Argon2::default()
         .verify_password(password.as_bytes(), &parsed)
         .is_ok()
+}
+
+/// `hash` on the blocking pool, waiting its turn among `CONCURRENT_HASHES`.
+pub async fn hash_bounded(password: String) -> Result<String, AppError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing stopped: {e}")))?;
+    web::block(move || hash(&password)).await?
+}
+
+/// `verify` on the blocking pool, waiting its turn among `CONCURRENT_HASHES`.
+pub async fn verify_bounded(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("hashing stopped: {e}")))?;
+    Ok(web::block(move || verify(&password, stored.as_deref())).await?)
 }
 
 fn dummy_hash() -> &'static String {

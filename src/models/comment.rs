@@ -33,11 +33,14 @@ pub struct NewComment<'a> {
     pub created_at: NaiveDateTime,
 }
 
-/// A comment with its author's display name, as a page shows it.
+/// A comment with its author's display name, username and role, as a page
+/// shows it.
 #[derive(Debug, Clone)]
 pub struct CommentView {
     pub comment: Comment,
     pub author: String,
+    pub author_username: String,
+    pub author_role: String,
 }
 
 /// Replies nest this deep; deeper ones are shown at the last level.
@@ -78,16 +81,28 @@ impl Comment {
     /// deleted ones (placeholders) and those awaiting moderation (for their
     /// authors), oldest first. `visible_thread` picks a viewer's share.
     pub fn for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<CommentView>> {
-        let rows: Vec<(Comment, String)> = comments::table
+        let rows: Vec<(Comment, String, String, String)> = comments::table
             .inner_join(users::table)
             .filter(comments::post_id.eq(post_id))
             .filter(comments::status.eq_any(["approved", "deleted", "pending"]))
             .order(comments::id.asc())
-            .select((Comment::as_select(), users::display_name))
+            .select((
+                Comment::as_select(),
+                users::display_name,
+                users::username,
+                users::role,
+            ))
             .load(conn)?;
         Ok(rows
             .into_iter()
-            .map(|(comment, author)| CommentView { comment, author })
+            .map(
+                |(comment, author, author_username, author_role)| CommentView {
+                    comment,
+                    author,
+                    author_username,
+                    author_role,
+                },
+            )
             .collect())
     }
 

@@ -3,6 +3,7 @@
 pub mod comment;
 pub mod post;
 pub mod search;
+pub mod server_key;
 pub mod session;
 pub mod setting;
 pub mod site_version;

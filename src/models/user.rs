@@ -138,7 +138,10 @@ impl User {
         name: &str,
     ) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
-            .set(users::display_name.eq(name))
+            .set((
+                users::display_name.eq(name),
+                users::display_skeleton.eq(skeleton(name)),
+            ))
             .execute(conn)
     }
 
@@ -168,6 +171,71 @@ impl User {
 
     pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
         users::table.count().get_result(conn)
+    }
+}
+
+// Look-alike names
+
+/// What a name looks like, for comparing: its Unicode confusable skeleton
+/// (UTS #39) without regard to case, so "аdmin" with a Cyrillic "а", "ADMIN"
+/// and "admin" all come out the same.
+pub fn skeleton(name: &str) -> String {
+    unicode_security::skeleton(&name.to_lowercase())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+impl User {
+    /// Stores the skeletons of a user's names.
+    pub fn set_skeletons(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+        let Some(user) = User::find(conn, id)? else {
+            return Ok(0);
+        };
+        diesel::update(users::table.find(id))
+            .set((
+                users::display_skeleton.eq(skeleton(&user.display_name)),
+                users::username_skeleton.eq(skeleton(&user.username)),
+            ))
+            .execute(conn)
+    }
+
+    /// Computes the skeletons that are missing (accounts made before they
+    /// existed, or by `generate`); run at start-up, inside `db::write_with`.
+    pub fn fill_skeletons(conn: &mut SqliteConnection) -> QueryResult<usize> {
+        let missing: Vec<i32> = users::table
+            .filter(
+                users::display_skeleton
+                    .is_null()
+                    .or(users::username_skeleton.is_null()),
+            )
+            .select(users::id)
+            .load(conn)?;
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        for &id in &missing {
+            User::set_skeletons(conn, id)?;
+        }
+        Ok(missing.len())
+    }
+
+    /// Another account whose display name or username looks like `name`.
+    pub fn look_alike(
+        conn: &mut SqliteConnection,
+        name: &str,
+        except: i32,
+    ) -> QueryResult<Option<User>> {
+        let skel = skeleton(name);
+        users::table
+            .filter(users::id.ne(except))
+            .filter(
+                users::display_skeleton
+                    .eq(&skel)
+                    .or(users::username_skeleton.eq(&skel)),
+            )
+            .select(User::as_select())
+            .first(conn)
+            .optional()
     }
 }
 

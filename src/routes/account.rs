@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::accounts::{self, FieldErrors};
 use crate::auth::csrf::NoFields;
-use crate::auth::limits::client_ip;
+use crate::auth::limits::{self, client_ip};
 use crate::auth::{password, session, CsrfForm, CurrentUser, Visitor};
 use crate::error::AppError;
 use crate::models::{Role, Session, Settings, User};
@@ -184,6 +184,8 @@ async fn signup(
     form: RegisterForm,
     ip: &str,
 ) -> Result<HttpResponse, AppError> {
+    // Refused attempts tell which names and emails exist: they are limited too.
+    state.limits.register_allowed(ip)?;
     let username = form.username.trim().to_string();
     let email = form.email.trim().to_string();
     let mut errors = accounts::check_fields(&username, &email, &form.password);
@@ -196,8 +198,7 @@ async fn signup(
     if errors.is_empty() {
         // Only accounts about to be made count against the address's limit.
         state.limits.register(ip)?;
-        let password = form.password.clone();
-        let hash = web::block(move || password::hash(&password)).await??;
+        let hash = password::hash_bounded(form.password.clone()).await?;
         let secure = state.config.secure_cookies;
         let role = kind.role;
         let (u, e) = (username.clone(), email.clone());
@@ -235,6 +236,7 @@ async fn signup(
             Err(e) => return Err(e),
         }
     }
+    state.limits.register_failed(ip)?;
     let layout = Layout::new(visitor, &settings, kind.heading).with_csrf(visitor);
     let next = safe_next(&form.next);
     let form = RegisterForm {
@@ -301,26 +303,34 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let login = form.username.trim().to_string();
-    state.limits.login(&client_ip(&req), &login)?;
     let next = safe_next(&form.next);
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    let ip = client_ip(&req);
     let error = if login.is_empty() || form.password.is_empty() {
         "Enter your username (or email) and your password.".to_string()
-    } else if form.password.len() > password::MAX_LEN {
+    } else if login.len() > accounts::MAX_LOGIN_LEN || form.password.len() > password::MAX_LEN {
+        // No account has such a name: refused before any limiter or query.
         "The username or password is not right.".to_string()
     } else {
         let l = login.clone();
         let user = db::run(&state.pool, move |conn| Ok(User::find_by_login(conn, &l)?)).await?;
+        let account = limits::account_key(user.as_ref().map(|u| u.id), &login);
+        let device = user
+            .as_ref()
+            .and_then(|u| state.device_key.nonce_for(&req, u.id));
+        state
+            .limits
+            .login_allowed(&ip, &account, device.as_deref())?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
-        let password = form.password.clone();
         // The same work whether or not the user exists, so timing tells nothing.
-        let matches = web::block(move || password::verify(&password, stored.as_deref())).await?;
+        let matches = password::verify_bounded(form.password.clone(), stored).await?;
         match user {
             Some(user) if matches && user.disabled => {
                 "This account has been disabled. Contact the site's editors.".to_string()
             }
             Some(user) if matches => {
                 let secure = state.config.secure_cookies;
+                let device_cookie = state.device_key.issue(user.id, secure)?;
                 let old = visitor.session_id();
                 let started = db::write(&state.pool, move |conn| {
                     // The browser's old session ends as the new one starts,
@@ -336,6 +346,8 @@ pub async fn login(
                         let mut res = see_other(&next);
                         res.add_cookie(&cookie)
                             .map_err(|e| AppError::Internal(e.to_string()))?;
+                        res.add_cookie(&device_cookie)
+                            .map_err(|e| AppError::Internal(e.to_string()))?;
                         return Ok(res);
                     }
                     Err(e) if e.is_not_saved() => {
@@ -347,7 +359,12 @@ pub async fn login(
                     Err(e) => return Err(e),
                 }
             }
-            _ => "The username or password is not right.".to_string(),
+            _ => {
+                state
+                    .limits
+                    .login_failed(&ip, &account, device.as_deref())?;
+                "The username or password is not right.".to_string()
+            }
         }
     };
     let settings = settings(&state).await?;
@@ -444,16 +461,19 @@ pub async fn update_profile(
         .collect::<Vec<_>>()
         .join(" ");
     let mut errors = FieldErrors::default();
-    if name.is_empty() || name.chars().count() > 50 {
-        errors.add(
-            "display_name",
-            "Choose a display name of 1 to 50 characters.",
-        );
-    } else if name.chars().any(char::is_control) {
-        errors.add(
-            "display_name",
-            "The display name cannot contain control characters.",
-        );
+    if let Some(problem) = accounts::display_name_problem(&name) {
+        errors.add("display_name", problem);
+    } else {
+        let (n, me) = (name.clone(), user.id);
+        if db::run(&state.pool, move |conn| Ok(User::look_alike(conn, &n, me)?))
+            .await?
+            .is_some()
+        {
+            errors.add(
+                "display_name",
+                "That name looks like another account's name. Please choose one of your own.",
+            );
+        }
     }
     if !errors.is_empty() {
         return account_page(&state, &visitor, user, Some(form.display_name), errors).await;
@@ -484,6 +504,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: HttpRequest,
     CurrentUser(user): CurrentUser,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -491,18 +512,22 @@ pub async fn change_password(
     if let Some(problem) = accounts::password_problem(&form.new_password) {
         errors.add("new_password", problem);
     }
-    let stored = user.password_hash.clone();
-    let current = form.current_password.clone();
-    let current_ok = current.len() <= password::MAX_LEN
-        && web::block(move || password::verify(&current, Some(&stored))).await?;
+    let ip = client_ip(&req);
+    state.limits.password_allowed(&ip, user.id)?;
+    let current_ok = form.current_password.len() <= password::MAX_LEN
+        && password::verify_bounded(
+            form.current_password.clone(),
+            Some(user.password_hash.clone()),
+        )
+        .await?;
     if !current_ok {
+        state.limits.password_failed(&ip, user.id)?;
         errors.add("current_password", "That is not your current password.");
     }
     if !errors.is_empty() {
         return account_page(&state, &visitor, user, None, errors).await;
     }
-    let new = form.new_password.clone();
-    let hash = web::block(move || password::hash(&new)).await??;
+    let hash = password::hash_bounded(form.new_password.clone()).await?;
     let (id, keep) = (user.id, visitor.session_id());
     let saved = db::write(&state.pool, move |conn| {
         User::set_password_hash(conn, id, &hash)?;

@@ -175,11 +175,21 @@ impl Page {
 #[derive(Default, Clone)]
 pub struct Browser {
     pub cookies: HashMap<String, String>,
+    /// The address the server sees it at (10.1.2.3 unless told).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 impl Browser {
     pub fn new() -> Browser {
         Browser::default()
+    }
+
+    /// A browser connecting from `peer` ("192.0.2.1:4000", "[2001:db8::1]:4000").
+    pub fn at(peer: &str) -> Browser {
+        Browser {
+            peer: Some(peer.parse().expect("a socket address")),
+            ..Browser::default()
+        }
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
@@ -195,7 +205,10 @@ impl Browser {
                 .collect();
             req = req.insert_header((header::COOKIE, header.join("; ")));
         }
-        req.peer_addr("10.1.2.3:4567".parse().unwrap())
+        req.peer_addr(
+            self.peer
+                .unwrap_or_else(|| "10.1.2.3:4567".parse().unwrap()),
+        )
     }
 
     pub async fn send<S, B>(&mut self, svc: &S, req: test::TestRequest) -> Page
