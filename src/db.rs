@@ -367,8 +367,7 @@ pub fn write_with<T>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    begin_immediate(conn)?;
-    match f(conn) {
+    let outcome = begin_immediate(conn).and_then(|()| match f(conn) {
         Ok(value) => match AnsiTransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(value),
             Err(e) => Err(AppError::NotSaved(e)),
@@ -380,7 +379,12 @@ pub fn write_with<T>(
             }
             Err(e.storage_failure_is_not_saved())
         }
+    });
+    // Logged here, once: handlers answer these with their form shown again.
+    if let Err(e @ AppError::NotSaved(_)) = &outcome {
+        tracing::error!(error = %e, "write not saved");
     }
+    outcome
 }
 
 /// `BEGIN IMMEDIATE`, tried again while another writer holds the lock (each

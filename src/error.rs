@@ -114,7 +114,8 @@ impl ResponseError for AppError {
                 .insert_header((header::LOCATION, to))
                 .finish();
         }
-        if status.is_server_error() {
+        // A refused write was logged where it failed (db::write_with).
+        if status.is_server_error() && !matches!(self, Self::NotSaved(_)) {
             tracing::error!(error = %self, "request failed");
         }
         // A plain body; the error_pages middleware swaps in the full page.

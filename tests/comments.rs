@@ -238,6 +238,53 @@ async fn all_held_holds_every_comment_and_open_shows_each() {
 }
 
 #[actix_web::test]
+async fn under_all_held_an_edited_comment_goes_back_to_the_queue_unless_staff_wrote_it() {
+    let app = TestApp::new();
+    app.comment_policy("all_held");
+    app.user("ann", Role::Commenter);
+    app.user("boss", Role::Admin);
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let (mut ann, mut boss) = (Browser::new(), Browser::new());
+    ann.login(&svc, &app, "ann").await;
+    boss.login(&svc, &app, "boss").await;
+    let id = comment_id(&say(&svc, &mut ann, "story", "A fair point", None).await);
+    Comment::set_status(&mut app.conn(), id, "approved").unwrap();
+    assert!(Browser::new()
+        .get(&svc, "/posts/story")
+        .await
+        .contains("A fair point"));
+
+    let edit = format!("/comments/{id}/edit");
+    let res = ann
+        .submit(&svc, &edit, &edit, &[("body", "Buy cheap watches here")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored(&app, id).status, "pending");
+    let page = Browser::new().get(&svc, "/posts/story").await;
+    assert!(
+        !page.contains("Buy cheap watches here"),
+        "not shown before approval"
+    );
+    assert!(ann
+        .get(&svc, "/posts/story")
+        .await
+        .contains("Awaiting moderation"));
+
+    let mine = comment_id(&say(&svc, &mut boss, "story", "From the desk", None).await);
+    let edit = format!("/comments/{mine}/edit");
+    let res = boss
+        .submit(&svc, &edit, &edit, &[("body", "From the editors' desk")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        stored(&app, mine).status,
+        "approved",
+        "staff are never held"
+    );
+}
+
+#[actix_web::test]
 async fn authors_edit_their_comment_within_fifteen_minutes_only() {
     let app = TestApp::new();
     app.comment_policy("open");
