@@ -66,6 +66,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let https = state.config.secure_cookies;
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
@@ -80,7 +81,7 @@ pub fn build_app(
         .wrap(Compress::default())
         .wrap(from_fn(routes::conditional::etags))
         .wrap(from_fn(cache::serve))
-        .wrap(routes::security_headers())
+        .wrap(routes::security_headers(https))
         .wrap(from_fn(routes::log_requests))
 }
 
