@@ -21,6 +21,8 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("the request is too large")]
     PayloadTooLarge,
+    #[error("the form arrived too slowly; please send it again")]
+    RequestTimeout,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     #[error(transparent)]
@@ -50,6 +52,7 @@ impl AppError {
             StatusCode::BAD_REQUEST => ("Bad request", self.to_string()),
             StatusCode::TOO_MANY_REQUESTS => ("Slow down", self.to_string()),
             StatusCode::PAYLOAD_TOO_LARGE => ("Too large", self.to_string()),
+            StatusCode::REQUEST_TIMEOUT => ("Too slow", self.to_string()),
             _ => (
                 "Something went wrong",
                 "The server could not answer this request. Please try again in a moment.".into(),
@@ -67,6 +70,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -266,6 +266,33 @@ fn generic_message(status: StatusCode) -> (String, String) {
     (heading.to_string(), message.to_string())
 }
 
+/// Largest request head accepted (address and headers): far more than any
+/// browser sends, far less than the 128 KiB the HTTP layer itself buffers.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// Middleware: a request whose head is larger than [`MAX_HEAD_BYTES`] gets
+/// 431 and the connection is closed.
+pub async fn limit_head(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let size = req.method().as_str().len()
+        + req.uri().to_string().len()
+        + req
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum::<usize>();
+    if size > MAX_HEAD_BYTES {
+        let res = HttpResponse::build(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+            .force_close()
+            .content_type("text/plain; charset=utf-8")
+            .body("Request headers too large\n");
+        return Ok(req.into_response(res));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Middleware: one log line per request through tracing.
 pub async fn log_requests(
     req: ServiceRequest,
