@@ -25,6 +25,8 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("the request is too large")]
     PayloadTooLarge,
+    #[error("the form arrived too slowly; please send it again")]
+    RequestTimeout,
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
     /// The storage refused a write (disk full, read-only, I/O error, a lock
@@ -84,6 +86,7 @@ impl AppError {
                 "Busy",
                 "The site is busy just now. Please try again in a moment.".into(),
             ),
+            StatusCode::REQUEST_TIMEOUT => ("Too slow", self.to_string()),
             _ => (
                 "Something went wrong",
                 "The server could not answer this request. Please try again in a moment.".into(),
@@ -102,6 +105,7 @@ impl ResponseError for AppError {
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotSaved(_) | Self::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -31,6 +31,14 @@ use crate::error::AppError;
 /// Largest form body accepted (a long article in markdown fits easily).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
+/// How long a form body may take to arrive, from the moment it is read: the
+/// largest form in 15 s needs about 70 KB/s.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Time for a client to send a request head, and to close after an answer.
+const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+const DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What every handler can reach. Cheap to clone; no per-instance state beyond
 /// the rate-limit counters, so several instances can share one database.
 #[derive(Clone)]
@@ -94,6 +102,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let https = state.config.secure_cookies;
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
@@ -108,7 +117,8 @@ pub fn build_app(
         .wrap(Compress::default())
         .wrap(from_fn(routes::conditional::etags))
         .wrap(from_fn(cache::serve))
-        .wrap(routes::security_headers())
+        .wrap(routes::security_headers(https))
+        .wrap(from_fn(routes::limit_head))
         .wrap(from_fn(routes::log_requests))
 }
 
@@ -120,6 +130,8 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         move || build_app(state.clone())
     })
     .bind(&bind)?
+    .client_request_timeout(HEAD_TIMEOUT)
+    .client_disconnect_timeout(DISCONNECT_TIMEOUT)
     .shutdown_timeout(10)
     // Per worker (two on two cores): database work is short and the pool has
     // 8 connections; more blocking threads would only wait, each growing its

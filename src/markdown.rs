@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
 /// What a post stores beside its markdown.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,13 @@ pub struct Rendered {
 
 const EXCERPT_CHARS: usize = 280;
 
+/// How deep elements may nest in rendered HTML: block quotes, lists, emphasis,
+/// links and raw HTML elements together. Deeper markup keeps its text but
+/// loses its nesting. The HTML parser behind the sanitiser spends time in
+/// proportion to the depth for every element, so this bound is what keeps
+/// rendering linear in the size of the text.
+pub const MAX_DEPTH: usize = 32;
+
 /// Renders a post body: full CommonMark with tables, footnotes and strikethrough,
 /// raw HTML allowed but sanitised by ammonia.
 pub fn render_post(markdown: &str) -> Rendered {
@@ -23,19 +30,25 @@ pub fn render_post(markdown: &str) -> Rendered {
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_SMART_PUNCTUATION;
+    // One parse gives the HTML, the words and the prose for the excerpt.
+    let mut words = Words::default();
+    let mut prose = Prose::default();
+    let events = Parser::new_ext(markdown, options).inspect(|event| {
+        words.feed(event);
+        prose.feed(event);
+    });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, Parser::new_ext(markdown, options));
+    html::push_html(&mut raw, Flatten::new(events));
     let html = ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer"))
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .clean(&raw)
         .to_string();
-    let text = plain_text(markdown);
     Rendered {
         html,
-        excerpt: excerpt_of(&prose(markdown)),
-        word_count: i32::try_from(text.split_whitespace().count()).unwrap_or(i32::MAX),
-        plain: text,
+        excerpt: excerpt_of(&prose.finish()),
+        word_count: i32::try_from(words.0.split_whitespace().count()).unwrap_or(i32::MAX),
+        plain: normalise(&words.0),
     }
 }
 
@@ -51,7 +64,7 @@ pub fn render_comment(markdown: &str) -> String {
             other => other,
         });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, parser);
+    html::push_html(&mut raw, Flatten::new(parser));
     ammonia::Builder::default()
         .tags(HashSet::from([
             "p",
@@ -78,12 +91,342 @@ pub fn render_comment(markdown: &str) -> String {
         .to_string()
 }
 
+/// Ampersands one attribute may carry (a link's address or title, a raw
+/// tag): the sanitiser's serialiser rescans the rest of a value for every
+/// `&`, so more would cost time in proportion to their square.
+const MAX_AMPERSANDS: usize = 64;
+
+/// Longest run of text with ampersands kept in one piece, for the same reason;
+/// longer runs are cut by an empty comment, which the sanitiser drops.
+const TEXT_RUN: usize = 128;
+
+/// Footnote definitions and references kept in one text; past that they show
+/// as text (each becomes several elements, many times its size in markdown).
+const MAX_FOOTNOTES: usize = 1000;
+
+/// Markdown events with nesting bounded by [`MAX_DEPTH`]: a container
+/// opened deeper than that is dropped with its end (its text stays), and raw
+/// HTML is rewritten so its elements nest properly and no deeper either.
+/// Long texts full of ampersands are cut into pieces, and links whose
+/// address or title is full of them are shown as text.
+struct Flatten<'a, I> {
+    events: I,
+    /// Events made from one input event, waiting to be passed on.
+    pending: std::collections::VecDeque<Event<'a>>,
+    /// For each open markdown container: if it was passed on, how many raw
+    /// elements were open at its start (its end closes those opened inside).
+    open: Vec<Option<usize>>,
+    /// Containers passed on and still open.
+    depth: usize,
+    /// Open images: their text is written into an attribute, never cut.
+    images: usize,
+    /// Raw HTML elements opened and not yet closed, innermost last.
+    raw: Vec<String>,
+    /// Inside a raw tag (between `<name` and `>`), and the ampersands seen in it.
+    in_tag: bool,
+    tag_ampersands: usize,
+    /// Bytes of raw text since the last tag or cut.
+    run: usize,
+    /// Footnote definitions and references passed on.
+    footnotes: usize,
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Flatten<'a, I> {
+    fn new(events: I) -> Self {
+        Flatten {
+            events,
+            pending: std::collections::VecDeque::new(),
+            open: Vec::new(),
+            depth: 0,
+            images: 0,
+            raw: Vec::new(),
+            in_tag: false,
+            tag_ampersands: 0,
+            run: 0,
+            footnotes: 0,
+        }
+    }
+
+    fn room(&self) -> bool {
+        self.depth + self.raw.len() < MAX_DEPTH
+    }
+
+    /// Raw HTML with its tags balanced against the open raw elements: an end
+    /// tag closes the elements opened inside it first, an end tag of nothing
+    /// open becomes text, and so does a start tag past the depth bound.
+    /// Ampersands past [`MAX_AMPERSANDS`] in one tag are dropped, and long
+    /// text runs are cut.
+    fn balance(&mut self, html: &str) -> String {
+        let mut out = String::with_capacity(html.len() + 16);
+        for (at, c) in html.char_indices() {
+            if self.in_tag {
+                match c {
+                    '>' => self.in_tag = false,
+                    '&' => {
+                        self.tag_ampersands += 1;
+                        if self.tag_ampersands > MAX_AMPERSANDS {
+                            continue;
+                        }
+                    }
+                    _ => {}
+                }
+                out.push(c);
+                continue;
+            }
+            match c {
+                '<' => {
+                    let after = &html[at + 1..];
+                    let (closing, name_at) = match after.strip_prefix('/') {
+                        Some(name) => (true, name),
+                        None => (false, after),
+                    };
+                    let name: String = name_at
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .map(|c| c.to_ascii_lowercase())
+                        .collect();
+                    let is_tag = name.starts_with(|c: char| c.is_ascii_alphabetic());
+                    let keep = if !is_tag {
+                        // `<` before anything but a tag name is text to the HTML parser.
+                        true
+                    } else if closing {
+                        match self.raw.iter().rposition(|open| *open == name) {
+                            Some(i) => {
+                                for inner in self.raw.drain(i + 1..).rev() {
+                                    out.push_str("</");
+                                    out.push_str(&inner);
+                                    out.push('>');
+                                }
+                                self.raw.pop();
+                                true
+                            }
+                            // The HTML parser ignores an end tag of nothing open.
+                            None => true,
+                        }
+                    } else if VOID_ELEMENTS.contains(&name.as_str()) {
+                        true
+                    } else if let Some(i) = self.implicitly_closed(&name) {
+                        // `<li>` after `<li>`, `<td>` after `<td>`, …: the parser
+                        // closes the earlier one itself.
+                        self.raw.truncate(i);
+                        self.raw.push(name);
+                        true
+                    } else if self.room() {
+                        self.raw.push(name);
+                        true
+                    } else {
+                        false
+                    };
+                    if keep && is_tag {
+                        self.in_tag = true;
+                        self.tag_ampersands = 0;
+                        self.run = 0;
+                        out.push('<');
+                    } else if keep {
+                        out.push('<');
+                    } else {
+                        out.push_str("&lt;");
+                    }
+                }
+                '&' if self.run > TEXT_RUN => {
+                    out.push_str("<!---->&");
+                    self.run = 0;
+                }
+                _ => {
+                    out.push(c);
+                    self.run += c.len_utf8();
+                }
+            }
+        }
+        out
+    }
+
+    /// Where the open element that a start tag `name` closes by itself
+    /// stands (elements whose end tag may be left out), if one is open.
+    fn implicitly_closed(&self, name: &str) -> Option<usize> {
+        let family = |n: &str| match n {
+            "li" => 1,
+            "dt" | "dd" => 2,
+            "p" => 3,
+            "td" | "th" => 4,
+            "tr" => 5,
+            "thead" | "tbody" | "tfoot" => 6,
+            "option" => 7,
+            _ => 0,
+        };
+        let wanted = family(name);
+        if wanted == 0 {
+            return None;
+        }
+        // A row closes the cells in it too, a table section its rows.
+        let closes = |open: &str| {
+            let f = family(open);
+            f == wanted || (wanted == 5 && f == 4) || (wanted == 6 && (f == 4 || f == 5))
+        };
+        let at = self.raw.iter().rposition(|open| closes(open))?;
+        // Only the innermost such element, and not across a list or table
+        // opened since (a nested list's first item closes nothing outside).
+        let nested = self.raw[at + 1..]
+            .iter()
+            .any(|open| matches!(open.as_str(), "ul" | "ol" | "dl" | "table" | "select"));
+        (!nested).then_some(at)
+    }
+
+    /// Text (or code) cut before an ampersand every [`TEXT_RUN`] bytes of
+    /// a run (neighbouring texts make one run); in an image's text, which
+    /// becomes an attribute, ampersands past [`MAX_AMPERSANDS`] are dropped.
+    fn cut(&mut self, text: CowStr<'a>, code: bool) -> Event<'a> {
+        let make = |piece: CowStr<'a>| {
+            if code {
+                Event::Code(piece)
+            } else {
+                Event::Text(piece)
+            }
+        };
+        let ampersands = text.bytes().filter(|b| *b == b'&').count();
+        if self.images > 0 {
+            self.tag_ampersands += ampersands;
+            if self.tag_ampersands <= MAX_AMPERSANDS {
+                return make(text);
+            }
+            return make(CowStr::from(text.replace('&', "")));
+        }
+        if ampersands == 0 || self.run + text.len() <= TEXT_RUN {
+            self.run += text.len();
+            return make(text);
+        }
+        let mut pieces = vec![String::new()];
+        for c in text.chars() {
+            if c == '&' && self.run > TEXT_RUN {
+                pieces.push(String::new());
+                self.run = 0;
+            }
+            if let Some(piece) = pieces.last_mut() {
+                piece.push(c);
+            }
+            self.run += c.len_utf8();
+        }
+        let mut pieces = pieces.into_iter();
+        let first = make(CowStr::from(pieces.next().unwrap_or_default()));
+        for piece in pieces {
+            self.pending
+                .push_back(Event::InlineHtml(CowStr::Borrowed("<!---->")));
+            self.pending.push_back(make(CowStr::from(piece)));
+        }
+        first
+    }
+}
+
+/// Elements that have no end tag and so never nest.
+const VOID_ELEMENTS: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+fn too_many_ampersands(text: &str) -> bool {
+    text.bytes().filter(|b| *b == b'&').count() > MAX_AMPERSANDS
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Flatten<'a, I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        if let Some(event) = self.pending.pop_front() {
+            return Some(event);
+        }
+        loop {
+            let event = self.events.next()?;
+            match event {
+                Event::Start(tag) => {
+                    let keep = self.room()
+                        && match &tag {
+                            Tag::Link {
+                                dest_url, title, ..
+                            }
+                            | Tag::Image {
+                                dest_url, title, ..
+                            } => !too_many_ampersands(dest_url) && !too_many_ampersands(title),
+                            Tag::FootnoteDefinition(label) => {
+                                self.footnotes += 1;
+                                self.footnotes <= MAX_FOOTNOTES && !too_many_ampersands(label)
+                            }
+                            Tag::CodeBlock(pulldown_cmark::CodeBlockKind::Fenced(info)) => {
+                                !too_many_ampersands(info)
+                            }
+                            _ => true,
+                        };
+                    self.open.push(keep.then_some(self.raw.len()));
+                    if keep {
+                        self.depth += 1;
+                        self.run = 0;
+                        if matches!(tag, Tag::Image { .. }) {
+                            self.images += 1;
+                            self.tag_ampersands = 0;
+                        }
+                        return Some(Event::Start(tag));
+                    }
+                }
+                Event::End(end) => {
+                    if let Some(raw_at_start) = self.open.pop().flatten() {
+                        // The parser closes raw elements left open inside a
+                        // container at its end; raw blocks stay open across
+                        // markdown (`<div>`, text, `</div>`).
+                        if end != TagEnd::HtmlBlock {
+                            self.raw.truncate(raw_at_start);
+                        }
+                        self.depth = self.depth.saturating_sub(1);
+                        self.run = 0;
+                        if end == TagEnd::Image {
+                            self.images = self.images.saturating_sub(1);
+                        }
+                        return Some(Event::End(end));
+                    }
+                    // A dropped block still separates its words from the next.
+                    return Some(Event::SoftBreak);
+                }
+                Event::FootnoteReference(label) => {
+                    self.footnotes += 1;
+                    if self.footnotes <= MAX_FOOTNOTES && !too_many_ampersands(&label) {
+                        return Some(Event::FootnoteReference(label));
+                    }
+                    return Some(self.cut(CowStr::from(format!("[^{label}]")), false));
+                }
+                Event::Text(text) => return Some(self.cut(text, false)),
+                Event::Code(text) => {
+                    // Each piece of code is an element of its own.
+                    self.run = 0;
+                    let first = self.cut(text, true);
+                    self.run = 0;
+                    return Some(first);
+                }
+                Event::Html(html) => return Some(Event::Html(CowStr::from(self.balance(&html)))),
+                Event::InlineHtml(html) => {
+                    return Some(Event::InlineHtml(CowStr::from(self.balance(&html))))
+                }
+                other => return Some(other),
+            }
+        }
+    }
+}
+
 /// The words of a markdown text without its markup, paragraphs joined by spaces.
 pub fn plain_text(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
+    let mut words = Words::default();
     for event in Parser::new(markdown) {
+        words.feed(&event);
+    }
+    normalise(&words.0)
+}
+
+/// The words of a text as its events go by.
+#[derive(Default)]
+struct Words(String);
+
+impl Words {
+    fn feed(&mut self, event: &Event) {
+        let out = &mut self.0;
         match event {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::Text(t) | Event::Code(t) => out.push_str(t),
             // Blocks and line breaks separate words; inline ends (emphasis, links) do not.
             Event::SoftBreak
             | Event::HardBreak
@@ -93,35 +436,52 @@ pub fn plain_text(markdown: &str) -> String {
                 | TagEnd::Item
                 | TagEnd::BlockQuote(_)
                 | TagEnd::CodeBlock
-                | TagEnd::TableCell,
+                | TagEnd::TableCell
+                | TagEnd::FootnoteDefinition,
             ) if !out.ends_with(' ') => out.push(' '),
             _ => {}
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The running prose of a markdown text: paragraphs and quotes, without
-/// headings, code blocks or tables, so an excerpt reads as sentences.
-fn prose(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
-    let mut skip = 0usize;
-    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+/// The running prose of a text as its events go by: paragraphs and quotes,
+/// without headings, code blocks, tables or footnotes, so an excerpt reads
+/// as sentences.
+#[derive(Default)]
+struct Prose {
+    out: String,
+    skip: usize,
+}
+
+impl Prose {
+    fn feed(&mut self, event: &Event) {
         match event {
-            Event::Start(Tag::Heading { .. } | Tag::CodeBlock(_) | Tag::Table(_)) => skip += 1,
-            Event::End(TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::Table) => {
-                skip = skip.saturating_sub(1)
-            }
-            Event::Text(t) | Event::Code(t) if skip == 0 => out.push_str(&t),
+            Event::Start(
+                Tag::Heading { .. }
+                | Tag::CodeBlock(_)
+                | Tag::Table(_)
+                | Tag::FootnoteDefinition(_),
+            ) => self.skip += 1,
+            Event::End(
+                TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::Table | TagEnd::FootnoteDefinition,
+            ) => self.skip = self.skip.saturating_sub(1),
+            Event::Text(t) | Event::Code(t) if self.skip == 0 => self.out.push_str(t),
             Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)
-                if skip == 0 && !out.ends_with(' ') =>
+                if self.skip == 0 && !self.out.ends_with(' ') =>
             {
-                out.push(' ')
+                self.out.push(' ')
             }
             _ => {}
         }
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+
+    fn finish(self) -> String {
+        normalise(&self.out)
+    }
+}
+
+fn normalise(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The opening of a text, cut at a word boundary with an ellipsis when shortened.
@@ -179,6 +539,27 @@ mod tests {
             "Intro line.\n\n## Create your admin\n\nNobody can sign in.\n\n```\ncode here\n```",
         );
         assert_eq!(r.excerpt, "Intro line. Nobody can sign in.");
+    }
+
+    #[test]
+    fn deep_quotes_are_flattened_and_keep_their_text() {
+        let html = render_post(&format!("{}deep words", ">".repeat(100)));
+        assert_eq!(html.html.matches("<blockquote>").count(), MAX_DEPTH);
+        assert!(html.html.contains("deep words"), "{}", html.html);
+    }
+
+    #[test]
+    fn raw_html_with_optional_end_tags_and_wrapping_divs_keeps_its_markup() {
+        let items = "<li>item".repeat(60);
+        let body =
+            format!("<ul>{items}</ul>\n\n<div class=\"note\">\n\n*inside*\n\n</div>\n\n**after**");
+        let html = render_post(&body).html;
+        assert_eq!(html.matches("<li>").count(), 60, "{html}");
+        assert!(!html.contains("&lt;"), "{html}");
+        assert!(
+            html.contains("<em>inside</em>") && html.contains("<strong>after</strong>"),
+            "{html}"
+        );
     }
 
     #[test]

@@ -280,7 +280,7 @@ async fn logout_ends_the_session_on_the_server() {
     let token = home.csrf();
     assert_eq!(
         b.get(&svc, "/logout").await.status,
-        StatusCode::NOT_FOUND,
+        StatusCode::METHOD_NOT_ALLOWED,
         "GET does not sign out"
     );
     let res = b.post(&svc, "/logout", &[("csrf_token", &token)]).await;

@@ -611,3 +611,53 @@ async fn reading_pages_answer_head_requests() {
         .await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[actix_web::test]
+async fn tags_of_drafts_and_scheduled_posts_are_404_until_a_post_with_them_is_out() {
+    let app = TestApp::new();
+    app.post_with("Secret draft", |p| {
+        p.published = false;
+        p.tags = vec!["Merger Talks".into()];
+    });
+    app.post_with("Tomorrow's news", |p| {
+        p.published_at = Some(now() + Duration::days(1));
+        p.tags = vec!["Embargoed Name".into()];
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in [
+        "/tags/merger-talks",
+        "/tags/merger-talks/feed.xml",
+        "/tags/embargoed-name",
+        "/tags/embargoed-name/feed.xml",
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(
+            !page.contains("Merger Talks") && !page.contains("Embargoed Name"),
+            "{uri} names the tag"
+        );
+    }
+
+    let run = |sql: &str| {
+        diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut *app.conn()).unwrap();
+    };
+    run(
+        "UPDATE posts SET status = 'published', published_at = datetime('now', '-1 hour') \
+         WHERE slug = 'secret-draft'",
+    );
+    run(
+        "UPDATE posts SET published_at = datetime('now', '-1 minute') \
+         WHERE slug = 'tomorrow-s-news'",
+    );
+    for (uri, name) in [
+        ("/tags/merger-talks", "Merger Talks"),
+        ("/tags/merger-talks/feed.xml", "Merger Talks"),
+        ("/tags/embargoed-name", "Embargoed Name"),
+        ("/tags/embargoed-name/feed.xml", "Embargoed Name"),
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::OK, "{uri}");
+        assert!(page.contains(name), "{uri}");
+    }
+}

@@ -29,7 +29,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             if !same_origin(&req) {
                 return Err(AppError::Csrf);
             }
-            let body = body.await.map_err(|e| {
+            // A body that trickles in is cut off: each one held open ties up
+            // a connection and its buffer.
+            let body = actix_web::rt::time::timeout(crate::BODY_TIMEOUT, body)
+                .await
+                .map_err(|_| AppError::RequestTimeout)?;
+            let body = body.map_err(|e| {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
                 {

@@ -289,6 +289,23 @@ pub async fn load(
 
     let mut res = next.call(req).await?;
 
+    if secure {
+        // Handlers make the flash cookie without the config at hand; it
+        // becomes Secure here, beside the session cookie.
+        let flashes: Vec<Cookie<'static>> = res
+            .response()
+            .cookies()
+            .filter(|c| c.name() == FLASH_COOKIE)
+            .map(|c| c.into_owned())
+            .collect();
+        if !flashes.is_empty() {
+            res.response_mut().del_cookie(FLASH_COOKIE);
+            for mut cookie in flashes {
+                cookie.set_secure(true);
+                res.response_mut().add_cookie(&cookie)?;
+            }
+        }
+    }
     let sets =
         |res: &ServiceResponse<_>, name: &str| res.response().cookies().any(|c| c.name() == name);
     if visitor.0.anon_csrf_new.get() {
@@ -306,6 +323,7 @@ pub async fn load(
     if flash.is_some() && !sets(&res, FLASH_COOKIE) {
         let mut gone = flash_cookie("");
         gone.make_removal();
+        gone.set_secure(secure);
         res.response_mut().add_cookie(&gone)?;
     }
     if !sets(&res, SESSION_COOKIE) {

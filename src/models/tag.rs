@@ -1,6 +1,6 @@
 //! Tags and the post_tags links.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -82,6 +82,25 @@ impl Tag {
             .optional()
     }
 
+    /// A tag by slug, only while a published post that is already due
+    /// carries it: tags of drafts and scheduled posts stay unannounced.
+    pub fn find_visible_by_slug(
+        conn: &mut SqliteConnection,
+        slug: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<Tag>> {
+        tags::table
+            .filter(tags::slug.eq(slug))
+            .filter(diesel::dsl::exists(
+                post_tags::table
+                    .filter(post_tags::tag_id.eq(tags::id))
+                    .filter(post_tags::published_at.le(now)),
+            ))
+            .select(Tag::as_select())
+            .first(conn)
+            .optional()
+    }
+
     /// The tag with this name (any case), created when new.
     pub fn find_or_create(conn: &mut SqliteConnection, name: &str) -> QueryResult<Tag> {
         if let Some(tag) = tags::table
@@ -153,15 +172,36 @@ impl Tag {
     }
 }
 
-/// Splits a comma-separated tag field into trimmed, non-empty names.
+/// Most tags a post may carry, and most characters in one.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+
+/// Splits a comma-separated tag field into trimmed, non-empty names,
+/// deduplicated without regard to case. Stops once it has more than
+/// [`MAX_TAGS`] names, and cuts a name past [`MAX_TAG_CHARS`] + 1 characters,
+/// so a field of any size costs little and still shows as too many or too long.
 pub fn parse_tag_list(field: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for name in field
-        .split(',')
-        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
-    {
-        if !name.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+    let mut seen: HashSet<String> = HashSet::new();
+    for part in field.split(',') {
+        let mut name = String::new();
+        for word in part.split_whitespace() {
+            if !name.is_empty() {
+                name.push(' ');
+            }
+            name.push_str(word);
+            if name.len() > 4 * (MAX_TAG_CHARS + 1) {
+                break;
+            }
+        }
+        if name.chars().count() > MAX_TAG_CHARS {
+            name = name.chars().take(MAX_TAG_CHARS + 1).collect();
+        }
+        if !name.is_empty() && seen.insert(name.to_lowercase()) {
             names.push(name);
+            if names.len() > MAX_TAGS {
+                break;
+            }
         }
     }
     names

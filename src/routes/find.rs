@@ -138,7 +138,9 @@ pub async fn tag_feed(
 async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpResponse, AppError> {
     let (settings, tag, posts) = db::run(&state.pool, move |conn| {
         let tag = match slug {
-            Some(slug) => Some(Tag::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?),
+            Some(slug) => Some(
+                Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?,
+            ),
             None => None,
         };
         let posts = Post::recent(

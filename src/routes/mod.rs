@@ -13,7 +13,7 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
-use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{guard, web, HttpResponse, Route};
 use askama::Template;
 
@@ -26,7 +26,8 @@ use crate::{db, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
-    cfg.route("/", read().to(public::home))
+    Table::new(cfg)
+        .route("/", read().to(public::home))
         .route("/posts/{slug}", read().to(public::show_post))
         .route("/posts/{slug}/comments", web::post().to(comments::create))
         .route("/comments/{id}/edit", web::get().to(comments::edit_form))
@@ -59,18 +60,70 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/account/sessions/end",
             web::post().to(account::sign_out_everywhere),
         )
-        .service(
-            web::scope("/static")
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
-                )
-                .service(
-                    actix_files::Files::new("", static_dir())
-                        .use_hidden_files()
-                        .prefer_utf8(true),
-                ),
-        );
+        .register();
+    cfg.service(
+        web::scope("/static")
+            .wrap(from_fn(refuse_dot_segments))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
+            )
+            .service(actix_files::Files::new("", static_dir()).prefer_utf8(true)),
+    );
+}
+
+/// The route table: each address becomes one resource holding all its
+/// routes, so a method the address does not take answers 405 with an
+/// `Allow` header naming those it does (unknown addresses stay 404).
+pub struct Table<'a> {
+    cfg: &'a mut web::ServiceConfig,
+    paths: Vec<(&'static str, Vec<Route>)>,
+}
+
+impl<'a> Table<'a> {
+    pub fn new(cfg: &'a mut web::ServiceConfig) -> Self {
+        Table {
+            cfg,
+            paths: Vec::new(),
+        }
+    }
+
+    /// Adds a route at `path`; addresses keep the order they first appear in.
+    pub fn route(mut self, path: &'static str, route: Route) -> Self {
+        match self.paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, routes)) => routes.push(route),
+            None => self.paths.push((path, vec![route])),
+        }
+        self
+    }
+
+    pub fn register(self) {
+        for (path, routes) in self.paths {
+            let resource = routes
+                .into_iter()
+                .fold(web::resource(path), |resource, route| resource.route(route));
+            self.cfg.service(resource);
+        }
+    }
+}
+
+/// Middleware for `/static`: a path segment that starts with a dot, plainly
+/// or percent-encoded (`.`, `..`, dotfiles), is 404 before the file service
+/// sees it; so is a path that does not decode.
+async fn refuse_dot_segments(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let hidden = match urlencoding::decode(req.path()) {
+        Ok(path) => path
+            .split(['/', '\\'])
+            .any(|segment| segment.starts_with('.')),
+        Err(_) => true,
+    };
+    if hidden {
+        return Ok(req.error_response(AppError::NotFound));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// A GET route that also answers HEAD (monitors and link checkers use it);
@@ -213,6 +266,33 @@ fn generic_message(status: StatusCode) -> (String, String) {
     (heading.to_string(), message.to_string())
 }
 
+/// Largest request head accepted (address and headers): far more than any
+/// browser sends, far less than the 128 KiB the HTTP layer itself buffers.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+
+/// Middleware: a request whose head is larger than [`MAX_HEAD_BYTES`] gets
+/// 431 and the connection is closed.
+pub async fn limit_head(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let size = req.method().as_str().len()
+        + req.uri().to_string().len()
+        + req
+            .headers()
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum::<usize>();
+    if size > MAX_HEAD_BYTES {
+        let res = HttpResponse::build(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+            .force_close()
+            .content_type("text/plain; charset=utf-8")
+            .body("Request headers too large\n");
+        return Ok(req.into_response(res));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
 /// Middleware: one log line per request through tracing.
 pub async fn log_requests(
     req: ServiceRequest,
@@ -234,9 +314,10 @@ pub async fn log_requests(
     res
 }
 
-/// Headers every answer carries.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers every answer carries; over HTTPS (`--secure-cookies`) also
+/// Strict-Transport-Security, for a year and this host only.
+pub fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
         .add((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
@@ -244,5 +325,10 @@ pub fn security_headers() -> DefaultHeaders {
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::X_FRAME_OPTIONS, "DENY"));
+    if https {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        headers
+    }
 }

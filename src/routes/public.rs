@@ -391,7 +391,8 @@ pub async fn tag(
     let slug = slug.into_inner();
     let (settings, tag, list, sidebar) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
-        let tag = Tag::find_by_slug(conn, &slug)?.ok_or(AppError::NotFound)?;
+        let tag =
+            Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?;
         let list = Post::tagged(
             conn,
             models::now(),

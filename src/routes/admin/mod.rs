@@ -17,7 +17,8 @@ use crate::models::{Comment, Settings, User};
 use crate::view::Layout;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(dashboard::show))
+    super::Table::new(cfg)
+        .route("/admin", web::get().to(dashboard::show))
         .route("/admin/posts", web::get().to(posts::list))
         .route("/admin/posts", web::post().to(posts::create))
         .route("/admin/posts/new", web::get().to(posts::new))
@@ -39,7 +40,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/disable", web::post().to(users::disable))
         .route("/admin/users/{id}/enable", web::post().to(users::enable))
         .route("/admin/settings", web::get().to(settings::edit))
-        .route("/admin/settings", web::post().to(settings::update));
+        .route("/admin/settings", web::post().to(settings::update))
+        .register();
 }
 
 /// Data for `admin/layout.html`: which section is open and what the

@@ -14,7 +14,7 @@ use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::markdown;
 use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState};
-use crate::models::tag::parse_tag_list;
+use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, User};
 use crate::routes::{page_number, see_other_with, PageQuery};
 use crate::slug::slugify;
@@ -24,8 +24,6 @@ use crate::{db, AppState};
 const PER_PAGE: i64 = 25;
 const MAX_TITLE: usize = 200;
 const MAX_DATELINE: usize = 100;
-const MAX_TAG: usize = 50;
-const MAX_TAGS: usize = 20;
 /// The format of `<input type="datetime-local">` without seconds.
 const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 

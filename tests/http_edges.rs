@@ -1,0 +1,309 @@
+//! The edges of HTTP: odd static paths, wrong methods, HTTPS headers and
+//! cookies, and clients that are slow or send huge heads.
+
+mod common;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::test;
+use broadsheet::build_app;
+use broadsheet::models::Role;
+use common::{Browser, TestApp};
+
+#[actix_web::test]
+async fn dot_segments_under_static_are_404_never_a_panic() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in [
+        "/static/./site.css",
+        "/static/.hidden",
+        "/static/.gitignore",
+        "/static/%2e/site.css",
+        "/static/%2e%2e/Cargo.toml",
+        "/static/..%2fCargo.toml",
+        "/static/%2E%2E/%2E%2E/etc/passwd",
+        "/static/.%2e/Cargo.toml",
+        "/static/sub/../site.css",
+        "/static/..\\Cargo.toml",
+        "/static/%ff",
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(page.contains("Page not found"), "{uri} in the layout");
+        assert!(!page.contains("[package]"), "{uri}");
+    }
+    let css = b.get(&svc, "/static/site.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn wrong_methods_on_known_addresses_are_405_with_allow() {
+    let app = TestApp::new();
+    app.post("A story", "Text.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let cases: [(&str, &str, &[&str]); 7] = [
+        ("DELETE", "/", &["GET", "HEAD"]),
+        ("PUT", "/posts/a-story", &["GET", "HEAD"]),
+        ("GET", "/logout", &["POST"]),
+        ("POST", "/archive", &["GET", "HEAD"]),
+        ("PATCH", "/login", &["GET", "POST"]),
+        ("GET", "/admin/posts/1/delete/", &[]),
+        ("PUT", "/admin/settings", &["GET", "POST"]),
+    ];
+    for (method, uri, allowed) in cases {
+        let req = test::TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(uri);
+        let page = b.send(&svc, req).await;
+        if allowed.is_empty() {
+            // Not an address the site has (a trailing slash): 404 as before.
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "{method} {uri}");
+            continue;
+        }
+        assert_eq!(
+            page.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}"
+        );
+        let allow = page
+            .headers
+            .get(header::ALLOW)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        for m in allowed {
+            assert!(allow.contains(m), "{method} {uri}: Allow {allow:?}");
+        }
+        assert!(page.contains("Not allowed"), "{method} {uri} in the layout");
+    }
+    for uri in ["/no/such/page", "/posts/a-story/nothing"] {
+        let req = test::TestRequest::default()
+            .method("DELETE".parse().unwrap())
+            .uri(uri);
+        assert_eq!(
+            b.send(&svc, req).await.status,
+            StatusCode::NOT_FOUND,
+            "{uri}"
+        );
+    }
+    // The right methods still work.
+    assert_eq!(b.get(&svc, "/posts/a-story").await.status, StatusCode::OK);
+    assert_eq!(b.get(&svc, "/login").await.status, StatusCode::OK);
+}
+
+/// Signs in, then out, which leaves a flash message; the answer's Set-Cookie
+/// line for the flash cookie.
+async fn flash_cookie_line(app: &TestApp) -> (String, Option<String>) {
+    app.user("ann", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, app, "ann").await;
+    let account = b.get(&svc, "/account").await;
+    let out = b
+        .post(&svc, "/logout", &[("csrf_token", &account.csrf())])
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let flash = out
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("broadsheet_flash="))
+        .expect("signing out leaves a message");
+    let home = b.get(&svc, "/").await;
+    let hsts = home
+        .headers
+        .get(header::STRICT_TRANSPORT_SECURITY)
+        .map(|v| v.to_str().unwrap().to_string());
+    (flash, hsts)
+}
+
+#[actix_web::test]
+async fn with_secure_cookies_the_flash_is_secure_and_hsts_is_sent() {
+    let app = TestApp::fresh_with(|c| c.secure_cookies = true);
+    let (flash, hsts) = flash_cookie_line(&app).await;
+    assert!(flash.contains("Secure"), "{flash}");
+    let hsts = hsts.expect("Strict-Transport-Security is sent");
+    let age: u64 = hsts
+        .strip_prefix("max-age=")
+        .and_then(|v| v.split(';').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(age >= 31_536_000, "{hsts}");
+    assert!(!hsts.contains("includeSubDomains"), "{hsts}");
+}
+
+#[actix_web::test]
+async fn without_secure_cookies_neither_secure_flash_nor_hsts() {
+    let app = TestApp::new();
+    let (flash, hsts) = flash_cookie_line(&app).await;
+    assert!(!flash.contains("Secure"), "{flash}");
+    assert_eq!(hsts, None);
+}
+
+/// The real binary on a free port of 127.0.0.1, stopped when dropped.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+            .arg("--bind")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--database")
+            .arg(dir.path().join("site.db"))
+            .env("RUST_LOG", "warn")
+            .env_remove("BROADSHEET_BASE_URL")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Server {
+            child,
+            port,
+            _dir: dir,
+        };
+        let started = Instant::now();
+        while !server
+            .exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .starts_with("HTTP/1.1 200")
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        server
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(25)))
+            .unwrap();
+        stream
+    }
+
+    /// Sends `request` whole and reads the answer until the server closes;
+    /// empty when it could not connect or closed without a word.
+    fn exchange(&self, request: &str) -> String {
+        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return String::new();
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let _ = stream.write_all(request.as_bytes());
+        read_some(&mut stream)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// What the server sends until it closes (or stops for the read timeout).
+fn read_some(stream: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+// A plain test (`test` here names actix-web's helpers): blocking sockets.
+#[::std::prelude::v1::test]
+fn slow_clients_are_cut_off_and_huge_heads_refused_while_others_are_served() {
+    let server = Server::start();
+
+    // A form body that trickles in one byte a second.
+    let mut slow_body = server.connect();
+    slow_body
+        .write_all(
+            b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+              Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n",
+        )
+        .unwrap();
+    let mut trickle = slow_body.try_clone().unwrap();
+    std::thread::spawn(move || {
+        for _ in 0..60 {
+            if trickle.write_all(b"a").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+    });
+    // A head that never ends.
+    let mut slow_head = server.connect();
+    slow_head
+        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .unwrap();
+
+    let started = Instant::now();
+    let head_answer = std::thread::spawn(move || {
+        let answer = read_some(&mut slow_head);
+        (answer, started.elapsed())
+    });
+
+    // A 100 KB header, while those wait.
+    let big = format!(
+        "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: {}\r\nConnection: close\r\n\r\n",
+        "a".repeat(100 * 1024)
+    );
+    let answer = server.exchange(&big);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 431"),
+        "a 100 KB header: {}",
+        answer.lines().next().unwrap_or("")
+    );
+
+    let body_answer = read_some(&mut slow_body);
+    let body_took = started.elapsed();
+    assert!(
+        body_answer.is_empty() || body_answer.starts_with("HTTP/1.1 408"),
+        "a trickling body: {}",
+        body_answer.lines().next().unwrap_or("")
+    );
+    assert!(
+        body_took < broadsheet::BODY_TIMEOUT + Duration::from_secs(5),
+        "a trickling body was held {body_took:?}"
+    );
+    let (head_answer, head_took) = head_answer.join().unwrap();
+    assert!(
+        head_answer.is_empty() || head_answer.starts_with("HTTP/1.1 408"),
+        "a head that never ends: {}",
+        head_answer.lines().next().unwrap_or("")
+    );
+    assert!(
+        head_took < Duration::from_secs(10),
+        "a slow head was held {head_took:?}"
+    );
+
+    // Everyone else is still served.
+    let normal = server.exchange("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    assert!(
+        normal.starts_with("HTTP/1.1 200"),
+        "{}",
+        normal.lines().next().unwrap_or("")
+    );
+}
