@@ -46,6 +46,17 @@ pub struct Config {
         global = true
     )]
     pub cache_revalidate_ms: u64,
+
+    /// Memory for the page, article and session caches together, in megabytes
+    /// (what their entries weigh; the process needs some more of its own).
+    #[arg(
+        long,
+        env = "BROADSHEET_CACHE_MB",
+        default_value_t = 32,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576),
+        global = true
+    )]
+    pub cache_mb: u64,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +75,7 @@ impl Config {
             secure_cookies: false,
             rate_limits: Switch::On,
             cache_revalidate_ms: 250,
+            cache_mb: 32,
         }
     }
 

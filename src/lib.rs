@@ -45,7 +45,7 @@ impl AppState {
     pub fn open(config: Config) -> Result<AppState, AppError> {
         let pool = db::open(&config.database)?;
         let limits = Limits::new(config.rate_limits == Switch::On);
-        let cache = cache::Caches::new(config.cache_revalidate_ms);
+        let cache = cache::Caches::new(config.cache_revalidate_ms, config.cache_mb);
         Ok(AppState {
             pool,
             config: Arc::new(config),
