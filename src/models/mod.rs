@@ -6,6 +6,7 @@ pub mod search;
 pub mod session;
 pub mod setting;
 pub mod site_version;
+pub mod sitemap;
 pub mod tag;
 pub mod user;
 
