@@ -6,9 +6,11 @@
 //! page did not hand out a CSRF token. A page is kept under the content coding
 //! the server sends for the request (negotiated from every `Accept-Encoding`
 //! value, as `Compress` does) and its canonical address: the path and only the
-//! query parameters that page reads. A request with any other parameter, or
-//! with one twice, is answered but neither served from nor stored in the
-//! cache, so made-up query strings cannot fill it.
+//! query parameters that page reads. A request with any other parameter is
+//! sent (301) to the address without it, where the cached page is; one with
+//! a parameter twice is answered but neither served from nor stored in the
+//! cache. So made-up query strings can neither fill the cache nor make the
+//! server render and compress a page for each.
 //!
 //! The three stores share one budget of `--cache-mb`, each bounded by the
 //! bytes its entries weigh (an estimate of the heap they hold), not by count.
@@ -29,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, AcceptEncoding, Encoding, HeaderMap};
+use actix_web::http::header::{self, AcceptEncoding, Encoding, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
@@ -69,10 +71,22 @@ const CODINGS: [Encoding; 5] = [
 /// bookkeeping (moka keeps a few pointers, counters and a timestamp each).
 const ENTRY_OVERHEAD: usize = 256;
 
+/// A whole answer, kept compact: a `HeaderMap` is a hash table of a few
+/// kilobytes even for ten headers, more than most compressed bodies.
 pub struct Page {
     status: StatusCode,
-    headers: HeaderMap,
+    headers: Vec<(HeaderName, HeaderValue)>,
     body: Bytes,
+}
+
+impl Page {
+    fn header_map(&self) -> HeaderMap {
+        let mut map = HeaderMap::with_capacity(self.headers.len());
+        for (name, value) in &self.headers {
+            map.append(name.clone(), value.clone());
+        }
+        map
+    }
 }
 
 /// An estimate of the heap a cached value holds, for the byte budget.
@@ -85,9 +99,12 @@ impl Weigh for Page {
         let headers: usize = self
             .headers
             .iter()
-            .map(|(name, value)| name.as_str().len() + value.len() + 64)
+            .map(|(name, value)| name.as_str().len() + value.len())
             .sum();
-        size_of::<Page>() + headers + self.body.len()
+        size_of::<Page>()
+            + self.headers.capacity() * size_of::<(HeaderName, HeaderValue)>()
+            + headers
+            + self.body.len()
     }
 }
 
@@ -441,47 +458,64 @@ fn chosen_coding(req: &ServiceRequest) -> Option<Encoding> {
     }
 }
 
-/// The query parameters a cached page at `path` reads; any other makes the
-/// request uncacheable.
-fn parameters_of(path: &str) -> &'static [&'static str] {
+/// The query parameters the page at `path` reads; `None` for addresses that
+/// are no reading page (most are 404s).
+fn parameters_of(path: &str) -> Option<&'static [&'static str]> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
-        [""] | ["tags", _] | ["archive", _] | ["archive", _, _] => &["page"],
-        ["search"] => &["q", "page"],
-        ["posts", _] => &["reply_to"],
-        _ => &[],
+        [""] | ["tags", _] | ["archive", _] | ["archive", _, _] => Some(&["page"]),
+        ["search"] => Some(&["q", "page"]),
+        ["posts", _] => Some(&["reply_to"]),
+        ["archive"]
+        | ["tags", _, "feed.xml"]
+        | ["feed.xml" | "sitemap.xml" | "sitemap-pages.xml" | "robots.txt"] => Some(&[]),
+        [file] if file.starts_with("sitemap-posts-") => Some(&[]),
+        _ => None,
     }
 }
 
-/// The path and the parameters the page reads, in a fixed order and one
-/// encoding; `None` when the query has another parameter or one twice.
-fn canonical_address(path: &str, query: &str) -> Option<String> {
-    let known = parameters_of(path);
+/// Where a reading request belongs.
+#[derive(Debug, PartialEq, Eq)]
+enum Address {
+    /// The path and the parameters the page reads, in a fixed order and one
+    /// encoding: the cache key.
+    Canonical(String),
+    /// The query has parameters the page ignores: 301 to the canonical address.
+    Elsewhere(String),
+    /// Not a reading page, or a parameter given twice: answered, not cached.
+    Uncached,
+}
+
+fn address_of(path: &str, query: &str) -> Address {
+    let Some(known) = parameters_of(path) else {
+        return Address::Uncached;
+    };
     let mut found: Vec<(usize, String)> = Vec::new();
+    let mut ignored = false;
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        let at = known.iter().position(|k| *k == name)?;
+        let Some(at) = known.iter().position(|k| *k == name) else {
+            ignored = true;
+            continue;
+        };
         if found.iter().any(|(seen, _)| *seen == at) {
-            return None;
+            return Address::Uncached;
         }
         found.push((at, value.into_owned()));
     }
-    if found.is_empty() {
-        return Some(path.to_string());
-    }
     found.sort();
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (at, value) in &found {
-        query.append_pair(known[*at], value);
+    let mut address = path.to_string();
+    if !found.is_empty() {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (at, value) in &found {
+            query.append_pair(known[*at], value);
+        }
+        address = format!("{address}?{}", query.finish());
     }
-    Some(format!("{path}?{}", query.finish()))
-}
-
-/// The coding the answer will be sent in and the canonical address; `None`
-/// when the request must not touch the cache.
-fn key_of(req: &ServiceRequest) -> Option<(Encoding, String)> {
-    let coding = chosen_coding(req)?;
-    let address = canonical_address(req.path(), req.query_string())?;
-    Some((coding, address))
+    if ignored {
+        Address::Elsewhere(address)
+    } else {
+        Address::Canonical(address)
+    }
 }
 
 fn respond(page: &Page, req: &ServiceRequest) -> HttpResponse {
@@ -493,7 +527,7 @@ fn respond(page: &Page, req: &ServiceRequest) -> HttpResponse {
     let not_modified = validators_match(
         header(header::IF_NONE_MATCH),
         header(header::IF_MODIFIED_SINCE),
-        &page.headers,
+        &page.header_map(),
     );
     let mut res = if not_modified {
         HttpResponse::NotModified().finish()
@@ -509,7 +543,7 @@ fn respond(page: &Page, req: &ServiceRequest) -> HttpResponse {
         {
             continue;
         }
-        res.headers_mut().insert(name.clone(), value.clone());
+        res.headers_mut().append(name.clone(), value.clone());
     }
     res
 }
@@ -536,8 +570,19 @@ pub async fn serve(
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let cache = &state.cache.pages;
-    let key = key_of(&req).filter(|_| cacheable_request(&req));
-    let Some((coding, address)) = key else {
+    let (coding, address) = match chosen_coding(&req) {
+        Some(coding) if cacheable_request(&req) => {
+            (Some(coding), address_of(req.path(), req.query_string()))
+        }
+        _ => (None, Address::Uncached),
+    };
+    if let Address::Elsewhere(canonical) = &address {
+        let res = HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, canonical.as_str()))
+            .finish();
+        return Ok(req.into_response(res));
+    }
+    let (Some(coding), Address::Canonical(address)) = (coding, address) else {
         let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let res = next.call(req).await?;
         if changes {
@@ -583,11 +628,48 @@ pub async fn serve(
     .await?;
     let page = Arc::new(Page {
         status: head.status(),
-        headers: head.headers().clone(),
-        body: bytes,
+        headers: head
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+        // A copy of exactly its length: an encoder's buffer may be larger.
+        body: Bytes::copy_from_slice(&bytes),
     });
     cache.put_unless_cleared(generation, key, Arc::clone(&page), expiry(now, due));
     let mut fresh = HttpResponse::build(page.status).body(page.body.clone());
-    *fresh.headers_mut() = page.headers.clone();
+    *fresh.headers_mut() = page.header_map();
     Ok(ServiceResponse::new(req, fresh))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_keep_only_the_parameters_their_page_reads() {
+        use Address::*;
+        let cases = [
+            ("/", "", Canonical("/".into())),
+            ("/", "page=2&x=1", Elsewhere("/?page=2".into())),
+            (
+                "/search",
+                "page=2&q=a%20b",
+                Canonical("/search?q=a+b&page=2".into()),
+            ),
+            ("/search", "q=a&q=b", Uncached),
+            ("/feed.xml", "x=1", Elsewhere("/feed.xml".into())),
+            (
+                "/sitemap-posts-3.xml",
+                "",
+                Canonical("/sitemap-posts-3.xml".into()),
+            ),
+            // Never a redirect off the site, nor for addresses that are no page.
+            ("//evil.example", "x=1", Uncached),
+            ("/nowhere/at/all", "x=1", Uncached),
+        ];
+        for (path, query, expected) in cases {
+            assert_eq!(address_of(path, query), expected, "{path}?{query}");
+        }
+    }
 }
