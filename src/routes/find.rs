@@ -23,7 +23,7 @@ const FEED_ENTRIES: i64 = 20;
 const MAX_QUERY_CHARS: usize = 200;
 /// Post ids per sitemap file: under the protocol's 50,000 addresses, and
 /// small enough that a file is built in a few milliseconds.
-const SITEMAP_POST_IDS: i64 = 10_000;
+const SITEMAP_POST_IDS: i64 = 5_000;
 
 #[derive(serde::Deserialize, Debug, Default)]
 pub struct SearchParams {
@@ -226,7 +226,7 @@ pub struct SitemapIndex {
 
 /// The sitemap index: one file for the home, archive and tag pages, then one
 /// per `SITEMAP_POST_IDS` post ids (`/sitemap-posts-1.xml` holds ids
-/// 1..=10,000, and so on), so a post stays in its file as others come and go.
+/// 1..=5,000, and so on), so a post stays in its file as others come and go.
 pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let (max_id, newest) = db::run(&state.pool, |conn| {
         let now = models::now();
