@@ -459,7 +459,9 @@ fn chosen_coding(req: &ServiceRequest) -> Option<Encoding> {
 }
 
 /// The query parameters the page at `path` reads; `None` for addresses that
-/// are no reading page (most are 404s).
+/// are no reading page (most are 404s). A handler that starts reading a new
+/// parameter must be given it here, or readers are sent (301) to the address
+/// without it.
 fn parameters_of(path: &str) -> Option<&'static [&'static str]> {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
