@@ -49,6 +49,17 @@ pub struct Config {
     )]
     pub cache_revalidate_ms: u64,
 
+    /// Memory for the page, article and session caches together, in megabytes
+    /// (what their entries weigh; the process needs some more of its own).
+    #[arg(
+        long,
+        env = "BROADSHEET_CACHE_MB",
+        default_value_t = 32,
+        value_parser = clap::value_parser!(u64).range(1..=1_048_576),
+        global = true
+    )]
+    pub cache_mb: u64,
+
     /// A reverse proxy's address or range (CIDR), repeatable: from these peers
     /// `X-Forwarded-For` / `Forwarded` name the client; from others they are ignored.
     #[arg(
@@ -87,6 +98,7 @@ impl Config {
             rate_limits: Switch::On,
             cache_revalidate_ms: 250,
             trusted_proxy: Vec::new(),
+            cache_mb: 32,
         }
     }
 

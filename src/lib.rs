@@ -66,7 +66,7 @@ impl AppState {
         let alive = Arc::new(());
         db::spawn_checkpointer(&config.database, Arc::downgrade(&alive));
         let limits = Limits::new(config.rate_limits == Switch::On);
-        let cache = cache::Caches::new(config.cache_revalidate_ms);
+        let cache = cache::Caches::new(config.cache_revalidate_ms, config.cache_mb);
         let device_key = pool
             .get()
             .map_err(AppError::from)

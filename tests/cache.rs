@@ -2,6 +2,7 @@
 
 mod common;
 
+use actix_web::http::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
@@ -262,4 +263,189 @@ async fn signed_in_readers_see_moderation_and_their_own_held_comments_at_once() 
         .get(&svc, "/posts/story")
         .await
         .contains("Held for now"));
+}
+
+fn get_with(uri: &str, encodings: &[&str]) -> test::TestRequest {
+    let mut req = test::TestRequest::get().uri(uri);
+    for value in encodings {
+        req = req.append_header((ACCEPT_ENCODING, *value));
+    }
+    req
+}
+
+#[actix_web::test]
+async fn the_page_cache_stays_within_its_byte_budget_however_many_addresses_are_asked_for() {
+    let app = TestApp::fresh_with(|c| {
+        c.cache_revalidate_ms = 60_000;
+        c.cache_mb = 1;
+    });
+    app.post("Story", &"A long paragraph of text. ".repeat(400), 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let pages = &app.state.cache.pages;
+    let codings = ["identity", "gzip", "br", "zstd", "deflate"];
+    // Each search is a page of its own: a few kilobytes, 1,500 of them
+    // would be several megabytes against a pages budget of 5/8 MB.
+    for n in 0..1500 {
+        let coding = codings[n % codings.len()];
+        let res = Browser::new()
+            .send(&svc, get_with(&format!("/search?q=word{n}"), &[coding]))
+            .await;
+        assert_eq!(res.status, StatusCode::OK);
+    }
+    let weighed = pages.weighed_bytes();
+    assert!(
+        weighed <= pages.budget(),
+        "{weighed} bytes held, budget {}",
+        pages.budget()
+    );
+    assert!(pages.budget() <= 1024 * 1024 && !pages.is_empty());
+    assert!(app.state.cache.weighed_bytes() <= 1024 * 1024);
+}
+
+#[actix_web::test]
+async fn made_up_query_parameters_and_encoding_headers_add_no_cache_entries() {
+    let app = slow_revalidating_app();
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let pages = &app.state.cache.pages;
+    for n in 0..40 {
+        let feed = Browser::new().get(&svc, &format!("/feed.xml?x={n}")).await;
+        assert_eq!(feed.status, StatusCode::MOVED_PERMANENTLY);
+        assert_eq!(
+            feed.location(),
+            "/feed.xml",
+            "sent where the cached feed is"
+        );
+        let home = Browser::new()
+            .send(
+                &svc,
+                get_with("/", &[&format!("gzip;q=0.{}, x-made-up-{n}", n + 10)]),
+            )
+            .await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert_eq!(home.headers.get(CONTENT_ENCODING).unwrap(), "gzip");
+    }
+    assert_eq!(pages.len(), 1, "one home page in gzip, no feed");
+    for (asked, canonical) in [
+        ("/?utm_source=x&page=2", "/?page=2"),
+        ("/search?ref=1&q=a+b", "/search?q=a+b"),
+        ("/posts/story?fbclid=1", "/posts/story"),
+    ] {
+        let res = Browser::new().get(&svc, asked).await;
+        assert_eq!(res.status, StatusCode::MOVED_PERMANENTLY, "{asked}");
+        assert_eq!(res.location(), canonical, "{asked}");
+    }
+    assert!(Browser::new()
+        .get(&svc, "/feed.xml")
+        .await
+        .contains("Story"));
+    assert_eq!(pages.len(), 2);
+    // Parameters a page reads still make pages of their own, in one spelling.
+    Browser::new().get(&svc, "/search?q=story%20text").await;
+    Browser::new().get(&svc, "/search?q=story+text").await;
+    assert_eq!(pages.len(), 3);
+}
+
+#[actix_web::test]
+async fn two_accept_encoding_headers_cannot_poison_the_page_other_clients_get() {
+    let app = slow_revalidating_app();
+    app.post("Story", &"Readable words. ".repeat(200), 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let first = Browser::new()
+        .send(&svc, get_with("/posts/story", &["identity", "br"]))
+        .await;
+    assert_eq!(first.headers.get(CONTENT_ENCODING).unwrap(), "br");
+    for asked in [&["identity"][..], &[], &["gzip"]] {
+        let page = Browser::new()
+            .send(&svc, get_with("/posts/story", asked))
+            .await;
+        let sent = page
+            .headers
+            .get(CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap());
+        assert!(
+            matches!((asked, sent), (_, None) | (["gzip"], Some("gzip"))),
+            "asked for {asked:?}, got {sent:?}"
+        );
+        if sent.is_none() {
+            assert!(page.contains("Readable words."));
+        }
+    }
+}
+
+#[actix_web::test]
+async fn an_anonymous_logout_with_a_token_of_its_own_empties_no_cache() {
+    let app = slow_revalidating_app();
+    app.user("ann", Role::Commenter);
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    Browser::new().get(&svc, "/posts/story").await;
+    let mut ann = Browser::new();
+    ann.login(&svc, &app, "ann").await;
+    ann.get(&svc, "/posts/story").await;
+    let (pages, sessions) = (&app.state.cache.pages, &app.state.cache.sessions);
+    assert!(!pages.is_empty() && !sessions.is_empty());
+
+    let mut stranger = Browser::new();
+    let token = stranger.get(&svc, "/login").await.csrf();
+    let res = stranger
+        .post(&svc, "/logout", &[("csrf_token", &token)])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(!pages.is_empty(), "no session ended: pages kept");
+    assert!(!sessions.is_empty(), "no session ended: sign-ins kept");
+}
+
+#[actix_web::test]
+async fn a_new_comment_refreshes_pages_but_keeps_cached_sign_ins() {
+    let app = slow_revalidating_app();
+    app.user("ann", Role::Commenter);
+    app.user("bob", Role::Commenter);
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut ann = Browser::new();
+    ann.login(&svc, &app, "ann").await;
+    ann.get(&svc, "/").await;
+    let mut bob = Browser::new();
+    bob.login(&svc, &app, "bob").await;
+    let mut reader = Browser::new();
+    assert!(!reader.get(&svc, "/posts/story").await.contains("A remark"));
+    let res = bob
+        .submit(
+            &svc,
+            "/posts/story",
+            "/posts/story/comments",
+            &[("body", "A remark"), ("website", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.state.cache.sessions.len() >= 2,
+        "ann's and bob's sign-ins are still cached"
+    );
+    assert!(reader.get(&svc, "/posts/story").await.contains("A remark"));
+}
+
+#[actix_web::test]
+async fn healthz_reports_each_caches_size_and_hit_rate_under_ok() {
+    let app = slow_revalidating_app();
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    for _ in 0..4 {
+        Browser::new().get(&svc, "/").await;
+    }
+    let health = Browser::new().get(&svc, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    let lines: Vec<&str> = health.body.lines().collect();
+    assert_eq!(lines[0], "ok");
+    let pages = lines
+        .iter()
+        .find(|l| l.starts_with("cache pages: "))
+        .expect("a line for the page cache");
+    assert!(
+        pages.starts_with("cache pages: 1 entries, ") && pages.contains("hit rate 75%"),
+        "{pages}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("cache articles: ")));
+    assert!(lines.iter().any(|l| l.starts_with("cache sessions: ")));
 }

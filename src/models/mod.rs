@@ -7,6 +7,7 @@ pub mod server_key;
 pub mod session;
 pub mod setting;
 pub mod site_version;
+pub mod sitemap;
 pub mod tag;
 pub mod user;
 

@@ -1,6 +1,6 @@
 //! Finding things: search, the Atom feeds, the sitemap and robots.txt.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::http::header::{self, HttpDate};
@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::search::{self, SearchPage};
-use crate::models::{self, Post, Settings, Tag};
+use crate::models::{self, sitemap, Post, Settings, Tag};
 use crate::routes::public::{page_path, Pager};
 use crate::routes::{page_number, PageQuery};
 use crate::view::{self, render, Layout};
@@ -21,8 +21,9 @@ use crate::{db, AppState};
 const FEED_ENTRIES: i64 = 20;
 /// Longer queries are cut (only `search::MAX_WORDS` words count anyway).
 const MAX_QUERY_CHARS: usize = 200;
-/// A sitemap file may list at most this many addresses.
-const SITEMAP_MAX_URLS: usize = 50_000;
+/// Post ids per sitemap file: under the protocol's 50,000 addresses, and
+/// small enough that a file is built in a few milliseconds.
+const SITEMAP_POST_IDS: i64 = 5_000;
 
 #[derive(serde::Deserialize, Debug, Default)]
 pub struct SearchParams {
@@ -205,7 +206,7 @@ async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpRe
     xml_response("application/atom+xml; charset=utf-8", &feed, last_modified)
 }
 
-/// An address in the sitemap.
+/// An address in a sitemap file.
 pub struct SitemapUrl {
     loc: String,
     lastmod: String,
@@ -217,45 +218,60 @@ pub struct Sitemap {
     urls: Vec<SitemapUrl>,
 }
 
-/// Every visible post, the tags and archive pages that list them, and the home
-/// page, each with the time its newest post last changed.
+#[derive(Template)]
+#[template(path = "find/sitemap_index.xml")]
+pub struct SitemapIndex {
+    /// `lastmod` may be empty: the post files leave it out (it would take
+    /// reading every post).
+    files: Vec<SitemapUrl>,
+}
+
+/// The sitemap index: one file for the home, archive and tag pages, then one
+/// per `SITEMAP_POST_IDS` post ids (`/sitemap-posts-1.xml` holds ids
+/// 1..=5,000, and so on), so a post stays in its file as others come and go.
 pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (posts, links) = db::run(&state.pool, |conn| {
+    let (max_id, newest) = db::run(&state.pool, |conn| {
         let now = models::now();
         Ok((
-            Post::all_dated(conn, now)?,
-            Post::visible_tag_slugs(conn, now)?,
+            sitemap::max_post_id(conn)?,
+            sitemap::newest_publication(conn, now)?,
         ))
     })
     .await?;
     let base = state.config.base_url();
-    let modified_of: HashMap<i32, NaiveDateTime> = posts
-        .iter()
-        .map(|p| (p.id, later(p.updated_at, p.published_at)))
-        .collect();
-    let newest = modified_of.values().max().copied();
+    let mut files = vec![SitemapUrl {
+        loc: format!("{base}/sitemap-pages.xml"),
+        lastmod: newest.as_ref().map(view::iso).unwrap_or_default(),
+    }];
+    files.extend((1..=post_files(max_id)).map(|n| SitemapUrl {
+        loc: format!("{base}/sitemap-posts-{n}.xml"),
+        lastmod: String::new(),
+    }));
+    xml_response(
+        "application/xml; charset=utf-8",
+        &SitemapIndex { files },
+        newest,
+    )
+}
 
-    // BTreeMaps keep the addresses in a stable order, so the ETag is stable too.
-    let mut tags: BTreeMap<String, NaiveDateTime> = BTreeMap::new();
-    for (post_id, slug) in links {
-        if let Some(&at) = modified_of.get(&post_id) {
-            let entry = tags.entry(slug).or_insert(at);
-            *entry = (*entry).max(at);
-        }
-    }
-    let mut periods: BTreeMap<String, NaiveDateTime> = BTreeMap::new();
-    for p in &posts {
-        if let (Some(published), Some(&at)) = (p.published_at, modified_of.get(&p.id)) {
-            for path in [
-                published.format("/archive/%Y").to_string(),
-                published.format("/archive/%Y/%m").to_string(),
-            ] {
-                let entry = periods.entry(path).or_insert(at);
-                *entry = (*entry).max(at);
-            }
-        }
-    }
+/// How many post files the index lists.
+fn post_files(max_id: i64) -> i64 {
+    (max_id + SITEMAP_POST_IDS - 1) / SITEMAP_POST_IDS
+}
 
+/// The home and archive pages, each archive year and month, and each tag
+/// with a visible post; each dated by its newest visible publication.
+pub async fn sitemap_pages(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let (newest, months, tags) = db::run(&state.pool, |conn| {
+        let now = models::now();
+        Ok((
+            sitemap::newest_publication(conn, now)?,
+            sitemap::months(conn, now)?,
+            sitemap::tags(conn, now)?,
+        ))
+    })
+    .await?;
+    let base = state.config.base_url();
     let url = |path: &str, at: &NaiveDateTime| SitemapUrl {
         loc: format!("{base}{path}"),
         lastmod: view::iso(at),
@@ -265,19 +281,61 @@ pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppErro
         urls.push(url("/", newest));
         urls.push(url("/archive", newest));
     }
-    urls.extend(periods.iter().map(|(path, at)| url(path, at)));
+    // Months come oldest first, so a year's newest is its last month's.
+    let mut years: BTreeMap<&str, NaiveDateTime> = BTreeMap::new();
+    for m in &months {
+        years.insert(m.key.get(..4).unwrap_or_default(), m.newest);
+    }
+    urls.extend(
+        years
+            .iter()
+            .map(|(year, at)| url(&format!("/archive/{year}"), at)),
+    );
+    urls.extend(months.iter().map(|m| {
+        url(
+            &format!("/archive/{}", m.key.replacen('-', "/", 1)),
+            &m.newest,
+        )
+    }));
     urls.extend(
         tags.iter()
-            .map(|(slug, at)| url(&format!("/tags/{slug}"), at)),
+            .map(|t| url(&format!("/tags/{}", t.key), &t.newest)),
     );
-    urls.extend(
-        posts
-            .iter()
-            .filter_map(|p| Some(url(&format!("/posts/{}", p.slug), modified_of.get(&p.id)?))),
-    );
-    // Past the limit a site needs a sitemap index; until then the oldest posts
-    // (listed last) are left out.
-    urls.truncate(SITEMAP_MAX_URLS);
+    xml_response("application/xml; charset=utf-8", &Sitemap { urls }, newest)
+}
+
+/// The visible posts among ids `(n - 1) * SITEMAP_POST_IDS + 1 ..= n * SITEMAP_POST_IDS`.
+pub async fn sitemap_posts(
+    state: web::Data<AppState>,
+    n: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let n: i64 = n.parse().map_err(|_| AppError::NotFound)?;
+    let posts = db::run(&state.pool, move |conn| {
+        if n < 1 || n > post_files(sitemap::max_post_id(conn)?) {
+            return Err(AppError::NotFound);
+        }
+        let from = (n - 1) * SITEMAP_POST_IDS + 1;
+        Ok(sitemap::posts_between(
+            conn,
+            from,
+            from + SITEMAP_POST_IDS,
+            models::now(),
+        )?)
+    })
+    .await?;
+    let base = state.config.base_url();
+    let mut newest = None;
+    let urls = posts
+        .iter()
+        .map(|p| {
+            let at = later(p.updated_at, Some(p.published_at));
+            newest = newest.max(Some(at));
+            SitemapUrl {
+                loc: format!("{base}/posts/{}", p.slug),
+                lastmod: view::iso(&at),
+            }
+        })
+        .collect();
     xml_response("application/xml; charset=utf-8", &Sitemap { urls }, newest)
 }
 

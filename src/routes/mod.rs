@@ -41,6 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/search", read().to(find::search))
         .route("/feed.xml", read().to(find::site_feed))
         .route("/sitemap.xml", read().to(find::sitemap))
+        .route("/sitemap-pages.xml", read().to(find::sitemap_pages))
+        .route("/sitemap-posts-{n}.xml", read().to(find::sitemap_posts))
         .route("/robots.txt", read().to(find::robots))
         .route("/healthz", read().to(public::healthz))
         .route("/register", web::get().to(account::register_form))

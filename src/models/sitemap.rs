@@ -1,0 +1,106 @@
+//! What the sitemap lists, each part read from an index: posts by id range,
+//! archive months and tags with their newest visible publication.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+
+/// A visible post's address and times.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct DatedPost {
+    #[diesel(sql_type = Text)]
+    pub slug: String,
+    #[diesel(sql_type = Timestamp)]
+    pub published_at: NaiveDateTime,
+    #[diesel(sql_type = Timestamp)]
+    pub updated_at: NaiveDateTime,
+}
+
+/// A listing page's key (a month `YYYY-MM` or a tag's slug) and the newest
+/// visible publication in it.
+#[derive(QueryableByName, Debug, Clone)]
+pub struct Listing {
+    #[diesel(sql_type = Text)]
+    pub key: String,
+    #[diesel(sql_type = Timestamp)]
+    pub newest: NaiveDateTime,
+}
+
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    n: Option<i64>,
+}
+
+#[derive(QueryableByName)]
+struct Moment {
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    at: Option<NaiveDateTime>,
+}
+
+/// The highest post id in use (drafts included), 0 on an empty site.
+pub fn max_post_id(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    let row: Number = diesel::sql_query("SELECT max(id) AS n FROM posts").get_result(conn)?;
+    Ok(row.n.unwrap_or(0))
+}
+
+/// Visible posts with ids in `from..to`, by id.
+pub fn posts_between(
+    conn: &mut SqliteConnection,
+    from: i64,
+    to: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<DatedPost>> {
+    diesel::sql_query(
+        "SELECT slug, published_at, updated_at FROM posts INDEXED BY posts_sitemap \
+         WHERE id >= ? AND id < ? AND status = 'published' AND published_at <= ? \
+         ORDER BY id",
+    )
+    .bind::<BigInt, _>(from)
+    .bind::<BigInt, _>(to)
+    .bind::<Timestamp, _>(now)
+    .load(conn)
+}
+
+/// When the newest visible post was published.
+pub fn newest_publication(
+    conn: &mut SqliteConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    let row: Moment = diesel::sql_query(
+        "SELECT max(published_at) AS at FROM posts \
+         WHERE status = 'published' AND published_at <= ?",
+    )
+    .bind::<Timestamp, _>(now)
+    .get_result(conn)?;
+    Ok(row.at)
+}
+
+/// Each month with a visible post, oldest first: one index lookup a month.
+pub fn months(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<Listing>> {
+    diesel::sql_query(
+        "SELECT key, newest FROM ( \
+             SELECT a.month AS key, ( \
+                 SELECT max(p.published_at) FROM posts p \
+                 WHERE p.status = 'published' AND p.published_at >= a.month || '-01' \
+                 AND p.published_at < a.month || '-32' AND p.published_at <= ? \
+             ) AS newest FROM archive_months a WHERE a.count > 0 \
+         ) WHERE newest IS NOT NULL ORDER BY key",
+    )
+    .bind::<Timestamp, _>(now)
+    .load(conn)
+}
+
+/// Each tag with a visible post, by slug: one index lookup a tag.
+pub fn tags(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<Listing>> {
+    diesel::sql_query(
+        "SELECT key, newest FROM ( \
+             SELECT t.slug AS key, ( \
+                 SELECT max(pt.published_at) FROM post_tags pt \
+                 WHERE pt.tag_id = t.id AND pt.published_at <= ? \
+             ) AS newest FROM tags t \
+         ) WHERE newest IS NOT NULL ORDER BY key",
+    )
+    .bind::<Timestamp, _>(now)
+    .load(conn)
+}
