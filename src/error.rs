@@ -1,5 +1,5 @@
 //! The one error type. Handlers return `Result<_, AppError>` and use `?`;
-//! `routes::error_pages` turns an error answer into a page in the site's layout.
+//! `middleware::error_pages` turns an error answer into a page in the site's layout.
 
 use actix_web::http::header::{self, ContentType};
 use actix_web::http::StatusCode;

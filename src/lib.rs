@@ -10,6 +10,7 @@ pub mod db;
 pub mod error;
 pub mod generate;
 pub mod markdown;
+pub mod middleware;
 pub mod models;
 pub mod routes;
 pub mod schema;
@@ -20,7 +21,6 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 
 use crate::auth::limits::Limits;
@@ -103,7 +103,7 @@ pub fn build_app(
     >,
 > {
     let https = state.config.secure_cookies;
-    App::new()
+    let app = App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|_, _| {
@@ -111,15 +111,8 @@ pub fn build_app(
         }))
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .configure(routes::configure)
-        .default_service(web::to(routes::not_found))
-        .wrap(from_fn(routes::error_pages))
-        .wrap(from_fn(auth::session::load))
-        .wrap(Compress::default())
-        .wrap(from_fn(routes::conditional::etags))
-        .wrap(from_fn(cache::serve))
-        .wrap(routes::security_headers(https))
-        .wrap(from_fn(routes::limit_head))
-        .wrap(from_fn(routes::log_requests))
+        .default_service(web::to(routes::not_found));
+    middleware::stack(app, https)
 }
 
 /// Serves until SIGTERM or Ctrl-C, then finishes the requests under way.

@@ -4,25 +4,17 @@
 pub mod account;
 pub mod admin;
 pub mod comments;
-pub mod conditional;
 pub mod find;
 pub mod public;
 
-use std::time::Instant;
-
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{header, StatusCode};
+use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{guard, web, HttpResponse, Route};
-use askama::Template;
 
 use crate::auth::session::flash_cookie;
-use crate::auth::Visitor;
 use crate::error::AppError;
-use crate::models::Settings;
-use crate::view::{render_with, Layout};
-use crate::{db, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     admin::configure(cfg);
@@ -177,160 +169,5 @@ pub fn page_number(query: &PageQuery) -> Result<i64, AppError> {
             Ok(n) if (1..=100_000).contains(&n) => Ok(n),
             _ => Err(AppError::NotFound),
         },
-    }
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    layout: Layout,
-    heading: String,
-    message: String,
-    status: u16,
-}
-
-/// Middleware: turns any error answer that is not already a page (a 404, a
-/// refused form, a 429, a failed query) into a page in the site's layout.
-pub async fn error_pages(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let res = next.call(req).await?.map_into_boxed_body();
-    let status = res.status();
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !(status.is_client_error() || status.is_server_error())
-        || is_html
-        || res.request().path() == "/healthz"
-    {
-        return Ok(res);
-    }
-    let (heading, message) = match res
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<AppError>())
-    {
-        Some(err) => {
-            let (h, m) = err.public_message();
-            (h.to_string(), m)
-        }
-        None => generic_message(status),
-    };
-    let visitor = Visitor::of(res.request());
-    let settings = match res.request().app_data::<web::Data<AppState>>() {
-        Some(state) => db::run(&state.pool, |conn| Ok(Settings::load(conn)?))
-            .await
-            .ok(),
-        None => None,
-    };
-    let settings = settings.unwrap_or_else(|| Settings {
-        title: "Broadsheet".into(),
-        description: String::new(),
-        posts_per_page: 10,
-        comment_policy: "all_held".into(),
-    });
-    let page = ErrorPage {
-        layout: Layout::new(&visitor, &settings, heading.clone()),
-        heading,
-        message,
-        status: status.as_u16(),
-    };
-    let mut fresh = render_with(status, &page).unwrap_or_else(|_| HttpResponse::new(status));
-    for (name, value) in res.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            fresh.headers_mut().append(name.clone(), value.clone());
-        }
-    }
-    let (req, _) = res.into_parts();
-    Ok(ServiceResponse::new(req, fresh))
-}
-
-fn generic_message(status: StatusCode) -> (String, String) {
-    let (heading, message) = match status {
-        StatusCode::NOT_FOUND => ("Page not found", "There is nothing at this address."),
-        StatusCode::METHOD_NOT_ALLOWED => (
-            "Not allowed",
-            "This address does not take that kind of request.",
-        ),
-        StatusCode::PAYLOAD_TOO_LARGE => (
-            "Too large",
-            "What you sent is larger than this site accepts.",
-        ),
-        s if s.is_client_error() => ("Bad request", "The request could not be understood."),
-        _ => (
-            "Something went wrong",
-            "The server could not answer. Please try again in a moment.",
-        ),
-    };
-    (heading.to_string(), message.to_string())
-}
-
-/// Largest request head accepted (address and headers): far more than any
-/// browser sends, far less than the 128 KiB the HTTP layer itself buffers.
-pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-
-/// Middleware: a request whose head is larger than [`MAX_HEAD_BYTES`] gets
-/// 431 and the connection is closed.
-pub async fn limit_head(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let size = req.method().as_str().len()
-        + req.uri().to_string().len()
-        + req
-            .headers()
-            .iter()
-            .map(|(name, value)| name.as_str().len() + value.len() + 4)
-            .sum::<usize>();
-    if size > MAX_HEAD_BYTES {
-        let res = HttpResponse::build(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
-            .force_close()
-            .content_type("text/plain; charset=utf-8")
-            .body("Request headers too large\n");
-        return Ok(req.into_response(res));
-    }
-    Ok(next.call(req).await?.map_into_boxed_body())
-}
-
-/// Middleware: one log line per request through tracing.
-pub async fn log_requests(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = req.path().to_string();
-    let res = next.call(req).await;
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &res {
-        Ok(r) => {
-            tracing::info!(%method, %path, status = r.status().as_u16(), ms = format!("{ms:.2}"), "request")
-        }
-        Err(e) => {
-            tracing::warn!(%method, %path, error = %e, ms = format!("{ms:.2}"), "request failed")
-        }
-    }
-    res
-}
-
-/// Headers every answer carries; over HTTPS (`--secure-cookies`) also
-/// Strict-Transport-Security, for a year and this host only.
-pub fn security_headers(https: bool) -> DefaultHeaders {
-    let headers = DefaultHeaders::new()
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; \
-             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        ))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-        .add((header::X_FRAME_OPTIONS, "DENY"));
-    if https {
-        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
-    } else {
-        headers
     }
 }

@@ -1,0 +1,103 @@
+//! Error answers as pages: any 4xx or 5xx that is not already a page (a 404,
+//! a refused form, a 429, a failed query) is shown in the site's layout.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use crate::auth::Visitor;
+use crate::error::AppError;
+use crate::models::Settings;
+use crate::view::{render_with, Layout};
+use crate::{db, AppState};
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    status: u16,
+}
+
+/// Middleware: turns any error answer that is not already a page (a 404, a
+/// refused form, a 429, a failed query) into a page in the site's layout.
+pub async fn error_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error())
+        || is_html
+        || res.request().path() == "/healthz"
+    {
+        return Ok(res);
+    }
+    let (heading, message) = match res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+    {
+        Some(err) => {
+            let (h, m) = err.public_message();
+            (h.to_string(), m)
+        }
+        None => generic_message(status),
+    };
+    let visitor = Visitor::of(res.request());
+    let settings = match res.request().app_data::<web::Data<AppState>>() {
+        Some(state) => db::run(&state.pool, |conn| Ok(Settings::load(conn)?))
+            .await
+            .ok(),
+        None => None,
+    };
+    let settings = settings.unwrap_or_else(|| Settings {
+        title: "Broadsheet".into(),
+        description: String::new(),
+        posts_per_page: 10,
+        comment_policy: "all_held".into(),
+    });
+    let page = ErrorPage {
+        layout: Layout::new(&visitor, &settings, heading.clone()),
+        heading,
+        message,
+        status: status.as_u16(),
+    };
+    let mut fresh = render_with(status, &page).unwrap_or_else(|_| HttpResponse::new(status));
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            fresh.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ServiceResponse::new(req, fresh))
+}
+
+fn generic_message(status: StatusCode) -> (String, String) {
+    let (heading, message) = match status {
+        StatusCode::NOT_FOUND => ("Page not found", "There is nothing at this address."),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "Not allowed",
+            "This address does not take that kind of request.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Too large",
+            "What you sent is larger than this site accepts.",
+        ),
+        s if s.is_client_error() => ("Bad request", "The request could not be understood."),
+        _ => (
+            "Something went wrong",
+            "The server could not answer. Please try again in a moment.",
+        ),
+    };
+    (heading.to_string(), message.to_string())
+}

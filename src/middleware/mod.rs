@@ -1,0 +1,59 @@
+//! What every request passes through on its way to a handler and back.
+//!
+//! The order, outermost first, and why:
+//! 1. `log`: times and logs everything, refusals included.
+//! 2. `headers::limit_head`: refuses oversized request heads before any work.
+//! 3. `headers::security_headers`: every answer, cached or not, carries them.
+//! 4. `page_cache`: answers signed-out readers before sessions, rendering or
+//!    compression cost anything; it stores answers as they will be sent, so
+//!    it sits outside ETags and compression.
+//! 5. `etags`: validators over the bytes sent, so outside compression.
+//! 6. `Compress`: one coding per answer, negotiated as the page cache keys it.
+//! 7. `auth::session::load`: resolves the visitor for everything inside.
+//! 8. `error_pages`: innermost, so an error page is rendered for the visitor
+//!    and then compressed, tagged and cached like any page.
+
+pub mod error_pages;
+pub mod etags;
+pub mod headers;
+pub mod log;
+pub mod page_cache;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::App;
+
+/// Wraps the app in the stack above; `https` adds Strict-Transport-Security.
+pub fn stack<T, B>(
+    app: App<T>,
+    https: bool,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: MessageBody + 'static,
+{
+    // `wrap` adds a layer outside the ones before it: innermost first.
+    app.wrap(from_fn(error_pages::error_pages))
+        .wrap(from_fn(crate::auth::session::load))
+        .wrap(Compress::default())
+        .wrap(from_fn(etags::etags))
+        .wrap(from_fn(page_cache::serve))
+        .wrap(headers::security_headers(https))
+        .wrap(from_fn(headers::limit_head))
+        .wrap(from_fn(log::log_requests))
+}
