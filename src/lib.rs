@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod backup;
 pub mod cache;
+pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,18 +16,15 @@ pub mod models;
 pub mod routes;
 pub mod schema;
 pub mod slug;
+pub mod state;
 pub mod view;
-
-use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpServer};
 
-use crate::auth::limits::Limits;
-use crate::config::{Config, Switch};
-use crate::db::DbPool;
 use crate::error::AppError;
+pub use crate::state::AppState;
 
 /// Largest form body accepted (a long article in markdown fits easily).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -38,58 +36,6 @@ pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15)
 /// Time for a client to send a request head, and to close after an answer.
 const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 const DISCONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// What every handler can reach. Cheap to clone; no per-instance state beyond
-/// the rate-limit counters, so several instances can share one database.
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: DbPool,
-    pub config: Arc<Config>,
-    pub limits: Arc<Limits>,
-    pub cache: Arc<cache::Caches>,
-    /// Signs the device cookies that keep owners signing in during a lockout.
-    pub device_key: Arc<auth::device::DeviceKey>,
-    /// The WAL checkpointer runs while any clone of this state lives.
-    _checkpointer: Arc<()>,
-}
-
-impl AppState {
-    /// Opens (creating and migrating) the database named in the config.
-    pub fn open(config: Config) -> Result<AppState, db::OpenError> {
-        AppState::open_with(config, db::Create::IfMissing)
-    }
-
-    /// Opens the database named in the config; with `Create::Never` a
-    /// missing file is refused.
-    pub fn open_with(config: Config, create: db::Create) -> Result<AppState, db::OpenError> {
-        let pool = db::open(&config.database, create)?;
-        let alive = Arc::new(());
-        db::spawn_checkpointer(&config.database, Arc::downgrade(&alive));
-        let limits = Limits::new(config.rate_limits == Switch::On);
-        let cache = cache::Caches::new(config.cache_revalidate_ms, config.cache_mb);
-        let device_key = pool
-            .get()
-            .map_err(AppError::from)
-            .and_then(|mut conn| {
-                db::write_with(&mut conn, |conn| {
-                    models::User::fill_skeletons(conn)?;
-                    auth::device::DeviceKey::load_or_create(conn)
-                })
-            })
-            .map_err(|source| db::OpenError::Sqlite {
-                path: config.database.clone(),
-                source,
-            })?;
-        Ok(AppState {
-            pool,
-            config: Arc::new(config),
-            limits: Arc::new(limits),
-            cache: Arc::new(cache),
-            device_key: Arc::new(device_key),
-            _checkpointer: alive,
-        })
-    }
-}
 
 pub fn build_app(
     state: AppState,

@@ -449,6 +449,23 @@ fn restore_after_an_unclean_stop_brings_back_exactly_the_backup() {
         .get(&format!("/posts/{}", post.slug))
         .unwrap();
     assert_eq!(page.status, 200, "the server goes on serving");
+    // One last comment just before the crash: it is surely still in the WAL
+    // (the checkpointer only acts past 4 MB).
+    let mut last = server.agent();
+    assert_eq!(last.login("ann", &password_of("ann")).unwrap().status, 303);
+    let url = format!("/posts/{}", post.slug);
+    let token = last.get(&url).unwrap().csrf();
+    let res = last
+        .post(
+            &format!("{url}/comments"),
+            &[
+                ("body", "Written just before the crash."),
+                ("csrf_token", &token),
+            ],
+        )
+        .unwrap();
+    let mut after = after;
+    after.extend(comment_id(res.location()));
     server.kill9();
     assert!(file_len(&wal_of(&path)) > 0, "the crash left a WAL behind");
 

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod comments;
 pub mod find;
+pub mod health;
 pub mod public;
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -36,7 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/sitemap-pages.xml", read().to(find::sitemap_pages))
         .route("/sitemap-posts-{n}.xml", read().to(find::sitemap_posts))
         .route("/robots.txt", read().to(find::robots))
-        .route("/healthz", read().to(public::healthz))
+        .route("/healthz", read().to(health::healthz))
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))
         .route("/login", web::get().to(account::login_form))

@@ -1,0 +1,104 @@
+//! What each subcommand does; `main.rs` only parses the command line. Each
+//! returns the one line to print when it fails.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use crate::backup::{self, ServerLock};
+use crate::config::Config;
+use crate::db::{self, Create};
+use crate::generate::GenerateArgs;
+use crate::models::Role;
+use crate::{accounts, auth, AppState};
+
+/// Opens an existing database: only `serve` makes a new one.
+fn open_existing(config: Config) -> Result<AppState, String> {
+    AppState::open_with(config, Create::Never).map_err(|e| e.to_string())
+}
+
+pub fn serve(config: Config) -> Result<(), String> {
+    let path = config.database.clone();
+    let state = AppState::open(config).map_err(|e| e.to_string())?;
+    let _lock = ServerLock::take(&path)?;
+    actix_web::rt::System::new()
+        .block_on(crate::serve(state))
+        .map_err(|e| e.to_string())
+}
+
+pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), String> {
+    let state = open_existing(config)?;
+    eprintln!("Password for {username} (one line, at least 10 characters):");
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| e.to_string())?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let mut errors = accounts::check_fields(username, email, password);
+    accounts::check_unique(&mut conn, username, email, &mut errors).map_err(|e| e.to_string())?;
+    if !errors.is_empty() {
+        let lines: Vec<String> = errors.0.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+        return Err(lines.join("\n"));
+    }
+    let hash = auth::password::hash(password).map_err(|e| e.to_string())?;
+    let user = db::write_with(&mut conn, |conn| {
+        accounts::insert(conn, username, email, &hash, Role::Admin)
+    })
+    .map_err(|e| e.to_string())?;
+    println!(
+        "Created admin {} (id {}). Sign in at /login.",
+        user.username, user.id
+    );
+    Ok(())
+}
+
+pub fn backup(config: Config, file: &Path) -> Result<(), String> {
+    if file.exists() {
+        return Err(format!(
+            "{} exists already; choose a new file name",
+            file.display()
+        ));
+    }
+    let state = open_existing(config)?;
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    backup::backup(&mut conn, file).map_err(|e| e.to_string())?;
+    println!("Backed up to {}", file.display());
+    Ok(())
+}
+
+pub fn restore(database: &Path, file: &Path) -> Result<(), String> {
+    let done = backup::restore(database, file).map_err(|e| e.to_string())?;
+    if let Some(kept) = &done.kept {
+        println!(
+            "Kept the replaced database as {} (open it with --database to look back).",
+            kept.display()
+        );
+    }
+    for path in &done.cleared {
+        println!(
+            "Moved or removed {}, left from the replaced database.",
+            path.display()
+        );
+    }
+    println!(
+        "Restored {} from {}: {} posts, {} comments, {} users. Start the server again.",
+        database.display(),
+        file.display(),
+        done.posts,
+        done.comments,
+        done.users
+    );
+    Ok(())
+}
+
+pub fn generate(config: Config, args: &GenerateArgs) -> Result<(), String> {
+    let state = open_existing(config)?;
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let done = crate::generate::run(&mut conn, args).map_err(|e| e.to_string())?;
+    println!(
+        "Generated {} posts, {} comments and {} users in {:.1} s; busiest post: /posts/{}",
+        done.posts, done.comments, done.users, done.seconds, done.busy_slug
+    );
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! `AppState`: what every handler reaches through `web::Data`.
+
+use std::sync::Arc;
+
+use crate::auth::limits::Limits;
+use crate::config::{Config, Switch};
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::{auth, cache, models};
+
+/// What every handler can reach. Cheap to clone. An instance keeps only
+/// caches (told of other instances' changes by counters in the database) and
+/// its rate-limit counters, so several instances can share one database.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Arc<Config>,
+    pub limits: Arc<Limits>,
+    pub cache: Arc<cache::Caches>,
+    /// Signs the device cookies that keep owners signing in during a lockout.
+    pub device_key: Arc<auth::device::DeviceKey>,
+    /// The WAL checkpointer runs while any clone of this state lives.
+    _checkpointer: Arc<()>,
+}
+
+impl AppState {
+    /// Opens (creating and migrating) the database named in the config.
+    pub fn open(config: Config) -> Result<AppState, db::OpenError> {
+        AppState::open_with(config, db::Create::IfMissing)
+    }
+
+    /// Opens the database named in the config; with `Create::Never` a
+    /// missing file is refused.
+    pub fn open_with(config: Config, create: db::Create) -> Result<AppState, db::OpenError> {
+        let pool = db::open(&config.database, create)?;
+        let alive = Arc::new(());
+        db::spawn_checkpointer(&config.database, Arc::downgrade(&alive));
+        let limits = Limits::new(config.rate_limits == Switch::On);
+        let cache = cache::Caches::new(config.cache_revalidate_ms, config.cache_mb);
+        let device_key = pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut conn| {
+                db::write_with(&mut conn, |conn| {
+                    models::User::fill_skeletons(conn)?;
+                    auth::device::DeviceKey::load_or_create(conn)
+                })
+            })
+            .map_err(|source| db::OpenError::Sqlite {
+                path: config.database.clone(),
+                source,
+            })?;
+        Ok(AppState {
+            pool,
+            config: Arc::new(config),
+            limits: Arc::new(limits),
+            cache: Arc::new(cache),
+            device_key: Arc::new(device_key),
+            _checkpointer: alive,
+        })
+    }
+}
