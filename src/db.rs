@@ -31,12 +31,13 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 const SEARCH_MIGRATION: &str = "20261126000002";
 /// How long a write waits for another writer before it gives up with 503.
 const WRITE_WAIT: Duration = Duration::from_secs(10);
-/// The checkpointer copies the WAL back into the database past this size
-/// (SQLite's own default is 1,000 pages of 4 KB)…
+/// The checkpointer copies the WAL back into the database and empties it
+/// past this size (SQLite's own default is 1,000 pages of 4 KB).
 const WAL_CHECKPOINT_BYTES: u64 = 4 * 1024 * 1024;
-/// …and past this one also waits for readers and empties it.
-const WAL_TRUNCATE_BYTES: u64 = 8 * 1024 * 1024;
 const WAL_CHECK_EVERY: Duration = Duration::from_millis(50);
+/// Past this size a writer empties the WAL itself before it writes, so the
+/// bound holds even while the checkpointer thread waits for a CPU.
+const WAL_HARD_LIMIT: u64 = 16 * 1024 * 1024;
 /// After a WAL reset SQLite cuts the file back to this size.
 const WAL_KEEP_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -273,10 +274,10 @@ fn prepare(path: &Path, fresh: bool) -> Result<(), AppError> {
 /// always does) it cannot copy the newest frames, the WAL never restarts,
 /// and it grew past 30 MB in eight seconds of comment posts
 /// (tests/storage.rs); and each of those checkpoints holds the lock a
-/// thorough one needs. So the pool's connections do none, and this thread
-/// checkpoints past `WAL_CHECKPOINT_BYTES`; past `WAL_TRUNCATE_BYTES` it
-/// waits (busy_timeout) for the readers to move on, copies every frame and
-/// empties the file.
+/// thorough one needs. So the pool's connections do none, and past
+/// `WAL_CHECKPOINT_BYTES` this thread copies every frame back (waiting, up to
+/// busy_timeout, for readers of older snapshots to move on) and empties the
+/// file.
 pub fn spawn_checkpointer(database: &Path, alive: std::sync::Weak<()>) {
     // Its own connection, opened when needed: holding a pooled one would keep
     // the file open after the app that owns the pool is gone.
@@ -293,25 +294,24 @@ pub fn spawn_checkpointer(database: &Path, alive: std::sync::Weak<()>) {
                 if len <= WAL_CHECKPOINT_BYTES {
                     continue;
                 }
-                let mode = if len > WAL_TRUNCATE_BYTES {
-                    "TRUNCATE"
-                } else {
-                    "PASSIVE"
-                };
+                // First a passive pass while writers go on (it copies most
+                // frames), then a thorough one that copies the rest and
+                // empties the file: it needs the write lock, which a steady
+                // stream of writers would otherwise keep from it, so this
+                // process's writers wait for it (briefly: little is left).
                 let done = SqliteConnection::establish(&path)
                     .map_err(AppError::from)
                     .and_then(|mut conn| {
                         conn.batch_execute("PRAGMA busy_timeout = 5000")?;
-                        checkpoint(&mut conn, mode)
+                        checkpoint(&mut conn, "PASSIVE")?;
+                        let _paused = WRITERS.pause();
+                        checkpoint(&mut conn, "TRUNCATE")
                     });
                 match done {
-                    Ok(0) => tracing::debug!(bytes = len, mode, "WAL checkpointed"),
-                    Ok(left) => tracing::info!(
-                        bytes = len,
-                        mode,
-                        frames_left = left,
-                        "WAL checkpoint incomplete"
-                    ),
+                    Ok(0) => tracing::debug!(bytes = len, "WAL checkpointed and emptied"),
+                    Ok(left) => {
+                        tracing::info!(bytes = len, frames_left = left, "WAL checkpoint incomplete")
+                    }
                     Err(e) => tracing::warn!(error = %e, bytes = len, "WAL checkpoint failed"),
                 }
             }
@@ -362,11 +362,54 @@ pub async fn write<T: Send + 'static>(
     web::block(move || write_with(&mut *pool.get()?, f)).await?
 }
 
+/// Lets the checkpointer hold this process's writers back while it empties
+/// the WAL: SQLite's lock is not fair, and writers that take it back to back
+/// kept a waiting checkpoint out until the WAL passed 30 MB.
+struct WriterGate {
+    paused: std::sync::Mutex<bool>,
+    resumed: std::sync::Condvar,
+}
+
+static WRITERS: WriterGate = WriterGate {
+    paused: std::sync::Mutex::new(false),
+    resumed: std::sync::Condvar::new(),
+};
+
+/// Writers wait behind a pause at most this long (a checkpoint takes
+/// milliseconds; this only guards against a stuck one).
+const PAUSE_LIMIT: Duration = Duration::from_secs(5);
+
+impl WriterGate {
+    fn pause(&'static self) -> Paused {
+        *self.paused.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        Paused(self)
+    }
+
+    fn wait(&self) {
+        let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self
+            .resumed
+            .wait_timeout_while(paused, PAUSE_LIMIT, |paused| *paused);
+    }
+}
+
+/// Writers go on when this is dropped.
+struct Paused(&'static WriterGate);
+
+impl Drop for Paused {
+    fn drop(&mut self) {
+        *self.0.paused.lock().unwrap_or_else(|e| e.into_inner()) = false;
+        self.0.resumed.notify_all();
+    }
+}
+
 /// `write` on a connection the caller holds (the command line, start-up).
 pub fn write_with<T>(
     conn: &mut SqliteConnection,
     f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
+    WRITERS.wait();
+    hold_wal_bound(conn);
     let outcome = begin_immediate(conn).and_then(|()| match f(conn) {
         Ok(value) => match AnsiTransactionManager::commit_transaction(conn) {
             Ok(()) => Ok(value),
@@ -385,6 +428,34 @@ pub fn write_with<T>(
         tracing::error!(error = %e, "write not saved");
     }
     outcome
+}
+
+/// Empties an oversized WAL before writing to it (see `WAL_HARD_LIMIT`).
+fn hold_wal_bound(conn: &mut SqliteConnection) {
+    #[derive(QueryableByName)]
+    struct Database {
+        #[diesel(sql_type = Text)]
+        name: String,
+        #[diesel(sql_type = Text)]
+        file: String,
+    }
+    let Ok(list) = diesel::sql_query("PRAGMA database_list").load::<Database>(conn) else {
+        return;
+    };
+    let Some(main) = list.into_iter().find(|d| d.name == "main") else {
+        return;
+    };
+    let len = std::fs::metadata(format!("{}-wal", main.file)).map_or(0, |m| m.len());
+    if len > WAL_HARD_LIMIT {
+        let _paused = WRITERS.pause();
+        match checkpoint(conn, "TRUNCATE") {
+            Ok(0) => tracing::info!(bytes = len, "a writer emptied an oversized WAL"),
+            Ok(left) => {
+                tracing::warn!(bytes = len, frames_left = left, "WAL checkpoint incomplete")
+            }
+            Err(e) => tracing::warn!(error = %e, bytes = len, "WAL checkpoint failed"),
+        }
+    }
 }
 
 /// `BEGIN IMMEDIATE`, tried again while another writer holds the lock (each
