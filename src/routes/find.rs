@@ -10,11 +10,11 @@ use chrono::NaiveDateTime;
 
 use crate::auth::Visitor;
 use crate::error::AppError;
+use crate::models::paging::Paging;
 use crate::models::search::{self, SearchPage};
 use crate::models::{self, sitemap, Post, Settings, Tag};
-use crate::routes::public::{page_path, Pager};
-use crate::routes::{page_number, PageQuery};
-use crate::view::{self, render, Layout};
+use crate::routes::PageNumber;
+use crate::view::{self, page_path, render, Layout, Pager};
 use crate::{db, AppState};
 
 /// Entries in a feed.
@@ -28,7 +28,6 @@ const SITEMAP_POST_IDS: i64 = 5_000;
 #[derive(serde::Deserialize, Debug, Default)]
 pub struct SearchParams {
     q: Option<String>,
-    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -56,9 +55,9 @@ pub async fn search(
     state: web::Data<AppState>,
     visitor: Visitor,
     params: web::Query<SearchParams>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
-    let page = page_number(&PageQuery { page: params.page })?;
     let query: String = params
         .q
         .unwrap_or_default()
@@ -70,8 +69,8 @@ pub async fn search(
     let searched = !words.is_empty();
     let (settings, results) = db::run(&state.pool, move |conn| {
         let settings = Settings::load(conn)?;
-        let per_page = i64::from(settings.posts_per_page);
-        let results = search::search(conn, &words, models::now(), page, per_page)?;
+        let paging = Paging::new(page, i64::from(settings.posts_per_page));
+        let results = search::search(conn, &words, models::now(), paging)?;
         Ok((settings, results))
     })
     .await?;

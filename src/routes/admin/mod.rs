@@ -86,31 +86,3 @@ pub fn frame(
 pub fn layout(visitor: &Visitor, settings: &Settings, title: &str) -> Layout {
     Layout::new(visitor, settings, format!("{title} · Dashboard"))
 }
-
-/// Links to the neighbouring pages of an admin list. `base` already holds
-/// any query (`/admin/posts?status=draft`) or none.
-pub struct Pager {
-    pub newer: Option<String>,
-    pub older: Option<String>,
-}
-
-impl Pager {
-    pub fn new(base: &str, page: i64, more: bool) -> Pager {
-        let link = |n: i64| {
-            let sep = if base.contains('?') { '&' } else { '?' };
-            if n == 1 {
-                base.to_string()
-            } else {
-                format!("{base}{sep}page={n}")
-            }
-        };
-        Pager {
-            newer: (page > 1).then(|| link(page - 1)),
-            older: more.then(|| link(page + 1)),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.newer.is_none() && self.older.is_none()
-    }
-}

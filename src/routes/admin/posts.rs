@@ -7,18 +7,19 @@ use askama::Template;
 use chrono::{NaiveDateTime, Timelike};
 use serde::Deserialize;
 
-use super::{frame, layout, AdminNav, Pager};
+use super::{frame, layout, AdminNav};
 use crate::accounts::FieldErrors;
 use crate::auth::csrf::NoFields;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::markdown;
+use crate::models::paging::Paging;
 use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, User};
-use crate::routes::{page_number, see_other_with, PageQuery};
+use crate::routes::{see_other_with, PageNumber};
 use crate::slug::slugify;
-use crate::view::{iso, long_date, long_time, render, render_with, Layout};
+use crate::view::{iso, long_date, long_time, render, render_with, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
@@ -51,7 +52,6 @@ fn managed_post(
 #[derive(Deserialize, Debug, Default)]
 pub struct ListQuery {
     status: Option<String>,
-    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -90,24 +90,24 @@ pub async fn list(
     visitor: Visitor,
     WriterUser(user): WriterUser,
     query: web::Query<ListQuery>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let page = page_number(&PageQuery { page: query.page })?;
     let filter = match query.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(PostState::parse(s).ok_or(AppError::NotFound)?),
     };
-    let (settings, nav, counts, (rows, more)) = db::run(&state.pool, move |conn| {
+    let (settings, nav, counts, list) = db::run(&state.pool, move |conn| {
         let now = models::now();
         let (settings, nav) = frame(conn, &user, "posts")?;
         // Authors see their own posts; admins everyone's.
         let author = (!user.is_admin()).then_some(user.id);
         let counts = Post::counts(conn, now, author)?;
-        let list = Post::managed(conn, now, filter, author, page, PER_PAGE)?;
+        let list = Post::managed(conn, now, filter, author, Paging::new(page, PER_PAGE))?;
         Ok((settings, nav, counts, list))
     })
     .await?;
-    if page > 1 && rows.is_empty() {
+    if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
     let base = match filter {
@@ -119,8 +119,8 @@ pub async fn list(
         nav,
         filter: filter.map_or("", PostState::as_str),
         counts,
-        rows,
-        pager: Pager::new(&base, page, more),
+        pager: Pager::new(&base, list.page, list.more),
+        rows: list.items,
     })
 }
 
