@@ -12,7 +12,7 @@ use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::paging::Paging;
 use crate::models::search::{self, SearchPage};
-use crate::models::{self, sitemap, Post, Settings, Tag};
+use crate::models::{self, sitemap, Post, Tag};
 use crate::routes::PageNumber;
 use crate::view::{self, page_path, render, Layout, Pager};
 use crate::{db, AppState};
@@ -67,11 +67,10 @@ pub async fn search(
         .collect();
     let words = search::words(&query);
     let searched = !words.is_empty();
-    let (settings, results) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
-        let paging = Paging::new(page, i64::from(settings.posts_per_page));
-        let results = search::search(conn, &words, models::now(), paging)?;
-        Ok((settings, results))
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let results = db::run(&state.pool, move |conn| {
+        search::search(conn, &words, models::now(), paging).map_err(AppError::from)
     })
     .await?;
     if page > 1 && results.hits.is_empty() {
@@ -136,7 +135,8 @@ pub async fn tag_feed(
 }
 
 async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpResponse, AppError> {
-    let (settings, tag, posts) = db::run(&state.pool, move |conn| {
+    let settings = state.cache.settings(&state.pool).await?;
+    let (tag, posts) = db::run(&state.pool, move |conn| {
         let tag = match slug {
             Some(slug) => Some(
                 Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?,
@@ -151,7 +151,7 @@ async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpRe
         )?;
         let ids: Vec<i32> = posts.iter().map(|(p, _)| p.id).collect();
         let tags = Tag::for_posts(conn, &ids)?;
-        Ok((Settings::load(conn)?, tag, (posts, tags)))
+        Ok((tag, (posts, tags)))
     })
     .await?;
     let (posts, mut tags) = posts;

@@ -52,14 +52,11 @@ pub async fn home(
     visitor: Visitor,
     PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
-        let list = Post::latest(
-            conn,
-            models::now(),
-            Paging::new(page, i64::from(settings.posts_per_page)),
-        )?;
-        Ok((settings, list, Sidebar::load(conn, models::now())?))
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let (list, sidebar) = db::run(&state.pool, move |conn| {
+        let list = Post::latest(conn, models::now(), paging)?;
+        Ok((list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     let title = if page > 1 {
@@ -146,10 +143,11 @@ pub async fn article(
         None => {
             let now = models::now();
             let key = slug.clone();
+            let settings = state.cache.settings(&state.pool).await?;
             let loaded = db::run(&state.pool, move |conn| {
                 let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
                 Ok(Arc::new((
-                    Settings::load(conn)?,
+                    Settings::clone(&settings),
                     article,
                     Sidebar::load(conn, now)?,
                 )))
@@ -228,13 +226,10 @@ pub async fn archive(
     state: web::Data<AppState>,
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, months, sidebar) = db::run(&state.pool, |conn| {
+    let settings = state.cache.settings(&state.pool).await?;
+    let (months, sidebar) = db::run(&state.pool, |conn| {
         let now = models::now();
-        Ok((
-            Settings::load(conn)?,
-            Post::months(conn, now)?,
-            Sidebar::tags_only(conn, now)?,
-        ))
+        Ok((Post::months(conn, now)?, Sidebar::tags_only(conn, now)?))
     })
     .await?;
     render(&ArchivePage {
@@ -323,16 +318,11 @@ async fn dated_list(
     heading: String,
     base: String,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
-        let list = Post::between(
-            conn,
-            models::now(),
-            from,
-            to,
-            Paging::new(page, i64::from(settings.posts_per_page)),
-        )?;
-        Ok((settings, list, Sidebar::load(conn, models::now())?))
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let (list, sidebar) = db::run(&state.pool, move |conn| {
+        let list = Post::between(conn, models::now(), from, to, paging)?;
+        Ok((list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     if list.items.is_empty() {
@@ -358,17 +348,13 @@ pub async fn tag(
     PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
     let slug = slug.into_inner();
-    let (settings, tag, list, sidebar) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let (tag, list, sidebar) = db::run(&state.pool, move |conn| {
         let tag =
             Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?;
-        let list = Post::tagged(
-            conn,
-            models::now(),
-            tag.id,
-            Paging::new(page, i64::from(settings.posts_per_page)),
-        )?;
-        Ok((settings, tag, list, Sidebar::load(conn, models::now())?))
+        let list = Post::tagged(conn, models::now(), tag.id, paging)?;
+        Ok((tag, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     let base = format!("/tags/{}", tag.slug);

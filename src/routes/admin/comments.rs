@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{frame, layout, AdminNav};
+use super::{layout, AdminFrame, AdminNav};
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
 use crate::models::comment::{QueuedComment, StatusCounts, QUEUE_STATUSES};
@@ -65,25 +65,24 @@ fn tab_named(name: Option<&str>) -> Option<&'static str> {
 pub async fn queue(
     state: web::Data<AppState>,
     visitor: Visitor,
-    AdminUser(user): AdminUser,
+    AdminFrame(frame): AdminFrame,
     query: web::Query<QueueQuery>,
     PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let tab = tab_named(query.status.as_deref()).ok_or(AppError::NotFound)?;
-    let (settings, nav, counts, list) = db::run(&state.pool, move |conn| {
-        let (settings, nav) = frame(conn, &user, "comments")?;
+    let (counts, list) = db::run(&state.pool, move |conn| {
         let counts = Comment::count_by_status(conn)?;
         let list = Comment::queue(conn, tab, models::now(), Paging::new(page, PER_PAGE))?;
-        Ok((settings, nav, counts, list))
+        Ok((counts, list))
     })
     .await?;
     if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
     render(&CommentsPage {
-        layout: layout(&visitor, &settings, "Comments"),
-        nav,
+        layout: layout(&visitor, &frame.settings, "Comments"),
+        nav: frame.nav("comments"),
         tab,
         counts,
         pager: Pager::new(

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{frame, layout, AdminNav};
+use super::{layout, AdminFrame, AdminNav};
 use crate::auth::csrf::NoFields;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
@@ -44,23 +44,23 @@ impl UserRow {
 pub async fn list(
     state: web::Data<AppState>,
     visitor: Visitor,
-    AdminUser(user): AdminUser,
+    AdminFrame(frame): AdminFrame,
     PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let me = user.id;
-    let (settings, nav, list) = db::run(&state.pool, move |conn| {
-        let (settings, nav) = frame(conn, &user, "users")?;
-        let list = User::page_with_comment_counts(conn, Paging::new(page, PER_PAGE))?;
-        Ok((settings, nav, list))
+    let list = db::run(&state.pool, move |conn| {
+        Ok(User::page_with_comment_counts(
+            conn,
+            Paging::new(page, PER_PAGE),
+        )?)
     })
     .await?;
     if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
     render(&UsersPage {
-        layout: layout(&visitor, &settings, "Users"),
-        nav,
-        me,
+        layout: layout(&visitor, &frame.settings, "Users"),
+        nav: frame.nav("users"),
+        me: frame.user.id,
         roles: Role::ALL,
         pager: Pager::new(LIST, list.page, list.more),
         rows: list.items,
