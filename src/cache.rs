@@ -61,6 +61,9 @@ impl Page {
     }
 }
 
+/// The settings store's only key.
+const SETTINGS_KEY: &str = "settings";
+
 /// An estimate of the heap a cached value holds, for the byte budget.
 pub trait Weigh {
     fn weigh(&self) -> usize;
@@ -77,6 +80,15 @@ impl Weigh for Page {
             + self.headers.capacity() * size_of::<(HeaderName, HeaderValue)>()
             + headers
             + self.body.len()
+    }
+}
+
+impl Weigh for Settings {
+    fn weigh(&self) -> usize {
+        size_of::<Settings>()
+            + self.title.len()
+            + self.description.len()
+            + self.comment_policy.len()
     }
 }
 
@@ -191,6 +203,9 @@ pub struct Caches {
     /// Signed-in sessions by token hash: a signed-in request needs no
     /// database round trip to learn who is asking.
     pub sessions: Store<(Session, User)>,
+    /// The settings row, read again only after the content counter moves
+    /// (a trigger bumps it when the settings change).
+    settings: Store<Settings>,
     freshness: Freshness,
 }
 
@@ -209,6 +224,8 @@ impl Caches {
             pages: Store::new("pages", budget / 8 * 5),
             articles: Store::new("articles", budget / 8 * 2),
             sessions: Store::new("sessions", budget / 8),
+            // One small row, outside the budget.
+            settings: Store::new("settings", 64 * 1024),
             freshness: Freshness {
                 content: AtomicI64::new(-1),
                 auth: AtomicI64::new(-1),
@@ -224,6 +241,28 @@ impl Caches {
         self.pages.clear();
         self.articles.clear();
         self.sessions.clear();
+        self.settings.clear();
+    }
+
+    /// The site's settings, from memory while the content counter stands still.
+    pub async fn settings(
+        &self,
+        pool: &db::DbPool,
+    ) -> Result<Arc<Settings>, crate::error::AppError> {
+        self.revalidate(pool).await?;
+        if let Some(settings) = self.settings.get(SETTINGS_KEY) {
+            return Ok(settings);
+        }
+        let generation = self.settings.generation();
+        let settings = Arc::new(db::run(pool, |conn| Ok(Settings::load(conn)?)).await?);
+        // Not kept if a change was seen meanwhile: this copy may predate it.
+        self.settings.put_unless_cleared(
+            generation,
+            SETTINGS_KEY.to_string(),
+            Arc::clone(&settings),
+            None,
+        );
+        Ok(settings)
     }
 
     /// Reads the database's counters when due and drops what they outdate.
@@ -241,6 +280,7 @@ impl Caches {
         if self.freshness.content.swap(seen.content, Ordering::Relaxed) != seen.content {
             self.pages.clear();
             self.articles.clear();
+            self.settings.clear();
         }
         if self.freshness.auth.swap(seen.auth, Ordering::Relaxed) != seen.auth {
             self.sessions.clear();

@@ -15,6 +15,36 @@ use crate::models::post::{Listed, MonthCount, PostSummary};
 use crate::models::tag::TagCount;
 use crate::models::{Post, Settings, Tag};
 
+/// Links to the neighbouring pages of a list, for `partials/pager.html`.
+pub struct Pager {
+    pub newer: Option<String>,
+    pub older: Option<String>,
+}
+
+impl Pager {
+    /// `base` is the list's first page and may already hold a query
+    /// (`/admin/posts?status=draft`); `more` says whether an older page exists.
+    pub fn new(base: &str, page: i64, more: bool) -> Pager {
+        Pager {
+            newer: (page > 1).then(|| page_path(base, page - 1)),
+            older: more.then(|| page_path(base, page + 1)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.newer.is_none() && self.older.is_none()
+    }
+}
+
+/// Page `n` of the list at `base`: `base` itself for page 1.
+pub fn page_path(base: &str, n: i64) -> String {
+    match (n, base.contains('?')) {
+        (1, _) => base.to_string(),
+        (_, false) => format!("{base}?page={n}"),
+        (_, true) => format!("{base}&page={n}"),
+    }
+}
+
 /// The signed-in user as the layout shows them.
 #[derive(Debug, Clone)]
 pub struct ViewerInfo {

@@ -449,3 +449,40 @@ async fn healthz_reports_each_caches_size_and_hit_rate_under_ok() {
     assert!(lines.iter().any(|l| l.starts_with("cache articles: ")));
     assert!(lines.iter().any(|l| l.starts_with("cache sessions: ")));
 }
+
+#[actix_web::test]
+async fn settings_are_read_once_per_change_and_a_save_shows_at_once() {
+    let app = slow_revalidating_app();
+    app.user("ann", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut ann = Browser::new();
+    ann.login(&svc, &app, "ann").await;
+    assert!(ann.get(&svc, "/admin").await.contains("Broadsheet"));
+
+    // A change the app did not make is not read on every page.
+    diesel::sql_query("UPDATE settings SET title = 'Quietly renamed'")
+        .execute(&mut app.conn())
+        .unwrap();
+    assert!(!ann.get(&svc, "/admin").await.contains("Quietly renamed"));
+
+    // One saved through the site shows on the next page, signed in or out.
+    let res = ann
+        .submit(
+            &svc,
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("title", "The Daily Test"),
+                ("description", "News"),
+                ("posts_per_page", "10"),
+                ("comment_policy", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(ann.get(&svc, "/admin").await.contains("The Daily Test"));
+    assert!(Browser::new()
+        .get(&svc, "/")
+        .await
+        .contains("The Daily Test"));
+}

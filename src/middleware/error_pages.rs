@@ -12,7 +12,7 @@ use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::Settings;
 use crate::view::{render_with, Layout};
-use crate::{db, AppState};
+use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -55,16 +55,17 @@ pub async fn error_pages(
     };
     let visitor = Visitor::of(res.request());
     let settings = match res.request().app_data::<web::Data<AppState>>() {
-        Some(state) => db::run(&state.pool, |conn| Ok(Settings::load(conn)?))
-            .await
-            .ok(),
+        Some(state) => state.cache.settings(&state.pool).await.ok(),
         None => None,
     };
-    let settings = settings.unwrap_or_else(|| Settings {
-        title: "Broadsheet".into(),
-        description: String::new(),
-        posts_per_page: 10,
-        comment_policy: "all_held".into(),
+    // Even with the database gone the error is shown, under a plain title.
+    let settings = settings.unwrap_or_else(|| {
+        std::sync::Arc::new(Settings {
+            title: "Broadsheet".into(),
+            description: String::new(),
+            posts_per_page: 10,
+            comment_policy: "all_held".into(),
+        })
     });
     let page = ErrorPage {
         layout: Layout::new(&visitor, &settings, heading.clone()),

@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::models::paging::{Page, Paging};
 use crate::schema::{comments, posts, users};
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -296,27 +297,25 @@ impl Comment {
             .get_result(conn)
     }
 
-    /// A page of comments with `status`, newest first; the bool says whether
-    /// an older page exists.
+    /// A page of comments with `status`, newest first.
     pub fn queue(
         conn: &mut SqliteConnection,
         status: &str,
         now: NaiveDateTime,
-        page: i64,
-        per_page: i64,
-    ) -> QueryResult<(Vec<QueuedComment>, bool)> {
-        let mut rows: Vec<QueueRow> = comments::table
-            .inner_join(users::table)
-            .inner_join(posts::table)
-            .filter(comments::status.eq(status))
-            .order(comments::id.desc())
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-            .select(queue_columns())
-            .load(conn)?;
-        let more = rows.len() as i64 > per_page;
-        rows.truncate(usize::try_from(per_page).unwrap_or(0));
-        Ok((queued(rows, now), more))
+        paging: Paging,
+    ) -> QueryResult<Page<QueuedComment>> {
+        let rows = paging.load(|limit, offset| {
+            comments::table
+                .inner_join(users::table)
+                .inner_join(posts::table)
+                .filter(comments::status.eq(status))
+                .order(comments::id.desc())
+                .limit(limit)
+                .offset(offset)
+                .select(queue_columns())
+                .load::<QueueRow>(conn)
+        })?;
+        rows.try_with(|rows| Ok(queued(rows, now)))
     }
 
     /// The newest comments that are pending or approved, for the dashboard.

@@ -1,6 +1,7 @@
 //! One file per table, each with its queries. Models know nothing of HTTP.
 
 pub mod comment;
+pub mod paging;
 pub mod post;
 pub mod search;
 pub mod server_key;

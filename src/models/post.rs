@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::markdown;
+use crate::models::paging::{Page, Paging};
 use crate::models::{search, Tag};
 use crate::schema::{post_tags, posts, users};
 use crate::slug::slugify;
@@ -51,13 +52,6 @@ pub struct Listed {
     pub post: PostSummary,
     pub author: Option<String>,
     pub tags: Vec<Tag>,
-}
-
-/// A page of a list; `more` says whether an older page exists.
-#[derive(Debug, Clone)]
-pub struct ListPage {
-    pub posts: Vec<Listed>,
-    pub more: bool,
 }
 
 /// A neighbouring post for Previous/Next links.
@@ -192,18 +186,19 @@ impl Post {
     pub fn latest(
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
-        page: i64,
-        per_page: i64,
-    ) -> QueryResult<ListPage> {
+        paging: Paging,
+    ) -> QueryResult<Page<Listed>> {
         // Paging walks the covering index alone; only the page's rows are read.
-        let ids = posts::table
-            .filter(visible(now))
-            .order((posts::published_at.desc(), posts::id.desc()))
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-            .select(posts::id)
-            .load(conn)?;
-        list_page(conn, ids, per_page)
+        let ids = paging.load(|limit, offset| {
+            posts::table
+                .filter(visible(now))
+                .order((posts::published_at.desc(), posts::id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .select(posts::id)
+                .load(conn)
+        })?;
+        ids.try_with(|ids| listed(conn, ids))
     }
 
     /// Visible posts published in `[from, to)`, newest first.
@@ -212,9 +207,8 @@ impl Post {
         now: NaiveDateTime,
         from: NaiveDateTime,
         to: NaiveDateTime,
-        page: i64,
-        per_page: i64,
-    ) -> QueryResult<ListPage> {
+        paging: Paging,
+    ) -> QueryResult<Page<Listed>> {
         // One upper bound only: given both `< to` and `<= now`, SQLite may
         // pick the wrong one for its index range and walk far more rows.
         let mut query = posts::table
@@ -226,13 +220,15 @@ impl Post {
         } else {
             query.filter(posts::published_at.le(now))
         };
-        let ids = query
-            .order((posts::published_at.desc(), posts::id.desc()))
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-            .select(posts::id)
-            .load(conn)?;
-        list_page(conn, ids, per_page)
+        let ids = paging.load(|limit, offset| {
+            query
+                .order((posts::published_at.desc(), posts::id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .select(posts::id)
+                .load(conn)
+        })?;
+        ids.try_with(|ids| listed(conn, ids))
     }
 
     /// Visible posts with a tag, newest first, from the tag links' own index.
@@ -240,18 +236,19 @@ impl Post {
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
         tag_id: i32,
-        page: i64,
-        per_page: i64,
-    ) -> QueryResult<ListPage> {
-        let ids = post_tags::table
-            .filter(post_tags::tag_id.eq(tag_id))
-            .filter(post_tags::published_at.le(now))
-            .order((post_tags::published_at.desc(), post_tags::post_id.desc()))
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-            .select(post_tags::post_id)
-            .load(conn)?;
-        list_page(conn, ids, per_page)
+        paging: Paging,
+    ) -> QueryResult<Page<Listed>> {
+        let ids = paging.load(|limit, offset| {
+            post_tags::table
+                .filter(post_tags::tag_id.eq(tag_id))
+                .filter(post_tags::published_at.le(now))
+                .order((post_tags::published_at.desc(), post_tags::post_id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .select(post_tags::post_id)
+                .load(conn)
+        })?;
+        ids.try_with(|ids| listed(conn, ids))
     }
 
     /// The visible posts just older (previous) and just newer (next) than this one.
@@ -491,15 +488,8 @@ fn unique_slug(
     }
 }
 
-/// Loads a page of posts by id (in the given order) with authors and tags;
-/// one id beyond `per_page` only says that an older page exists.
-fn list_page(
-    conn: &mut SqliteConnection,
-    mut ids: Vec<i32>,
-    per_page: i64,
-) -> QueryResult<ListPage> {
-    let more = ids.len() as i64 > per_page;
-    ids.truncate(usize::try_from(per_page).unwrap_or(0));
+/// Loads posts by id (in the given order) with authors and tags.
+fn listed(conn: &mut SqliteConnection, ids: Vec<i32>) -> QueryResult<Vec<Listed>> {
     let rows: Vec<(PostSummary, Option<String>)> = posts::table
         .left_join(users::table)
         .filter(posts::id.eq_any(&ids))
@@ -508,7 +498,7 @@ fn list_page(
     let mut by_id: std::collections::HashMap<i32, (PostSummary, Option<String>)> =
         rows.into_iter().map(|row| (row.0.id, row)).collect();
     let mut tags = Tag::for_posts(conn, &ids)?;
-    let posts = ids
+    Ok(ids
         .iter()
         .filter_map(|id| by_id.remove(id))
         .map(|(post, author)| Listed {
@@ -516,8 +506,7 @@ fn list_page(
             post,
             author,
         })
-        .collect();
-    Ok(ListPage { posts, more })
+        .collect())
 }
 
 const WELCOME: &str = include_str!("welcome.md");
@@ -638,9 +627,8 @@ impl Post {
         now: NaiveDateTime,
         state: Option<PostState>,
         author: Option<i32>,
-        page: i64,
-        per_page: i64,
-    ) -> QueryResult<(Vec<ManagedRow>, bool)> {
+        paging: Paging,
+    ) -> QueryResult<Page<ManagedRow>> {
         let mut query = posts::table
             .left_join(users::table)
             .select((ManagedPost::as_select(), users::display_name.nullable()))
@@ -661,22 +649,17 @@ impl Post {
                 .filter(visible(now))
                 .order((posts::published_at.desc(), posts::id.desc())),
         };
-        let mut rows: Vec<(ManagedPost, Option<String>)> = query
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-            .load(conn)?;
-        let more = rows.len() as i64 > per_page;
-        rows.truncate(usize::try_from(per_page).unwrap_or(0));
-        Ok((
-            rows.into_iter()
-                .map(|(post, author)| ManagedRow {
-                    state: PostState::of(&post.status, post.published_at, now),
-                    post,
-                    author,
-                })
-                .collect(),
-            more,
-        ))
+        let rows = paging.load(|limit, offset| {
+            query
+                .limit(limit)
+                .offset(offset)
+                .load::<(ManagedPost, Option<String>)>(conn)
+        })?;
+        Ok(rows.map(|(post, author)| ManagedRow {
+            state: PostState::of(&post.status, post.published_at, now),
+            post,
+            author,
+        }))
     }
 }
 

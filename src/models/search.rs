@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use crate::markdown;
+use crate::models::paging::Paging;
 use crate::models::{Post, Tag};
 use crate::schema::posts;
 
@@ -118,8 +119,7 @@ pub fn search(
     conn: &mut SqliteConnection,
     words: &[String],
     now: NaiveDateTime,
-    page: i64,
-    per_page: i64,
+    paging: Paging,
 ) -> QueryResult<SearchPage> {
     if words.is_empty() {
         return Ok(SearchPage {
@@ -155,20 +155,23 @@ pub fn search(
     // the posts and run the full-text match once for each of them.
     // Rank first with nothing but ids: SQLite computes every selected column
     // for every match before sorting, and snippet() is far too costly for that.
-    let ranked: Vec<Id> = diesel::sql_query(
-        "SELECT posts_fts.rowid AS id FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
-         WHERE posts_fts MATCH ? AND posts_fts.rowid >= ? \
-           AND p.status = 'published' AND p.published_at <= ? \
-         ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
-         LIMIT ? OFFSET ?",
-    )
-    .bind::<Text, _>(&expression)
-    .bind::<Integer, _>(cutoff)
-    .bind::<Timestamp, _>(now)
-    .bind::<BigInt, _>(per_page + 1)
-    .bind::<BigInt, _>((page - 1) * per_page)
-    .load(conn)?;
-    let ids: Vec<i32> = ranked.iter().map(|r| r.id).collect();
+    let ranked = paging.load(|limit, offset| {
+        diesel::sql_query(
+            "SELECT posts_fts.rowid AS id FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
+             WHERE posts_fts MATCH ? AND posts_fts.rowid >= ? \
+               AND p.status = 'published' AND p.published_at <= ? \
+             ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
+             LIMIT ? OFFSET ?",
+        )
+        .bind::<Text, _>(&expression)
+        .bind::<Integer, _>(cutoff)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load::<Id>(conn)
+    })?;
+    let more = ranked.more;
+    let ids: Vec<i32> = ranked.items.iter().map(|r| r.id).collect();
     let id_list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
     let mut found: Vec<HitRow> = if ids.is_empty() {
         Vec::new()
@@ -193,11 +196,6 @@ pub fn search(
                 .position(|r| r.id == *id)
                 .map(|i| found.swap_remove(i))
         })
-        .collect();
-    let more = rows.len() as i64 > per_page;
-    let rows: Vec<HitRow> = rows
-        .into_iter()
-        .take(usize::try_from(per_page).unwrap_or(0))
         .collect();
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let mut tags = Tag::for_posts(conn, &ids)?;

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::models::paging::{Page, Paging};
 use crate::schema::users;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -258,36 +259,30 @@ pub enum Refusal {
 }
 
 impl User {
-    /// A page of users, newest first; the bool says whether an older page exists.
+    /// A page of users, newest first.
     pub fn page_with_comment_counts(
         conn: &mut SqliteConnection,
-        page: i64,
-        per_page: i64,
-    ) -> QueryResult<(Vec<UserRow>, bool)> {
+        paging: Paging,
+    ) -> QueryResult<Page<UserRow>> {
         use crate::schema::comments;
-        let mut rows: Vec<(User, i64)> = users::table
-            .left_join(
-                comments::table.on(comments::author_id
-                    .eq(users::id)
-                    .and(comments::status.ne("deleted"))),
-            )
-            .group_by(users::id)
-            .order(users::id.desc())
-            .limit(per_page + 1)
-            .offset((page - 1) * per_page)
-            .select((
-                User::as_select(),
-                diesel::dsl::count(comments::id.nullable()),
-            ))
-            .load(conn)?;
-        let more = rows.len() as i64 > per_page;
-        rows.truncate(usize::try_from(per_page).unwrap_or(0));
-        Ok((
-            rows.into_iter()
-                .map(|(user, comments)| UserRow { user, comments })
-                .collect(),
-            more,
-        ))
+        let rows = paging.load(|limit, offset| {
+            users::table
+                .left_join(
+                    comments::table.on(comments::author_id
+                        .eq(users::id)
+                        .and(comments::status.ne("deleted"))),
+                )
+                .group_by(users::id)
+                .order(users::id.desc())
+                .limit(limit)
+                .offset(offset)
+                .select((
+                    User::as_select(),
+                    diesel::dsl::count(comments::id.nullable()),
+                ))
+                .load::<(User, i64)>(conn)
+        })?;
+        Ok(rows.map(|(user, comments)| UserRow { user, comments }))
     }
 
     /// Whether changing this user would take away the last enabled admin.

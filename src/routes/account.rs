@@ -1,6 +1,8 @@
 //! Accounts: register, sign in and out, first-run setup, and the signed-in
 //! user's own settings.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -88,8 +90,8 @@ const SETUP: Signup = Signup {
     role: Role::Admin,
 };
 
-async fn settings(state: &AppState) -> Result<Settings, AppError> {
-    db::run(&state.pool, |conn| Ok(Settings::load(conn)?)).await
+async fn settings(state: &AppState) -> Result<Arc<Settings>, AppError> {
+    state.cache.settings(&state.pool).await
 }
 
 fn signup_page(
@@ -190,9 +192,9 @@ async fn signup(
     let email = form.email.trim().to_string();
     let mut errors = accounts::check_fields(&username, &email, &form.password);
     let (u, e) = (username.clone(), email.clone());
-    let (settings, mut errors) = db::run(&state.pool, move |conn| {
+    let mut errors = db::run(&state.pool, move |conn| {
         accounts::check_unique(conn, &u, &e, &mut errors)?;
-        Ok((Settings::load(conn)?, errors))
+        Ok(errors)
     })
     .await?;
     if errors.is_empty() {
@@ -237,6 +239,7 @@ async fn signup(
         }
     }
     state.limits.register_failed(ip)?;
+    let settings = settings(state).await?;
     let layout = Layout::new(visitor, &settings, kind.heading).with_csrf(visitor);
     let next = safe_next(&form.next);
     let form = RegisterForm {

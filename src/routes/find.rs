@@ -10,11 +10,11 @@ use chrono::NaiveDateTime;
 
 use crate::auth::Visitor;
 use crate::error::AppError;
+use crate::models::paging::Paging;
 use crate::models::search::{self, SearchPage};
-use crate::models::{self, sitemap, Post, Settings, Tag};
-use crate::routes::public::{page_path, Pager};
-use crate::routes::{page_number, PageQuery};
-use crate::view::{self, render, Layout};
+use crate::models::{self, sitemap, Post, Tag};
+use crate::routes::PageNumber;
+use crate::view::{self, page_path, render, Layout, Pager};
 use crate::{db, AppState};
 
 /// Entries in a feed.
@@ -28,7 +28,6 @@ const SITEMAP_POST_IDS: i64 = 5_000;
 #[derive(serde::Deserialize, Debug, Default)]
 pub struct SearchParams {
     q: Option<String>,
-    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -56,9 +55,9 @@ pub async fn search(
     state: web::Data<AppState>,
     visitor: Visitor,
     params: web::Query<SearchParams>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
     let params = params.into_inner();
-    let page = page_number(&PageQuery { page: params.page })?;
     let query: String = params
         .q
         .unwrap_or_default()
@@ -68,11 +67,10 @@ pub async fn search(
         .collect();
     let words = search::words(&query);
     let searched = !words.is_empty();
-    let (settings, results) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
-        let per_page = i64::from(settings.posts_per_page);
-        let results = search::search(conn, &words, models::now(), page, per_page)?;
-        Ok((settings, results))
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let results = db::run(&state.pool, move |conn| {
+        search::search(conn, &words, models::now(), paging).map_err(AppError::from)
     })
     .await?;
     if page > 1 && results.hits.is_empty() {
@@ -137,7 +135,8 @@ pub async fn tag_feed(
 }
 
 async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpResponse, AppError> {
-    let (settings, tag, posts) = db::run(&state.pool, move |conn| {
+    let settings = state.cache.settings(&state.pool).await?;
+    let (tag, posts) = db::run(&state.pool, move |conn| {
         let tag = match slug {
             Some(slug) => Some(
                 Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?,
@@ -152,7 +151,7 @@ async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpRe
         )?;
         let ids: Vec<i32> = posts.iter().map(|(p, _)| p.id).collect();
         let tags = Tag::for_posts(conn, &ids)?;
-        Ok((Settings::load(conn)?, tag, (posts, tags)))
+        Ok((tag, (posts, tags)))
     })
     .await?;
     let (posts, mut tags) = posts;

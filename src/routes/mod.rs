@@ -9,10 +9,11 @@ pub mod health;
 pub mod public;
 
 use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
-use actix_web::{guard, web, HttpResponse, Route};
+use actix_web::{guard, web, FromRequest, HttpRequest, HttpResponse, Route};
+use futures_util::future::LocalBoxFuture;
 
 use crate::auth::session::flash_cookie;
 use crate::error::AppError;
@@ -158,17 +159,31 @@ pub fn see_other_with(location: &str, message: &str) -> HttpResponse {
 }
 
 #[derive(serde::Deserialize, Debug, Default)]
-pub struct PageQuery {
-    pub page: Option<String>,
+struct PageQuery {
+    page: Option<String>,
 }
 
-/// The page number from `?page=N`: absent means 1; anything but 1..=100000 is 404.
-pub fn page_number(query: &PageQuery) -> Result<i64, AppError> {
-    match query.page.as_deref() {
-        None | Some("") => Ok(1),
-        Some(text) => match text.parse::<i64>() {
-            Ok(n) if (1..=100_000).contains(&n) => Ok(n),
-            _ => Err(AppError::NotFound),
-        },
+/// The page of a list asked for by `?page=N`: absent or empty means 1;
+/// anything but 1..=100000 is 404. Other parameters are left to the handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageNumber(pub i64);
+
+impl FromRequest for PageNumber {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Through `web::Query`, so a malformed query is refused as for any page.
+        let query = web::Query::<PageQuery>::from_request(req, payload);
+        Box::pin(async move {
+            let query = query.await?;
+            match query.page.as_deref() {
+                None | Some("") => Ok(PageNumber(1)),
+                Some(text) => match text.parse::<i64>() {
+                    Ok(n) if (1..=100_000).contains(&n) => Ok(PageNumber(n)),
+                    _ => Err(AppError::NotFound.into()),
+                },
+            }
+        })
     }
 }

@@ -10,35 +10,12 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::comment::{visible_thread, CommentView};
-use crate::models::post::{Article, ListPage, Listed, Neighbour};
+use crate::models::paging::{Page, Paging};
+use crate::models::post::{Article, Listed, Neighbour};
 use crate::models::{self, Post, Settings, Tag};
-use crate::routes::{comments, page_number, PageQuery};
-use crate::view::{self, render, render_with, Layout, Sidebar, YearGroup};
+use crate::routes::{comments, PageNumber};
+use crate::view::{self, page_path, render, render_with, Layout, Pager, Sidebar, YearGroup};
 use crate::{cache, db, AppState};
-
-/// Links to the neighbouring pages of a list.
-pub struct Pager {
-    pub newer: Option<String>,
-    pub older: Option<String>,
-}
-
-impl Pager {
-    pub fn new(base: &str, page: i64, more: bool) -> Pager {
-        Pager {
-            newer: (page > 1).then(|| page_path(base, page - 1)),
-            older: more.then(|| page_path(base, page + 1)),
-        }
-    }
-}
-
-/// Page `n` of the list at `base`: `base` itself for page 1.
-pub fn page_path(base: &str, n: i64) -> String {
-    match (n, base.contains('?')) {
-        (1, _) => base.to_string(),
-        (_, false) => format!("{base}?page={n}"),
-        (_, true) => format!("{base}&page={n}"),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "public/list.html")]
@@ -56,36 +33,30 @@ fn list_view(
     heading: String,
     intro: String,
     base: &str,
-    page: i64,
-    list: ListPage,
+    list: Page<Listed>,
 ) -> Result<HttpResponse, AppError> {
-    if page > 1 && list.posts.is_empty() {
+    if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
     render(&ListPageView {
         layout,
         heading,
         intro,
-        pager: Pager::new(base, page, list.more),
-        posts: list.posts,
+        pager: Pager::new(base, list.page, list.more),
+        posts: list.items,
     })
 }
 
 pub async fn home(
     state: web::Data<AppState>,
     visitor: Visitor,
-    query: web::Query<PageQuery>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let page = page_number(&query)?;
-    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
-        let list = Post::latest(
-            conn,
-            models::now(),
-            page,
-            i64::from(settings.posts_per_page),
-        )?;
-        Ok((settings, list, Sidebar::load(conn, models::now())?))
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let (list, sidebar) = db::run(&state.pool, move |conn| {
+        let list = Post::latest(conn, models::now(), paging)?;
+        Ok((list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     let title = if page > 1 {
@@ -96,7 +67,7 @@ pub async fn home(
     let layout = Layout::new(&visitor, &settings, title)
         .at(&state.config.base_url(), &page_path("/", page))
         .with_sidebar(sidebar);
-    list_view(layout, String::new(), String::new(), "/", page, list)
+    list_view(layout, String::new(), String::new(), "/", list)
 }
 
 /// The comment form's content: empty, or a refused comment kept with its error.
@@ -172,10 +143,11 @@ pub async fn article(
         None => {
             let now = models::now();
             let key = slug.clone();
+            let settings = state.cache.settings(&state.pool).await?;
             let loaded = db::run(&state.pool, move |conn| {
                 let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
                 Ok(Arc::new((
-                    Settings::load(conn)?,
+                    Settings::clone(&settings),
                     article,
                     Sidebar::load(conn, now)?,
                 )))
@@ -254,13 +226,10 @@ pub async fn archive(
     state: web::Data<AppState>,
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, months, sidebar) = db::run(&state.pool, |conn| {
+    let settings = state.cache.settings(&state.pool).await?;
+    let (months, sidebar) = db::run(&state.pool, |conn| {
         let now = models::now();
-        Ok((
-            Settings::load(conn)?,
-            Post::months(conn, now)?,
-            Sidebar::tags_only(conn, now)?,
-        ))
+        Ok((Post::months(conn, now)?, Sidebar::tags_only(conn, now)?))
     })
     .await?;
     render(&ArchivePage {
@@ -293,9 +262,8 @@ pub async fn archive_year(
     state: web::Data<AppState>,
     visitor: Visitor,
     year: web::Path<String>,
-    query: web::Query<PageQuery>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let page = page_number(&query)?;
     let year = parse_year(&year)?;
     let (from, to) = (start_of(year, 1)?, start_of(year + 1, 1)?);
     dated_list(
@@ -314,9 +282,8 @@ pub async fn archive_month(
     state: web::Data<AppState>,
     visitor: Visitor,
     path: web::Path<(String, String)>,
-    query: web::Query<PageQuery>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let page = page_number(&query)?;
     let (year, month) = path.into_inner();
     let year = parse_year(&year)?;
     let month: u32 = match month.parse() {
@@ -351,20 +318,14 @@ async fn dated_list(
     heading: String,
     base: String,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, list, sidebar) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
-        let list = Post::between(
-            conn,
-            models::now(),
-            from,
-            to,
-            page,
-            i64::from(settings.posts_per_page),
-        )?;
-        Ok((settings, list, Sidebar::load(conn, models::now())?))
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let (list, sidebar) = db::run(&state.pool, move |conn| {
+        let list = Post::between(conn, models::now(), from, to, paging)?;
+        Ok((list, Sidebar::load(conn, models::now())?))
     })
     .await?;
-    if list.posts.is_empty() {
+    if list.items.is_empty() {
         return Err(AppError::NotFound);
     }
     let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"))
@@ -376,7 +337,6 @@ async fn dated_list(
         heading,
         "Posts from the archive".into(),
         &base,
-        page,
         list,
     )
 }
@@ -385,22 +345,16 @@ pub async fn tag(
     state: web::Data<AppState>,
     visitor: Visitor,
     slug: web::Path<String>,
-    query: web::Query<PageQuery>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let page = page_number(&query)?;
     let slug = slug.into_inner();
-    let (settings, tag, list, sidebar) = db::run(&state.pool, move |conn| {
-        let settings = Settings::load(conn)?;
+    let settings = state.cache.settings(&state.pool).await?;
+    let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    let (tag, list, sidebar) = db::run(&state.pool, move |conn| {
         let tag =
             Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?;
-        let list = Post::tagged(
-            conn,
-            models::now(),
-            tag.id,
-            page,
-            i64::from(settings.posts_per_page),
-        )?;
-        Ok((settings, tag, list, Sidebar::load(conn, models::now())?))
+        let list = Post::tagged(conn, models::now(), tag.id, paging)?;
+        Ok((tag, list, Sidebar::load(conn, models::now())?))
     })
     .await?;
     let base = format!("/tags/{}", tag.slug);
@@ -420,7 +374,6 @@ pub async fn tag(
         format!("Tagged “{}”", tag.name),
         "Posts with this tag".into(),
         &base,
-        page,
         list,
     )
 }

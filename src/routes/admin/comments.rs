@@ -5,13 +5,14 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{frame, layout, AdminNav, Pager};
+use super::{layout, AdminFrame, AdminNav};
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
 use crate::models::comment::{QueuedComment, StatusCounts, QUEUE_STATUSES};
+use crate::models::paging::Paging;
 use crate::models::{self, Comment};
-use crate::routes::{page_number, see_other_with, PageQuery};
-use crate::view::{iso, long_time, plural, render, Layout};
+use crate::routes::{see_other_with, PageNumber};
+use crate::view::{iso, long_time, plural, render, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 30;
@@ -21,7 +22,6 @@ const MAX_BULK: usize = 1000;
 #[derive(Deserialize, Debug, Default)]
 pub struct QueueQuery {
     status: Option<String>,
-    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -65,29 +65,32 @@ fn tab_named(name: Option<&str>) -> Option<&'static str> {
 pub async fn queue(
     state: web::Data<AppState>,
     visitor: Visitor,
-    AdminUser(user): AdminUser,
+    AdminFrame(frame): AdminFrame,
     query: web::Query<QueueQuery>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let page = page_number(&PageQuery { page: query.page })?;
     let tab = tab_named(query.status.as_deref()).ok_or(AppError::NotFound)?;
-    let (settings, nav, counts, (rows, more)) = db::run(&state.pool, move |conn| {
-        let (settings, nav) = frame(conn, &user, "comments")?;
+    let (counts, list) = db::run(&state.pool, move |conn| {
         let counts = Comment::count_by_status(conn)?;
-        let list = Comment::queue(conn, tab, models::now(), page, PER_PAGE)?;
-        Ok((settings, nav, counts, list))
+        let list = Comment::queue(conn, tab, models::now(), Paging::new(page, PER_PAGE))?;
+        Ok((counts, list))
     })
     .await?;
-    if page > 1 && rows.is_empty() {
+    if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
     render(&CommentsPage {
-        layout: layout(&visitor, &settings, "Comments"),
-        nav,
+        layout: layout(&visitor, &frame.settings, "Comments"),
+        nav: frame.nav("comments"),
         tab,
         counts,
-        rows,
-        pager: Pager::new(&format!("/admin/comments?status={tab}"), page, more),
+        pager: Pager::new(
+            &format!("/admin/comments?status={tab}"),
+            list.page,
+            list.more,
+        ),
+        rows: list.items,
     })
 }
 

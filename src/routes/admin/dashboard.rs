@@ -3,8 +3,8 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{frame, layout, AdminNav};
-use crate::auth::{Visitor, WriterUser};
+use super::{layout, AdminNav, WriterFrame};
+use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::comment::{QueuedComment, StatusCounts};
 use crate::models::post::PostCounts;
@@ -30,16 +30,14 @@ pub struct DashboardPage {
 pub async fn show(
     state: web::Data<AppState>,
     visitor: Visitor,
-    WriterUser(user): WriterUser,
+    WriterFrame(frame): WriterFrame,
 ) -> Result<HttpResponse, AppError> {
-    let name = user.display_name.clone();
-    let (settings, nav, posts, comments, users, latest) = db::run(&state.pool, move |conn| {
+    let name = frame.user.display_name.clone();
+    let (admin, me) = (frame.user.is_admin(), frame.user.id);
+    let (posts, comments, users, latest) = db::run(&state.pool, move |conn| {
         let now = models::now();
-        let (settings, nav) = frame(conn, &user, "dashboard")?;
-        if user.is_admin() {
+        if admin {
             Ok((
-                settings,
-                nav,
                 Post::counts(conn, now, None)?,
                 Comment::count_by_status(conn)?,
                 User::count(conn)?,
@@ -48,9 +46,7 @@ pub async fn show(
         } else {
             // Authors see their own posts only; comments and users are the admins'.
             Ok((
-                settings,
-                nav,
-                Post::counts(conn, now, Some(user.id))?,
+                Post::counts(conn, now, Some(me))?,
                 StatusCounts::default(),
                 0,
                 Vec::new(),
@@ -59,8 +55,8 @@ pub async fn show(
     })
     .await?;
     render(&DashboardPage {
-        layout: layout(&visitor, &settings, "Overview"),
-        nav,
+        layout: layout(&visitor, &frame.settings, "Overview"),
+        nav: frame.nav("dashboard"),
         name,
         posts,
         comments,

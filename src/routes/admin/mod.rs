@@ -8,13 +8,18 @@ pub mod posts;
 pub mod settings;
 pub mod users;
 
-use actix_web::web;
-use diesel::SqliteConnection;
+use std::future::Future;
+use std::sync::Arc;
 
-use crate::auth::Visitor;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::{AdminUser, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::models::{Comment, Settings, User};
 use crate::view::Layout;
+use crate::{db, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     super::Table::new(cfg)
@@ -61,56 +66,85 @@ impl AdminNav {
     }
 }
 
-/// What every admin page loads: the site's settings and the navigation.
-pub fn frame(
-    conn: &mut SqliteConnection,
-    user: &User,
-    active: &'static str,
-) -> Result<(Settings, AdminNav), AppError> {
-    let pending = if user.is_admin() {
-        Comment::count_with_status(conn, "pending")?
-    } else {
-        0
-    };
-    Ok((
-        Settings::load(conn)?,
+/// What every admin page shows around its content: who is asking, the
+/// site's settings and what the navigation counts.
+pub struct Frame {
+    pub user: User,
+    pub settings: Arc<Settings>,
+    /// Comments awaiting moderation (admins only; 0 for authors).
+    pending: i64,
+}
+
+impl Frame {
+    /// The frame for `user`; also for a refused form, after its handler ran.
+    pub async fn load(state: &AppState, user: User) -> Result<Frame, AppError> {
+        let settings = state.cache.settings(&state.pool).await?;
+        let pending = if user.is_admin() {
+            db::run(&state.pool, |conn| {
+                Ok(Comment::count_with_status(conn, "pending")?)
+            })
+            .await?
+        } else {
+            0
+        };
+        Ok(Frame {
+            user,
+            settings,
+            pending,
+        })
+    }
+
+    /// The navigation with `active` as the open section.
+    pub fn nav(&self, active: &'static str) -> AdminNav {
         AdminNav {
             active,
-            is_admin: user.is_admin(),
-            pending,
-        },
-    ))
+            is_admin: self.user.is_admin(),
+            pending: self.pending,
+        }
+    }
+}
+
+/// The frame of a page for admins and authors (see `WriterUser`).
+pub struct WriterFrame(pub Frame);
+
+/// The frame of a page for admins only (see `AdminUser`).
+pub struct AdminFrame(pub Frame);
+
+/// Loads the frame once `who` has said the user may see the page.
+fn framed<W: 'static>(
+    req: &HttpRequest,
+    who: impl Future<Output = Result<W, AppError>> + 'static,
+    user: fn(W) -> User,
+) -> LocalBoxFuture<'static, Result<Frame, actix_web::Error>> {
+    let state = web::Data::<AppState>::extract(req);
+    Box::pin(async move {
+        let user = user(who.await?);
+        let state = state.await?;
+        Ok(Frame::load(&state, user).await?)
+    })
+}
+
+impl FromRequest for WriterFrame {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let frame = framed(req, WriterUser::from_request(req, payload), |w| w.0);
+        Box::pin(async move { Ok(WriterFrame(frame.await?)) })
+    }
+}
+
+impl FromRequest for AdminFrame {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let frame = framed(req, AdminUser::from_request(req, payload), |a| a.0);
+        Box::pin(async move { Ok(AdminFrame(frame.await?)) })
+    }
 }
 
 /// The layout of an admin page: "Posts · Dashboard · Site".
 pub fn layout(visitor: &Visitor, settings: &Settings, title: &str) -> Layout {
     Layout::new(visitor, settings, format!("{title} · Dashboard"))
-}
-
-/// Links to the neighbouring pages of an admin list. `base` already holds
-/// any query (`/admin/posts?status=draft`) or none.
-pub struct Pager {
-    pub newer: Option<String>,
-    pub older: Option<String>,
-}
-
-impl Pager {
-    pub fn new(base: &str, page: i64, more: bool) -> Pager {
-        let link = |n: i64| {
-            let sep = if base.contains('?') { '&' } else { '?' };
-            if n == 1 {
-                base.to_string()
-            } else {
-                format!("{base}{sep}page={n}")
-            }
-        };
-        Pager {
-            newer: (page > 1).then(|| link(page - 1)),
-            older: more.then(|| link(page + 1)),
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.newer.is_none() && self.older.is_none()
-    }
 }

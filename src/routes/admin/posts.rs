@@ -7,18 +7,19 @@ use askama::Template;
 use chrono::{NaiveDateTime, Timelike};
 use serde::Deserialize;
 
-use super::{frame, layout, AdminNav, Pager};
+use super::{layout, AdminNav, Frame, WriterFrame};
 use crate::accounts::FieldErrors;
 use crate::auth::csrf::NoFields;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::markdown;
+use crate::models::paging::Paging;
 use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, User};
-use crate::routes::{page_number, see_other_with, PageQuery};
+use crate::routes::{see_other_with, PageNumber};
 use crate::slug::slugify;
-use crate::view::{iso, long_date, long_time, render, render_with, Layout};
+use crate::view::{iso, long_date, long_time, render, render_with, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
@@ -51,7 +52,6 @@ fn managed_post(
 #[derive(Deserialize, Debug, Default)]
 pub struct ListQuery {
     status: Option<String>,
-    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -88,26 +88,25 @@ impl ManagedRow {
 pub async fn list(
     state: web::Data<AppState>,
     visitor: Visitor,
-    WriterUser(user): WriterUser,
+    WriterFrame(frame): WriterFrame,
     query: web::Query<ListQuery>,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let page = page_number(&PageQuery { page: query.page })?;
     let filter = match query.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(PostState::parse(s).ok_or(AppError::NotFound)?),
     };
-    let (settings, nav, counts, (rows, more)) = db::run(&state.pool, move |conn| {
+    // Authors see their own posts; admins everyone's.
+    let author = (!frame.user.is_admin()).then_some(frame.user.id);
+    let (counts, list) = db::run(&state.pool, move |conn| {
         let now = models::now();
-        let (settings, nav) = frame(conn, &user, "posts")?;
-        // Authors see their own posts; admins everyone's.
-        let author = (!user.is_admin()).then_some(user.id);
         let counts = Post::counts(conn, now, author)?;
-        let list = Post::managed(conn, now, filter, author, page, PER_PAGE)?;
-        Ok((settings, nav, counts, list))
+        let list = Post::managed(conn, now, filter, author, Paging::new(page, PER_PAGE))?;
+        Ok((counts, list))
     })
     .await?;
-    if page > 1 && rows.is_empty() {
+    if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
     let base = match filter {
@@ -115,12 +114,12 @@ pub async fn list(
         None => "/admin/posts".to_string(),
     };
     render(&PostsPage {
-        layout: layout(&visitor, &settings, "Posts"),
-        nav,
+        layout: layout(&visitor, &frame.settings, "Posts"),
+        nav: frame.nav("posts"),
         filter: filter.map_or("", PostState::as_str),
         counts,
-        rows,
-        pager: Pager::new(&base, page, more),
+        pager: Pager::new(&base, list.page, list.more),
+        rows: list.items,
     })
 }
 
@@ -366,15 +365,13 @@ fn form_page(
 }
 
 pub async fn new(
-    state: web::Data<AppState>,
     visitor: Visitor,
-    WriterUser(user): WriterUser,
+    WriterFrame(frame): WriterFrame,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, nav) = db::run(&state.pool, move |conn| frame(conn, &user, "new")).await?;
     form_page(
         &visitor,
-        &settings,
-        nav,
+        &frame.settings,
+        frame.nav("new"),
         None,
         PostForm::blank(),
         FieldErrors::default(),
@@ -385,21 +382,21 @@ pub async fn new(
 pub async fn edit(
     state: web::Data<AppState>,
     visitor: Visitor,
-    WriterUser(user): WriterUser,
+    WriterFrame(frame): WriterFrame,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (settings, nav, post, tags) = db::run(&state.pool, move |conn| {
+    let user = frame.user.clone();
+    let (post, tags) = db::run(&state.pool, move |conn| {
         let post = managed_post(conn, &user, id)?;
-        let (settings, nav) = frame(conn, &user, "posts")?;
         let tags: Vec<String> = post.tags(conn)?.into_iter().map(|t| t.name).collect();
-        Ok((settings, nav, post, tags))
+        Ok((post, tags))
     })
     .await?;
     form_page(
         &visitor,
-        &settings,
-        nav,
+        &frame.settings,
+        frame.nav("posts"),
         Some(Saved::of(&post)),
         PostForm::of(&post, &tags),
         FieldErrors::default(),
@@ -473,12 +470,12 @@ async fn save(
         }
         Err(errors) => errors,
     };
-    let (settings, nav, old) = db::run(&state.pool, move |conn| {
-        let old = id.map(|id| managed_post(conn, &user, id)).transpose()?;
-        let (settings, nav) = frame(conn, &user, active)?;
-        Ok((settings, nav, old))
+    let writer = user.clone();
+    let old = db::run(&state.pool, move |conn| {
+        id.map(|id| managed_post(conn, &writer, id)).transpose()
     })
     .await?;
+    let frame = Frame::load(state, user).await?;
     let preview = if errors.is_empty() {
         let form = form.clone();
         Some(web::block(move || Preview::of(&form)).await?)
@@ -487,8 +484,8 @@ async fn save(
     };
     form_page(
         visitor,
-        &settings,
-        nav,
+        &frame.settings,
+        frame.nav(active),
         old.as_ref().map(Saved::of),
         form,
         errors,
@@ -557,19 +554,15 @@ pub struct DeletePage {
 pub async fn confirm_delete(
     state: web::Data<AppState>,
     visitor: Visitor,
-    WriterUser(user): WriterUser,
+    WriterFrame(frame): WriterFrame,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (settings, nav, post) = db::run(&state.pool, move |conn| {
-        let post = managed_post(conn, &user, id)?;
-        let (settings, nav) = frame(conn, &user, "posts")?;
-        Ok((settings, nav, post))
-    })
-    .await?;
+    let user = frame.user.clone();
+    let post = db::run(&state.pool, move |conn| managed_post(conn, &user, id)).await?;
     render(&DeletePage {
-        layout: layout(&visitor, &settings, "Delete post"),
-        nav,
+        layout: layout(&visitor, &frame.settings, "Delete post"),
+        nav: frame.nav("posts"),
         post,
     })
 }

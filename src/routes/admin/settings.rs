@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{frame, layout, AdminNav};
+use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::accounts::FieldErrors;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
@@ -113,13 +113,17 @@ fn page(
 }
 
 pub async fn edit(
-    state: web::Data<AppState>,
     visitor: Visitor,
-    AdminUser(user): AdminUser,
+    AdminFrame(frame): AdminFrame,
 ) -> Result<HttpResponse, AppError> {
-    let (settings, nav) = db::run(&state.pool, move |conn| frame(conn, &user, "settings")).await?;
-    let form = SettingsForm::of(&settings);
-    page(&visitor, &settings, nav, form, FieldErrors::default())
+    let form = SettingsForm::of(&frame.settings);
+    page(
+        &visitor,
+        &frame.settings,
+        frame.nav("settings"),
+        form,
+        FieldErrors::default(),
+    )
 }
 
 pub async fn update(
@@ -151,6 +155,12 @@ pub async fn update(
         }
         Err(errors) => errors,
     };
-    let (settings, nav) = db::run(&state.pool, move |conn| frame(conn, &user, "settings")).await?;
-    page(&visitor, &settings, nav, form, errors)
+    let frame = Frame::load(&state, user).await?;
+    page(
+        &visitor,
+        &frame.settings,
+        frame.nav("settings"),
+        form,
+        errors,
+    )
 }

@@ -5,14 +5,15 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{frame, layout, AdminNav, Pager};
+use super::{layout, AdminFrame, AdminNav};
 use crate::auth::csrf::NoFields;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
+use crate::models::paging::Paging;
 use crate::models::user::{Refusal, UserRow};
 use crate::models::{Role, User};
-use crate::routes::{page_number, see_other_with, PageQuery};
-use crate::view::{iso, render, Layout};
+use crate::routes::{see_other_with, PageNumber};
+use crate::view::{iso, render, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 50;
@@ -43,27 +44,26 @@ impl UserRow {
 pub async fn list(
     state: web::Data<AppState>,
     visitor: Visitor,
-    AdminUser(user): AdminUser,
-    query: web::Query<PageQuery>,
+    AdminFrame(frame): AdminFrame,
+    PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
-    let page = page_number(&query)?;
-    let me = user.id;
-    let (settings, nav, (rows, more)) = db::run(&state.pool, move |conn| {
-        let (settings, nav) = frame(conn, &user, "users")?;
-        let list = User::page_with_comment_counts(conn, page, PER_PAGE)?;
-        Ok((settings, nav, list))
+    let list = db::run(&state.pool, move |conn| {
+        Ok(User::page_with_comment_counts(
+            conn,
+            Paging::new(page, PER_PAGE),
+        )?)
     })
     .await?;
-    if page > 1 && rows.is_empty() {
+    if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
     render(&UsersPage {
-        layout: layout(&visitor, &settings, "Users"),
-        nav,
-        me,
+        layout: layout(&visitor, &frame.settings, "Users"),
+        nav: frame.nav("users"),
+        me: frame.user.id,
         roles: Role::ALL,
-        rows,
-        pager: Pager::new(LIST, page, more),
+        pager: Pager::new(LIST, list.page, list.more),
+        rows: list.items,
     })
 }
 
