@@ -118,8 +118,7 @@ impl Weigh for (Settings, Article, Sidebar) {
             + post.dateline.len()
             + post.body.len()
             + post.body_html.len()
-            + post.excerpt.len()
-            + post.status.len();
+            + post.excerpt.len();
         let tags: usize = article
             .tags
             .iter()
@@ -133,7 +132,6 @@ impl Weigh for (Settings, Article, Sidebar) {
                     + c.author.len()
                     + c.comment.body.len()
                     + c.comment.body_html.len()
-                    + c.comment.status.len()
             })
             .sum();
         let neighbours: usize = [&article.previous, &article.next]
@@ -180,7 +178,6 @@ impl Weigh for (Session, User) {
             + user.email.len()
             + user.display_name.len()
             + user.password_hash.len()
-            + user.role.len()
     }
 }
 

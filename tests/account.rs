@@ -36,7 +36,7 @@ async fn a_visitor_registers_and_is_signed_in_as_a_commenter() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/");
     let user = user_named(&app, "new_reader").expect("stored");
-    assert_eq!(user.role, "commenter");
+    assert_eq!(user.role.as_str(), "commenter");
     assert!(
         user.password_hash.starts_with("$argon2id$"),
         "argon2id, never plain text"
@@ -444,7 +444,7 @@ async fn setup_creates_the_first_admin_once() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/admin");
-    assert_eq!(user_named(&app, "owner").unwrap().role, "admin");
+    assert_eq!(user_named(&app, "owner").unwrap().role.as_str(), "admin");
     assert!(b.get(&svc, "/").await.contains("owner"), "signed in");
     assert_eq!(
         Browser::new().get(&svc, "/setup").await.status,

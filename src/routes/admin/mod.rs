@@ -68,7 +68,7 @@ pub fn frame(
     active: &'static str,
 ) -> Result<(Settings, AdminNav), AppError> {
     let pending = if user.is_admin() {
-        Comment::count_with_status(conn, "pending")?
+        Comment::count_with_status(conn, crate::models::CommentStatus::Pending)?
     } else {
         0
     };
