@@ -948,3 +948,30 @@ async fn a_form_from_another_origin_than_the_base_url_is_refused() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_damaged_device_cookie_key_stops_start_up_and_says_why() {
+    let app = TestApp::new();
+    let path = app.dir.path().join("test.db");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE server_keys SET value = 'zzzz' WHERE name = 'device_cookie'"),
+        &mut *app.conn(),
+    )
+    .unwrap();
+    let err = broadsheet::AppState::open(broadsheet::config::Config::for_database(path))
+        .err()
+        .expect("start-up refuses a damaged key");
+    // The whole chain of causes: the database, the key, and what is wrong with it.
+    let mut chain = vec![err.to_string()];
+    let mut cause = std::error::Error::source(&err);
+    while let Some(e) = cause {
+        chain.push(e.to_string());
+        cause = e.source();
+    }
+    assert!(chain.len() >= 3, "{chain:?}");
+    assert!(
+        chain[1].contains("device cookie key is damaged"),
+        "{chain:?}"
+    );
+    assert!(chain[2].contains("Invalid character"), "{chain:?}");
+}
