@@ -176,7 +176,7 @@ pub fn insert(
             email,
             display_name: username,
             password_hash,
-            role: role.as_str(),
+            role,
             created_at: models::now(),
         },
     )?;

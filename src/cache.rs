@@ -85,10 +85,7 @@ impl Weigh for Page {
 
 impl Weigh for Settings {
     fn weigh(&self) -> usize {
-        size_of::<Settings>()
-            + self.title.len()
-            + self.description.len()
-            + self.comment_policy.len()
+        size_of::<Settings>() + self.title.len() + self.description.len()
     }
 }
 
@@ -102,8 +99,7 @@ impl Weigh for (Settings, Article, Sidebar) {
             + post.dateline.len()
             + post.body.len()
             + post.body_html.len()
-            + post.excerpt.len()
-            + post.status.len();
+            + post.excerpt.len();
         let tags: usize = article
             .tags
             .iter()
@@ -117,7 +113,6 @@ impl Weigh for (Settings, Article, Sidebar) {
                     + c.author.len()
                     + c.comment.body.len()
                     + c.comment.body_html.len()
-                    + c.comment.status.len()
             })
             .sum();
         let neighbours: usize = [&article.previous, &article.next]
@@ -164,7 +159,6 @@ impl Weigh for (Session, User) {
             + user.email.len()
             + user.display_name.len()
             + user.password_hash.len()
-            + user.role.len()
     }
 }
 

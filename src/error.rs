@@ -45,8 +45,21 @@ pub enum AppError {
     Blocking(#[from] actix_web::error::BlockingError),
     #[error(transparent)]
     Template(#[from] askama::Error),
-    #[error("{0}")]
-    Internal(String),
+    /// A cookie the server built could not go into the response's headers.
+    #[error("the cookie could not be set: {0}")]
+    Cookie(#[source] actix_web::error::HttpError),
+    #[error("password hashing failed: {0}")]
+    Hashing(#[source] argon2::password_hash::Error),
+    /// The queue for password hashing was closed.
+    #[error("password hashing stopped: {0}")]
+    HashingStopped(#[source] tokio::sync::AcquireError),
+    /// The device cookies' signing key stored in the database is not hex.
+    #[error("the device cookie key is damaged: {0}")]
+    DeviceKeyNotHex(#[source] hex::FromHexError),
+    #[error("the device cookie key is damaged: {bytes} bytes, fewer than 32")]
+    DeviceKeyTooShort { bytes: usize },
+    #[error("the device cookie key was refused: {0}")]
+    DeviceKey(#[source] hmac::digest::InvalidLength),
 }
 
 impl AppError {

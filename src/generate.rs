@@ -15,7 +15,7 @@ use crate::markdown;
 use crate::models::comment::NewComment;
 use crate::models::post::{PostInput, RenderedPost};
 use crate::models::user::NewUser;
-use crate::models::{self, Comment, Post, Role, User};
+use crate::models::{self, Comment, CommentStatus, Post, Role, User};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
@@ -292,7 +292,7 @@ struct PlannedComment {
     parent: Option<usize>,
     body: String,
     body_html: String,
-    status: &'static str,
+    status: CommentStatus,
     created_at: NaiveDateTime,
 }
 
@@ -317,7 +317,7 @@ pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated
                     display_name: &format!("Reader {i}"),
                     // Not a hash at all: nobody can sign in as a generated user.
                     password_hash: "!generated",
-                    role: Role::Commenter.as_str(),
+                    role: Role::Commenter,
                     created_at: now - Duration::days(3000),
                 },
             )?;
@@ -421,11 +421,11 @@ fn plan_comments(
             paragraph(rng)
         };
         let status = match rng.gen_range(0..100) {
-            0..=1 => "pending",
-            2 => "spam",
-            _ => "approved",
+            0..=1 => CommentStatus::Pending,
+            2 => CommentStatus::Spam,
+            _ => CommentStatus::Approved,
         };
-        if status == "approved" {
+        if status.is_approved() {
             approved.push(planned.len());
         }
         planned.push(PlannedComment {

@@ -383,10 +383,10 @@ impl crate::models::comment::CommentView {
 
     /// "Staff" for admins, "Editor" for authors: marks who speaks for the site.
     pub fn staff_badge(&self) -> Option<&'static str> {
-        match crate::models::Role::parse(&self.author_role) {
-            Some(crate::models::Role::Admin) => Some("Staff"),
-            Some(crate::models::Role::Author) => Some("Editor"),
-            _ => None,
+        match self.author_role {
+            crate::models::Role::Admin => Some("Staff"),
+            crate::models::Role::Author => Some("Editor"),
+            crate::models::Role::Commenter => None,
         }
     }
 

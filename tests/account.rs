@@ -36,7 +36,7 @@ async fn a_visitor_registers_and_is_signed_in_as_a_commenter() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/");
     let user = user_named(&app, "new_reader").expect("stored");
-    assert_eq!(user.role, "commenter");
+    assert_eq!(user.role.as_str(), "commenter");
     assert!(
         user.password_hash.starts_with("$argon2id$"),
         "argon2id, never plain text"
@@ -444,7 +444,7 @@ async fn setup_creates_the_first_admin_once() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/admin");
-    assert_eq!(user_named(&app, "owner").unwrap().role, "admin");
+    assert_eq!(user_named(&app, "owner").unwrap().role.as_str(), "admin");
     assert!(b.get(&svc, "/").await.contains("owner"), "signed in");
     assert_eq!(
         Browser::new().get(&svc, "/setup").await.status,
@@ -947,4 +947,31 @@ async fn a_form_from_another_origin_than_the_base_url_is_refused() {
             "{origin} via Host {host}"
         );
     }
+}
+
+#[actix_web::test]
+async fn a_damaged_device_cookie_key_stops_start_up_and_says_why() {
+    let app = TestApp::new();
+    let path = app.dir.path().join("test.db");
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query("UPDATE server_keys SET value = 'zzzz' WHERE name = 'device_cookie'"),
+        &mut *app.conn(),
+    )
+    .unwrap();
+    let err = broadsheet::AppState::open(broadsheet::config::Config::for_database(path))
+        .err()
+        .expect("start-up refuses a damaged key");
+    // The whole chain of causes: the database, the key, and what is wrong with it.
+    let mut chain = vec![err.to_string()];
+    let mut cause = std::error::Error::source(&err);
+    while let Some(e) = cause {
+        chain.push(e.to_string());
+        cause = e.source();
+    }
+    assert!(chain.len() >= 3, "{chain:?}");
+    assert!(
+        chain[1].contains("device cookie key is damaged"),
+        "{chain:?}"
+    );
+    assert!(chain[2].contains("Invalid character"), "{chain:?}");
 }

@@ -8,7 +8,7 @@ use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::markdown::render_comment;
 use broadsheet::models::comment::NewComment;
-use broadsheet::models::{now, Comment, Post, Role, Settings, User};
+use broadsheet::models::{now, Comment, CommentStatus, Post, Role, Settings, User};
 use chrono::{Duration, NaiveDateTime};
 use common::{Browser, TestApp};
 use diesel::prelude::*;
@@ -22,7 +22,7 @@ fn comment(app: &TestApp, post: &Post, author: &User, body: &str, status: &str) 
             parent_id: None,
             body,
             body_html: &render_comment(body),
-            status,
+            status: CommentStatus::parse(status).unwrap(),
             created_at: now(),
         },
     )
@@ -34,7 +34,12 @@ fn post_by_id(app: &TestApp, id: i32) -> Option<Post> {
 }
 
 fn comment_status(app: &TestApp, id: i32) -> String {
-    Comment::find(&mut app.conn(), id).unwrap().unwrap().status
+    Comment::find(&mut app.conn(), id)
+        .unwrap()
+        .unwrap()
+        .status
+        .as_str()
+        .to_string()
 }
 
 fn comments_of(app: &TestApp, post_id: i32) -> i64 {
@@ -421,7 +426,7 @@ async fn approving_a_comment_shows_it_under_the_article_and_moves_the_counts() {
         )
         .await;
     assert_eq!(comment_status(&app, other.id), "pending");
-    Comment::set_status(&mut app.conn(), other.id, "deleted").unwrap();
+    Comment::set_status(&mut app.conn(), other.id, CommentStatus::Deleted).unwrap();
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/admin/comments?status=pending");
     let queue = b.get(&svc, res.location()).await;
@@ -619,7 +624,7 @@ async fn an_admin_changes_roles_and_a_disabled_user_is_signed_out_at_once() {
         .get(&svc, "/admin/users")
         .await
         .contains("sam is now an author."));
-    assert_eq!(user_named(&app, "sam").role, "author");
+    assert_eq!(user_named(&app, "sam").role.as_str(), "author");
     assert_eq!(
         sams.get(&svc, "/admin/posts/new").await.status,
         StatusCode::OK,
@@ -636,7 +641,7 @@ async fn an_admin_changes_roles_and_a_disabled_user_is_signed_out_at_once() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(user_named(&app, "sam").role, "author");
+    assert_eq!(user_named(&app, "sam").role.as_str(), "author");
 
     let res = admin
         .submit(
@@ -707,7 +712,7 @@ async fn the_last_admin_cannot_demote_or_disable_themselves() {
         assert!(page.contains("The site needs an enabled admin"));
     }
     let me_now = user_named(&app, "editor");
-    assert_eq!(me_now.role, "admin");
+    assert_eq!(me_now.role.as_str(), "admin");
     assert!(!me_now.disabled);
 
     // With a second admin, stepping down is allowed.
@@ -721,7 +726,7 @@ async fn the_last_admin_cannot_demote_or_disable_themselves() {
         )
         .await;
     assert_eq!(res.location(), "/admin");
-    assert_eq!(user_named(&app, "editor").role, "author");
+    assert_eq!(user_named(&app, "editor").role.as_str(), "author");
     let dashboard = b.get(&svc, "/admin").await;
     assert_eq!(dashboard.status, StatusCode::OK);
     assert!(dashboard.contains("You are now an author."));
@@ -766,7 +771,7 @@ async fn settings_changes_show_on_the_public_site_and_bad_input_is_refused() {
     assert!(home.contains("Newer piece") && !home.contains("Older piece"));
     assert!(home.contains("Older posts"));
     let settings = Settings::load(&mut app.conn()).unwrap();
-    assert_eq!(settings.comment_policy, "all_held");
+    assert_eq!(settings.comment_policy.as_str(), "all_held");
 
     let cases: [(&str, &str, &str); 5] = [
         ("title", "  ", "Give the site a title"),
@@ -997,7 +1002,7 @@ async fn every_admin_route_sends_anonymous_visitors_to_sign_in_and_refuses_comme
     // Nothing changed.
     assert_eq!(post_by_id(&app, post.id).unwrap().title, "Admin only");
     assert_eq!(comment_status(&app, c.id), "pending");
-    assert_eq!(user_named(&app, "carl").role, "commenter");
+    assert_eq!(user_named(&app, "carl").role.as_str(), "commenter");
     assert_eq!(Settings::load(&mut app.conn()).unwrap().title, "Broadsheet");
 }
 
@@ -1083,7 +1088,7 @@ async fn an_admin_opens_every_admin_page_and_each_post_form_succeeds() {
         }
     }
     assert!(post_by_id(&app, post.id).is_none(), "deleted by the admin");
-    assert_eq!(user_named(&app, "carl").role, "admin");
+    assert_eq!(user_named(&app, "carl").role.as_str(), "admin");
     assert_eq!(user_named(&app, "editor").id, admin.id);
 }
 

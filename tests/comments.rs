@@ -5,7 +5,7 @@ mod common;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
-use broadsheet::models::{Comment, Role, User};
+use broadsheet::models::{Comment, CommentStatus, Role, User};
 use common::{Browser, Page, TestApp};
 use diesel::prelude::*;
 
@@ -176,7 +176,7 @@ async fn first_comment_held_until_approved_and_shown_only_to_its_author() {
     b.login(&svc, &app, "bob").await;
     let res = say(&svc, &mut a, "story", "My very first comment", None).await;
     let first = comment_id(&res);
-    assert_eq!(stored(&app, first).status, "pending");
+    assert_eq!(stored(&app, first).status.as_str(), "pending");
     let own = a.get(&svc, "/posts/story").await;
     assert!(own.contains("My very first comment") && own.contains("Awaiting moderation"));
     assert!(
@@ -196,10 +196,10 @@ async fn first_comment_held_until_approved_and_shown_only_to_its_author() {
         .await
         .contains("0 comments"));
 
-    Comment::set_status(&mut app.conn(), first, "approved").unwrap();
+    Comment::set_status(&mut app.conn(), first, CommentStatus::Approved).unwrap();
     let second = comment_id(&say(&svc, &mut a, "story", "Second thoughts", None).await);
     assert_eq!(
-        stored(&app, second).status,
+        stored(&app, second).status.as_str(),
         "approved",
         "trusted after the first approval"
     );
@@ -225,16 +225,16 @@ async fn all_held_holds_every_comment_and_open_shows_each() {
     let mut a = Browser::new();
     a.login(&svc, &app, "ann").await;
     let one = comment_id(&say(&svc, &mut a, "story", "One", None).await);
-    Comment::set_status(&mut app.conn(), one, "approved").unwrap();
+    Comment::set_status(&mut app.conn(), one, CommentStatus::Approved).unwrap();
     let two = comment_id(&say(&svc, &mut a, "story", "Two", None).await);
     assert_eq!(
-        stored(&app, two).status,
+        stored(&app, two).status.as_str(),
         "pending",
         "held even after an approval"
     );
     app.comment_policy("open");
     let three = comment_id(&say(&svc, &mut a, "story", "Three", None).await);
-    assert_eq!(stored(&app, three).status, "approved");
+    assert_eq!(stored(&app, three).status.as_str(), "approved");
 }
 
 #[actix_web::test]
@@ -249,7 +249,7 @@ async fn under_all_held_an_edited_comment_goes_back_to_the_queue_unless_staff_wr
     ann.login(&svc, &app, "ann").await;
     boss.login(&svc, &app, "boss").await;
     let id = comment_id(&say(&svc, &mut ann, "story", "A fair point", None).await);
-    Comment::set_status(&mut app.conn(), id, "approved").unwrap();
+    Comment::set_status(&mut app.conn(), id, CommentStatus::Approved).unwrap();
     assert!(Browser::new()
         .get(&svc, "/posts/story")
         .await
@@ -260,7 +260,7 @@ async fn under_all_held_an_edited_comment_goes_back_to_the_queue_unless_staff_wr
         .submit(&svc, &edit, &edit, &[("body", "Buy cheap watches here")])
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(stored(&app, id).status, "pending");
+    assert_eq!(stored(&app, id).status.as_str(), "pending");
     let page = Browser::new().get(&svc, "/posts/story").await;
     assert!(
         !page.contains("Buy cheap watches here"),
@@ -278,7 +278,7 @@ async fn under_all_held_an_edited_comment_goes_back_to_the_queue_unless_staff_wr
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        stored(&app, mine).status,
+        stored(&app, mine).status.as_str(),
         "approved",
         "staff are never held"
     );

@@ -468,7 +468,7 @@ async fn accounts_made_before_the_check_existed_are_compared_too() {
             email: "editor@example.com",
             display_name: "The Editor",
             password_hash: "!none",
-            role: "admin",
+            role: Role::Admin,
             created_at: broadsheet::models::now(),
         },
     )

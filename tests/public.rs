@@ -6,7 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::comment::NewComment;
-use broadsheet::models::{now, Comment, Role};
+use broadsheet::models::{now, Comment, CommentStatus, Role};
 use chrono::{Duration, NaiveDate};
 use common::{Browser, TestApp};
 
@@ -154,7 +154,7 @@ async fn an_article_shows_its_title_byline_body_tags_and_comments() {
                 parent_id: None,
                 body,
                 body_html: &format!("<p>{body}</p>"),
-                status,
+                status: CommentStatus::parse(status).unwrap(),
                 created_at: now(),
             },
         )

@@ -34,16 +34,15 @@ impl DeviceKey {
     /// in the database, so every instance and every restart shares it.
     pub fn load_or_create(conn: &mut SqliteConnection) -> Result<DeviceKey, AppError> {
         let stored = server_key::get_or_create(conn, KEY_NAME, &random_token())?;
-        let key = hex::decode(stored.trim())
-            .ok()
-            .filter(|k| k.len() >= 32)
-            .ok_or_else(|| AppError::Internal("the device cookie key is damaged".into()))?;
+        let key = hex::decode(stored.trim()).map_err(AppError::DeviceKeyNotHex)?;
+        if key.len() < 32 {
+            return Err(AppError::DeviceKeyTooShort { bytes: key.len() });
+        }
         Ok(DeviceKey { key })
     }
 
     fn mac(&self, payload: &str) -> Result<Hmac<Sha256>, AppError> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key)
-            .map_err(|e| AppError::Internal(format!("device cookie key: {e}")))?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).map_err(AppError::DeviceKey)?;
         mac.update(payload.as_bytes());
         Ok(mac)
     }

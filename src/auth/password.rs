@@ -25,7 +25,7 @@ pub fn hash(password: &str) -> Result<String, AppError> {
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+        .map_err(AppError::Hashing)
 }
 
 /// True when `password` matches `stored`. With no stored hash (unknown user)
@@ -49,19 +49,13 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
 
 /// `hash` on the blocking pool, waiting its turn among `CONCURRENT_HASHES`.
 pub async fn hash_bounded(password: String) -> Result<String, AppError> {
-    let _permit = HASHING
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(format!("hashing stopped: {e}")))?;
+    let _permit = HASHING.acquire().await.map_err(AppError::HashingStopped)?;
     web::block(move || hash(&password)).await?
 }
 
 /// `verify` on the blocking pool, waiting its turn among `CONCURRENT_HASHES`.
 pub async fn verify_bounded(password: String, stored: Option<String>) -> Result<bool, AppError> {
-    let _permit = HASHING
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(format!("hashing stopped: {e}")))?;
+    let _permit = HASHING.acquire().await.map_err(AppError::HashingStopped)?;
     Ok(web::block(move || verify(&password, stored.as_deref())).await?)
 }
 

@@ -64,7 +64,7 @@ pub async fn error_pages(
             title: "Broadsheet".into(),
             description: String::new(),
             posts_per_page: 10,
-            comment_policy: "all_held".into(),
+            comment_policy: crate::models::CommentPolicy::AllHeld,
         })
     });
     let page = ErrorPage {

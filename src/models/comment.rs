@@ -2,11 +2,97 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::NaiveDateTime;
+use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::markdown;
 use crate::models::paging::{Page, Paging};
+use crate::models::{CommentPolicy, PostStatus, Role, User};
 use crate::schema::{comments, posts, users};
+
+text_enum! {
+    /// Where a comment stands: awaiting moderation, shown, caught as spam,
+    /// or deleted (kept as a placeholder so replies stay in place).
+    pub enum CommentStatus {
+        Pending = "pending",
+        Approved = "approved",
+        Spam = "spam",
+        Deleted = "deleted",
+    }
+}
+
+impl CommentStatus {
+    /// The statuses the moderation queue has tabs for.
+    pub const QUEUE: [CommentStatus; 3] = [
+        CommentStatus::Pending,
+        CommentStatus::Approved,
+        CommentStatus::Spam,
+    ];
+
+    pub fn is_pending(self) -> bool {
+        self == CommentStatus::Pending
+    }
+
+    pub fn is_approved(self) -> bool {
+        self == CommentStatus::Approved
+    }
+
+    pub fn is_spam(self) -> bool {
+        self == CommentStatus::Spam
+    }
+
+    pub fn is_deleted(self) -> bool {
+        self == CommentStatus::Deleted
+    }
+
+    /// Where a new comment by `author` goes under `policy`: staff are never
+    /// held; `approved_before` says whether the author has an approved comment.
+    pub fn for_new_comment(
+        policy: CommentPolicy,
+        author: &User,
+        approved_before: bool,
+    ) -> CommentStatus {
+        if author.can_write() {
+            return CommentStatus::Approved;
+        }
+        match policy {
+            CommentPolicy::Open => CommentStatus::Approved,
+            CommentPolicy::FirstCommentHeld if approved_before => CommentStatus::Approved,
+            CommentPolicy::FirstCommentHeld | CommentPolicy::AllHeld => CommentStatus::Pending,
+        }
+    }
+}
+
+/// Comments are at most this many characters.
+pub const MAX_CHARS: usize = 5000;
+/// Authors may correct a comment for this long after posting it.
+pub const EDIT_MINUTES: i64 = 15;
+
+/// What is wrong with a comment's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BodyProblem {
+    #[error("Write something before you post.")]
+    Empty,
+    #[error("Keep your comment under {MAX_CHARS} characters (it has {chars}).")]
+    TooLong { chars: usize },
+}
+
+/// A comment's text and its HTML, rendered before the write transaction
+/// opens (never inside it).
+#[derive(Debug, Clone)]
+pub struct CommentText {
+    pub body: String,
+    pub html: String,
+}
+
+impl CommentText {
+    /// Trims and renders `body`; slow on long texts, so call it in `web::block`.
+    pub fn render(body: &str) -> CommentText {
+        let body = body.trim().to_string();
+        let html = markdown::render_comment(&body);
+        CommentText { body, html }
+    }
+}
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = comments)]
@@ -17,7 +103,7 @@ pub struct Comment {
     pub parent_id: Option<i32>,
     pub body: String,
     pub body_html: String,
-    pub status: String,
+    pub status: CommentStatus,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
 }
@@ -30,7 +116,7 @@ pub struct NewComment<'a> {
     pub parent_id: Option<i32>,
     pub body: &'a str,
     pub body_html: &'a str,
-    pub status: &'a str,
+    pub status: CommentStatus,
     pub created_at: NaiveDateTime,
 }
 
@@ -41,7 +127,7 @@ pub struct CommentView {
     pub comment: Comment,
     pub author: String,
     pub author_username: String,
-    pub author_role: String,
+    pub author_role: Role,
 }
 
 /// Replies nest this deep; deeper ones are shown at the last level.
@@ -52,6 +138,61 @@ pub const MAX_DEPTH: usize = 4;
 pub struct Threaded {
     pub view: CommentView,
     pub depth: usize,
+}
+
+// The rules
+
+impl Comment {
+    /// A comment's text must have something in it and at most `MAX_CHARS`
+    /// characters (surrounding space not counted).
+    pub fn check_body(body: &str) -> Result<(), BodyProblem> {
+        let chars = body.trim().chars().count();
+        if chars == 0 {
+            Err(BodyProblem::Empty)
+        } else if chars > MAX_CHARS {
+            Err(BodyProblem::TooLong { chars })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether `now` is still within `EDIT_MINUTES` of posting.
+    pub fn within_edit_window(&self, now: NaiveDateTime) -> bool {
+        now - self.created_at <= Duration::minutes(EDIT_MINUTES)
+    }
+
+    /// Admins edit any comment, authors their own within the edit window;
+    /// deleted ones nobody.
+    pub fn editable_by(&self, user: &User, now: NaiveDateTime) -> bool {
+        !self.status.is_deleted()
+            && (user.is_admin() || (self.author_id == user.id && self.within_edit_window(now)))
+    }
+
+    /// Admins delete any comment, authors their own; deleted ones are gone.
+    pub fn deletable_by(&self, user: &User) -> bool {
+        !self.status.is_deleted() && (user.is_admin() || self.author_id == user.id)
+    }
+
+    /// Only approved comments of the same post take replies.
+    pub fn takes_replies_on(&self, post_id: i32) -> bool {
+        self.post_id == post_id && self.status.is_approved()
+    }
+
+    /// Where a new comment by `author` goes under `policy` (the author's
+    /// history is read only where the policy asks for it).
+    pub fn status_for_new(
+        conn: &mut SqliteConnection,
+        policy: CommentPolicy,
+        author: &User,
+    ) -> QueryResult<CommentStatus> {
+        let asks_history = policy == CommentPolicy::FirstCommentHeld && !author.can_write();
+        let approved_before = asks_history && Comment::approved_count_by(conn, author.id)? > 0;
+        Ok(CommentStatus::for_new_comment(
+            policy,
+            author,
+            approved_before,
+        ))
+    }
 }
 
 impl Comment {
@@ -70,9 +211,13 @@ impl Comment {
             .optional()
     }
 
-    /// Moves a comment to `status` (pending, approved, spam or deleted); the
-    /// posts' comment counts follow through triggers.
-    pub fn set_status(conn: &mut SqliteConnection, id: i32, status: &str) -> QueryResult<usize> {
+    /// Moves a comment to `status`; the posts' comment counts follow through
+    /// triggers.
+    pub fn set_status(
+        conn: &mut SqliteConnection,
+        id: i32,
+        status: CommentStatus,
+    ) -> QueryResult<usize> {
         diesel::update(comments::table.find(id))
             .set(comments::status.eq(status))
             .execute(conn)
@@ -82,10 +227,14 @@ impl Comment {
     /// deleted ones (placeholders) and those awaiting moderation (for their
     /// authors), oldest first. `visible_thread` picks a viewer's share.
     pub fn for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<CommentView>> {
-        let rows: Vec<(Comment, String, String, String)> = comments::table
+        let rows: Vec<(Comment, String, String, Role)> = comments::table
             .inner_join(users::table)
             .filter(comments::post_id.eq(post_id))
-            .filter(comments::status.eq_any(["approved", "deleted", "pending"]))
+            .filter(comments::status.eq_any([
+                CommentStatus::Approved,
+                CommentStatus::Deleted,
+                CommentStatus::Pending,
+            ]))
             .order(comments::id.asc())
             .select((
                 Comment::as_select(),
@@ -113,27 +262,36 @@ impl Comment {
             .filter(
                 comments::author_id
                     .eq(author_id)
-                    .and(comments::status.eq("approved")),
+                    .and(comments::status.eq(CommentStatus::Approved)),
             )
             .count()
             .get_result(conn)
     }
 
-    /// Replaces a comment's text, marking it edited.
+    /// Replaces a comment's text, marking it edited. Where `policy` would
+    /// hold a new comment by `editor`, an approved comment is read again
+    /// before readers see it: it goes back to pending, and this says so.
     pub fn edit(
         conn: &mut SqliteConnection,
-        id: i32,
-        body: &str,
-        body_html: &str,
+        comment: &Comment,
+        editor: &User,
+        policy: CommentPolicy,
+        text: &CommentText,
         now: NaiveDateTime,
-    ) -> QueryResult<usize> {
-        diesel::update(comments::table.find(id))
+    ) -> QueryResult<bool> {
+        diesel::update(comments::table.find(comment.id))
             .set((
-                comments::body.eq(body),
-                comments::body_html.eq(body_html),
+                comments::body.eq(&text.body),
+                comments::body_html.eq(&text.html),
                 comments::edited_at.eq(Some(now)),
             ))
-            .execute(conn)
+            .execute(conn)?;
+        let held = comment.status.is_approved()
+            && Comment::status_for_new(conn, policy, editor)?.is_pending();
+        if held {
+            Comment::set_status(conn, comment.id, CommentStatus::Pending)?;
+        }
+        Ok(held)
     }
 
     /// Deletes a comment for its author: the text is gone, the row stays as a
@@ -141,7 +299,7 @@ impl Comment {
     pub fn remove(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
         diesel::update(comments::table.find(id))
             .set((
-                comments::status.eq("deleted"),
+                comments::status.eq(CommentStatus::Deleted),
                 comments::body.eq(""),
                 comments::body_html.eq(""),
             ))
@@ -154,7 +312,7 @@ impl Comment {
 pub fn visible_thread(all: &[CommentView], viewer: Option<i32>) -> Vec<Threaded> {
     let shown = all
         .iter()
-        .filter(|c| c.comment.status != "pending" || Some(c.comment.author_id) == viewer)
+        .filter(|c| !c.comment.status.is_pending() || Some(c.comment.author_id) == viewer)
         .cloned()
         .collect();
     thread(shown)
@@ -171,7 +329,7 @@ pub fn thread(comments: Vec<CommentView>) -> Vec<Threaded> {
     let mut kept: HashSet<i32> = HashSet::new();
     let mut holds_reply: HashSet<i32> = HashSet::new();
     for c in comments.iter().rev() {
-        if c.comment.status != "deleted" || holds_reply.contains(&c.comment.id) {
+        if !c.comment.status.is_deleted() || holds_reply.contains(&c.comment.id) {
             kept.insert(c.comment.id);
             if let Some(parent) = parent_of(c) {
                 holds_reply.insert(parent);
@@ -225,15 +383,12 @@ pub struct StatusCounts {
     pub spam: i64,
 }
 
-/// The statuses the moderation queue has tabs for.
-pub const QUEUE_STATUSES: [&str; 3] = ["pending", "approved", "spam"];
-
 type QueueRow = (
     Comment,
     String,
     String,
     String,
-    String,
+    PostStatus,
     Option<NaiveDateTime>,
 );
 
@@ -266,7 +421,8 @@ fn queued(rows: Vec<QueueRow>, now: NaiveDateTime) -> Vec<QueuedComment> {
                 author,
                 post_title,
                 post_slug,
-                post_visible: status == "published" && published_at.is_some_and(|at| at <= now),
+                post_visible: status == PostStatus::Published
+                    && published_at.is_some_and(|at| at <= now),
             },
         )
         .collect()
@@ -274,23 +430,26 @@ fn queued(rows: Vec<QueueRow>, now: NaiveDateTime) -> Vec<QueuedComment> {
 
 impl Comment {
     pub fn count_by_status(conn: &mut SqliteConnection) -> QueryResult<StatusCounts> {
-        let rows: Vec<(String, i64)> = comments::table
+        let rows: Vec<(CommentStatus, i64)> = comments::table
             .group_by(comments::status)
             .select((comments::status, diesel::dsl::count_star()))
             .load(conn)?;
         let mut counts = StatusCounts::default();
         for (status, n) in rows {
-            match status.as_str() {
-                "pending" => counts.pending = n,
-                "approved" => counts.approved = n,
-                "spam" => counts.spam = n,
-                _ => {}
+            match status {
+                CommentStatus::Pending => counts.pending = n,
+                CommentStatus::Approved => counts.approved = n,
+                CommentStatus::Spam => counts.spam = n,
+                CommentStatus::Deleted => {}
             }
         }
         Ok(counts)
     }
 
-    pub fn count_with_status(conn: &mut SqliteConnection, status: &str) -> QueryResult<i64> {
+    pub fn count_with_status(
+        conn: &mut SqliteConnection,
+        status: CommentStatus,
+    ) -> QueryResult<i64> {
         comments::table
             .filter(comments::status.eq(status))
             .count()
@@ -300,7 +459,7 @@ impl Comment {
     /// A page of comments with `status`, newest first.
     pub fn queue(
         conn: &mut SqliteConnection,
-        status: &str,
+        status: CommentStatus,
         now: NaiveDateTime,
         paging: Paging,
     ) -> QueryResult<Page<QueuedComment>> {
@@ -327,7 +486,7 @@ impl Comment {
         let rows: Vec<QueueRow> = comments::table
             .inner_join(users::table)
             .inner_join(posts::table)
-            .filter(comments::status.eq_any(["pending", "approved"]))
+            .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
             .order(comments::id.desc())
             .limit(limit)
             .select(queue_columns())
@@ -339,7 +498,7 @@ impl Comment {
     pub fn set_status_many(
         conn: &mut SqliteConnection,
         ids: &[i32],
-        status: &str,
+        status: CommentStatus,
     ) -> QueryResult<usize> {
         diesel::update(comments::table.filter(comments::id.eq_any(ids)))
             .set(comments::status.eq(status))

@@ -1,5 +1,72 @@
 //! One file per table, each with its queries. Models know nothing of HTTP.
 
+/// A closed set of states kept in a TEXT column: the enum, `ALL`, `as_str`
+/// (the stored name), `parse`, and the diesel mapping both ways, so that
+/// queries filter with variants and no code compares the stored strings.
+/// (crates.io's `pg_enum!` does this for integers on PostgreSQL.)
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name stored in the database (and used in forms and URLs).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+
+            /// The variant stored (or submitted) as `text`; `None` for anything else.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $( $text => Some($name::$variant), )+
+                    _ => None,
+                }
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+            ) -> diesel::serialize::Result {
+                out.set_value(self.as_str());
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::sqlite::Sqlite>
+            for $name
+        {
+            fn from_sql(
+                value: diesel::sqlite::SqliteValue<'_, '_, '_>,
+            ) -> diesel::deserialize::Result<Self> {
+                let text = <String as diesel::deserialize::FromSql<
+                    diesel::sql_types::Text,
+                    diesel::sqlite::Sqlite,
+                >>::from_sql(value)?;
+                $name::parse(&text).ok_or_else(|| {
+                    format!("unknown {} {:?} in the database", stringify!($name), text).into()
+                })
+            }
+        }
+    };
+}
+
 pub mod comment;
 pub mod paging;
 pub mod post;
@@ -12,10 +79,10 @@ pub mod sitemap;
 pub mod tag;
 pub mod user;
 
-pub use comment::Comment;
-pub use post::Post;
+pub use comment::{Comment, CommentStatus};
+pub use post::{Post, PostStatus};
 pub use session::Session;
-pub use setting::Settings;
+pub use setting::{CommentPolicy, Settings};
 pub use tag::Tag;
 pub use user::{Role, User};
 

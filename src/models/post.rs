@@ -10,6 +10,15 @@ use crate::models::{search, Tag};
 use crate::schema::{post_tags, posts, users};
 use crate::slug::slugify;
 
+text_enum! {
+    /// Whether a post is written for readers yet. (A published post whose
+    /// time has not come is scheduled: see `PostState`.)
+    pub enum PostStatus {
+        Draft = "draft",
+        Published = "published",
+    }
+}
+
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = posts)]
 pub struct Post {
@@ -21,7 +30,7 @@ pub struct Post {
     pub body_html: String,
     pub excerpt: String,
     pub word_count: i32,
-    pub status: String,
+    pub status: PostStatus,
     pub published_at: Option<NaiveDateTime>,
     pub author_id: Option<i32>,
     pub comments_enabled: bool,
@@ -40,7 +49,7 @@ pub struct PostSummary {
     pub dateline: String,
     pub excerpt: String,
     pub word_count: i32,
-    pub status: String,
+    pub status: PostStatus,
     pub published_at: Option<NaiveDateTime>,
     pub comments_enabled: bool,
     pub comment_count: i32,
@@ -145,20 +154,20 @@ impl PostInput {
 }
 
 type Visible = diesel::dsl::And<
-    diesel::dsl::Eq<posts::status, &'static str>,
+    diesel::dsl::Eq<posts::status, PostStatus>,
     diesel::dsl::LtEq<posts::published_at, NaiveDateTime>,
 >;
 
 /// Published and due: what readers may see at `now`.
 fn visible(now: NaiveDateTime) -> Visible {
     posts::status
-        .eq("published")
+        .eq(PostStatus::Published)
         .and(posts::published_at.le(now))
 }
 
 impl Post {
     pub fn is_published(&self) -> bool {
-        self.status == "published"
+        self.status == PostStatus::Published
     }
 
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Post>> {
@@ -212,7 +221,7 @@ impl Post {
         // One upper bound only: given both `< to` and `<= now`, SQLite may
         // pick the wrong one for its index range and walk far more rows.
         let mut query = posts::table
-            .filter(posts::status.eq("published"))
+            .filter(posts::status.eq(PostStatus::Published))
             .filter(posts::published_at.ge(from))
             .into_boxed();
         query = if to <= now {
@@ -289,7 +298,7 @@ impl Post {
         let next = match tie_newer {
             Some(n) => Some(n),
             None => posts::table
-                .filter(posts::status.eq("published"))
+                .filter(posts::status.eq(PostStatus::Published))
                 .filter(posts::published_at.gt(at).and(posts::published_at.le(now)))
                 .order((posts::published_at.asc(), posts::id.asc()))
                 .select((posts::slug, posts::title))
@@ -324,7 +333,7 @@ impl Post {
         posts::table
             .filter(
                 posts::status
-                    .eq("published")
+                    .eq(PostStatus::Published)
                     .and(posts::published_at.gt(now)),
             )
             .select(diesel::dsl::min(posts::published_at))
@@ -441,11 +450,11 @@ fn wanted_slug(input: &PostInput) -> String {
     }
 }
 
-fn status_of(input: &PostInput) -> &'static str {
+fn status_of(input: &PostInput) -> PostStatus {
     if input.published {
-        "published"
+        PostStatus::Published
     } else {
-        "draft"
+        PostStatus::Draft
     }
 }
 
@@ -553,11 +562,15 @@ impl PostState {
     }
 
     /// The state of a post with this status and publication time at `now`.
-    pub fn of(status: &str, published_at: Option<NaiveDateTime>, now: NaiveDateTime) -> PostState {
+    pub fn of(
+        status: PostStatus,
+        published_at: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> PostState {
         match (status, published_at) {
-            ("published", Some(at)) if at > now => PostState::Scheduled,
-            ("published", _) => PostState::Published,
-            _ => PostState::Draft,
+            (PostStatus::Published, Some(at)) if at > now => PostState::Scheduled,
+            (PostStatus::Published, _) => PostState::Published,
+            (PostStatus::Draft, _) => PostState::Draft,
         }
     }
 }
@@ -577,7 +590,7 @@ pub struct ManagedPost {
     pub id: i32,
     pub slug: String,
     pub title: String,
-    pub status: String,
+    pub status: PostStatus,
     pub published_at: Option<NaiveDateTime>,
     pub author_id: Option<i32>,
     pub comment_count: i32,
@@ -608,11 +621,11 @@ impl Post {
         };
         Ok(PostCounts {
             draft: mine()
-                .filter(posts::status.eq("draft"))
+                .filter(posts::status.eq(PostStatus::Draft))
                 .count()
                 .get_result(conn)?,
             scheduled: mine()
-                .filter(posts::status.eq("published"))
+                .filter(posts::status.eq(PostStatus::Published))
                 .filter(posts::published_at.gt(now))
                 .count()
                 .get_result(conn)?,
@@ -639,10 +652,10 @@ impl Post {
         query = match state {
             None => query.order(posts::id.desc()),
             Some(PostState::Draft) => query
-                .filter(posts::status.eq("draft"))
+                .filter(posts::status.eq(PostStatus::Draft))
                 .order(posts::id.desc()),
             Some(PostState::Scheduled) => query
-                .filter(posts::status.eq("published"))
+                .filter(posts::status.eq(PostStatus::Published))
                 .filter(posts::published_at.gt(now))
                 .order((posts::published_at.asc(), posts::id.asc())),
             Some(PostState::Published) => query
@@ -656,7 +669,7 @@ impl Post {
                 .load::<(ManagedPost, Option<String>)>(conn)
         })?;
         Ok(rows.map(|(post, author)| ManagedRow {
-            state: PostState::of(&post.status, post.published_at, now),
+            state: PostState::of(post.status, post.published_at, now),
             post,
             author,
         }))

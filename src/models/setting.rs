@@ -10,7 +10,7 @@ pub struct Settings {
     pub title: String,
     pub description: String,
     pub posts_per_page: i32,
-    pub comment_policy: String,
+    pub comment_policy: CommentPolicy,
 }
 
 #[derive(AsChangeset, Debug)]
@@ -19,18 +19,28 @@ pub struct SettingsChanges<'a> {
     pub title: &'a str,
     pub description: &'a str,
     pub posts_per_page: i32,
-    pub comment_policy: &'a str,
+    pub comment_policy: CommentPolicy,
 }
 
-/// Who may see a new comment at once.
-pub const COMMENT_POLICIES: [(&str, &str); 3] = [
-    ("open", "Open: comments appear at once"),
-    (
-        "first_comment_held",
-        "Hold a person's first comment for approval",
-    ),
-    ("all_held", "Hold every comment for approval"),
-];
+text_enum! {
+    /// Who may see a new comment at once.
+    pub enum CommentPolicy {
+        Open = "open",
+        FirstCommentHeld = "first_comment_held",
+        AllHeld = "all_held",
+    }
+}
+
+impl CommentPolicy {
+    /// The choice as the settings page words it.
+    pub fn label(self) -> &'static str {
+        match self {
+            CommentPolicy::Open => "Open: comments appear at once",
+            CommentPolicy::FirstCommentHeld => "Hold a person's first comment for approval",
+            CommentPolicy::AllHeld => "Hold every comment for approval",
+        }
+    }
+}
 
 impl Settings {
     pub fn load(conn: &mut SqliteConnection) -> QueryResult<Settings> {

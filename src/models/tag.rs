@@ -39,7 +39,7 @@ impl Tag {
     ) -> QueryResult<Vec<TagCount>> {
         let scheduled: Vec<(i32, i64)> = posts::table
             .inner_join(post_tags::table)
-            .filter(posts::status.eq("published"))
+            .filter(posts::status.eq(crate::models::PostStatus::Published))
             .filter(posts::published_at.gt(now))
             .group_by(post_tags::tag_id)
             .select((post_tags::tag_id, diesel::dsl::count_star()))

@@ -14,31 +14,18 @@ pub struct User {
     pub email: String,
     pub display_name: String,
     pub password_hash: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Admin,
-    Author,
-    Commenter,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Admin, Role::Author, Role::Commenter];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Author => "author",
-            Role::Commenter => "commenter",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+text_enum! {
+    /// What an account may do: admins everything, authors write posts,
+    /// commenters comment.
+    pub enum Role {
+        Admin = "admin",
+        Author = "author",
+        Commenter = "commenter",
     }
 }
 
@@ -49,22 +36,18 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,
     pub password_hash: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub created_at: NaiveDateTime,
 }
 
 impl User {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Commenter)
-    }
-
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.role == Role::Admin
     }
 
     /// Admins and authors may write posts.
     pub fn can_write(&self) -> bool {
-        matches!(self.role(), Role::Admin | Role::Author)
+        matches!(self.role, Role::Admin | Role::Author)
     }
 
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<User>> {
@@ -100,18 +83,14 @@ impl User {
 
     pub fn admin_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
-            users::table.filter(users::role.eq(Role::Admin.as_str())),
+            users::table.filter(users::role.eq(Role::Admin)),
         ))
         .get_result(conn)
     }
 
     pub fn count_admins(conn: &mut SqliteConnection) -> QueryResult<i64> {
         users::table
-            .filter(
-                users::role
-                    .eq(Role::Admin.as_str())
-                    .and(users::disabled.eq(false)),
-            )
+            .filter(users::role.eq(Role::Admin).and(users::disabled.eq(false)))
             .count()
             .get_result(conn)
     }
@@ -148,7 +127,7 @@ impl User {
 
     pub fn set_role(conn: &mut SqliteConnection, id: i32, role: Role) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
-            .set(users::role.eq(role.as_str()))
+            .set(users::role.eq(role))
             .execute(conn)
     }
 
@@ -264,13 +243,14 @@ impl User {
         conn: &mut SqliteConnection,
         paging: Paging,
     ) -> QueryResult<Page<UserRow>> {
+        use crate::models::CommentStatus;
         use crate::schema::comments;
         let rows = paging.load(|limit, offset| {
             users::table
                 .left_join(
                     comments::table.on(comments::author_id
                         .eq(users::id)
-                        .and(comments::status.ne("deleted"))),
+                        .and(comments::status.ne(CommentStatus::Deleted))),
                 )
                 .group_by(users::id)
                 .order(users::id.desc())

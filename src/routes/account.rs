@@ -226,8 +226,7 @@ async fn signup(
                     &safe_next(&form.next),
                     &format!("Welcome, {}! You are signed in.", user.display_name),
                 );
-                res.add_cookie(&cookie)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                res.add_cookie(&cookie).map_err(AppError::Cookie)?;
                 return Ok(res);
             }
             Ok(None) => errors.add(
@@ -347,10 +346,8 @@ pub async fn login(
                 match started {
                     Ok(cookie) => {
                         let mut res = see_other(&next);
-                        res.add_cookie(&cookie)
-                            .map_err(|e| AppError::Internal(e.to_string()))?;
-                        res.add_cookie(&device_cookie)
-                            .map_err(|e| AppError::Internal(e.to_string()))?;
+                        res.add_cookie(&cookie).map_err(AppError::Cookie)?;
+                        res.add_cookie(&device_cookie).map_err(AppError::Cookie)?;
                         return Ok(res);
                     }
                     Err(e) if e.is_not_saved() => {
@@ -403,7 +400,7 @@ pub async fn logout(
     };
     let mut res = see_other_with(&next, "You are signed out.");
     res.add_cookie(&session::removal_cookie(state.config.secure_cookies))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::Cookie)?;
     Ok(res)
 }
 
@@ -561,6 +558,6 @@ pub async fn sign_out_everywhere(
     .await?;
     let mut res = see_other_with("/login", "You are signed out on every device.");
     res.add_cookie(&session::removal_cookie(state.config.secure_cookies))
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(AppError::Cookie)?;
     Ok(res)
 }

@@ -3,42 +3,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{Duration, NaiveDateTime};
 use serde::Deserialize;
 
 use crate::auth::csrf::NoFields;
 use crate::auth::limits::client_ip;
 use crate::auth::{CsrfForm, CurrentUser, Visitor};
 use crate::error::{AppError, NOT_SAVED};
-use crate::markdown;
-use crate::models::comment::NewComment;
-use crate::models::{self, Comment, Post, Settings, User};
+use crate::models::comment::{CommentText, NewComment};
+use crate::models::{self, Comment, CommentStatus, Post, Settings, User};
 use crate::routes::public::{article, CommentDraft};
 use crate::routes::see_other_with;
 use crate::view::{render_with, Layout};
 use crate::{db, AppState};
-
-pub const MAX_CHARS: usize = 5000;
-/// Authors may correct a comment for this long after posting it.
-pub const EDIT_MINUTES: i64 = 15;
-
-pub fn within_edit_window(comment: &Comment, now: NaiveDateTime) -> bool {
-    now - comment.created_at <= Duration::minutes(EDIT_MINUTES)
-}
-
-/// The problem with a comment's text, if any.
-fn body_problem(body: &str) -> Option<String> {
-    let chars = body.trim().chars().count();
-    if chars == 0 {
-        Some("Write something before you post.".into())
-    } else if chars > MAX_CHARS {
-        Some(format!(
-            "Keep your comment under {MAX_CHARS} characters (it has {chars})."
-        ))
-    } else {
-        None
-    }
-}
 
 #[derive(Deserialize, Debug)]
 pub struct CommentForm {
@@ -51,25 +27,8 @@ pub struct CommentForm {
     website: String,
 }
 
-/// Where a new (or edited) comment goes under the site's policy: staff
-/// are never held.
-fn initial_status(
-    conn: &mut diesel::SqliteConnection,
-    policy: &str,
-    user: &User,
-) -> Result<&'static str, AppError> {
-    if user.can_write() {
-        return Ok("approved");
-    }
-    Ok(match policy {
-        "open" => "approved",
-        "first_comment_held" if Comment::approved_count_by(conn, user.id)? > 0 => "approved",
-        _ => "pending",
-    })
-}
-
 enum Outcome {
-    Posted { id: i32, status: &'static str },
+    Posted { id: i32, status: CommentStatus },
     Refused(String),
 }
 
@@ -94,14 +53,13 @@ pub async fn create(
         })?),
     };
     let spam = !form.website.is_empty();
-    let body = form.body.trim().to_string();
     let draft = |error: String| CommentDraft {
         body: form.body.clone(),
         error,
         parent_id,
     };
-    if let Some(problem) = body_problem(&body) {
-        let draft = draft(problem);
+    if let Err(problem) = Comment::check_body(&form.body) {
+        let draft = draft(problem.to_string());
         return article(
             &state,
             &visitor,
@@ -112,11 +70,8 @@ pub async fn create(
         .await;
     }
     // Rendering happens before the write transaction, off the async workers.
-    let (body, html) = web::block(move || {
-        let html = markdown::render_comment(&body);
-        (body, html)
-    })
-    .await?;
+    let body = form.body.clone();
+    let text = web::block(move || CommentText::render(&body)).await?;
     let slug_for_db = slug.clone();
     let written = db::write(&state.pool, move |conn| {
         let post =
@@ -125,8 +80,7 @@ pub async fn create(
             return Err(AppError::Forbidden);
         }
         if let Some(parent) = parent_id {
-            let ok = Comment::find(conn, parent)?
-                .is_some_and(|p| p.post_id == post.id && p.status == "approved");
+            let ok = Comment::find(conn, parent)?.is_some_and(|p| p.takes_replies_on(post.id));
             if !ok {
                 return Ok(Outcome::Refused(
                     "The comment you replied to is not open for replies on this article.".into(),
@@ -134,10 +88,10 @@ pub async fn create(
             }
         }
         let status = if spam {
-            "spam"
+            CommentStatus::Spam
         } else {
             let policy = Settings::load(conn)?.comment_policy;
-            initial_status(conn, &policy, &user)?
+            Comment::status_for_new(conn, policy, &user)?
         };
         let comment = Comment::create(
             conn,
@@ -145,8 +99,8 @@ pub async fn create(
                 post_id: post.id,
                 author_id: user.id,
                 parent_id,
-                body: &body,
-                body_html: &html,
+                body: &text.body,
+                body_html: &text.html,
                 status,
                 created_at: models::now(),
             },
@@ -159,12 +113,13 @@ pub async fn create(
     .await;
     match written {
         // A bot learns nothing: it sees the article as if all went well.
-        Ok(Outcome::Posted { status: "spam", .. }) => {
-            Ok(crate::routes::see_other(&format!("/posts/{slug}#comments")))
-        }
+        Ok(Outcome::Posted {
+            status: CommentStatus::Spam,
+            ..
+        }) => Ok(crate::routes::see_other(&format!("/posts/{slug}#comments"))),
         Ok(Outcome::Posted {
             id,
-            status: "pending",
+            status: CommentStatus::Pending,
         }) => Ok(see_other_with(
             &format!("/posts/{slug}#comment-{id}"),
             "Thank you! Your comment is awaiting moderation and will appear once approved.",
@@ -191,10 +146,10 @@ fn owned_comment(
     user: &User,
 ) -> Result<(Comment, String), AppError> {
     let comment = Comment::find(conn, id)?.ok_or(AppError::NotFound)?;
-    if comment.status == "deleted" {
+    if comment.status.is_deleted() {
         return Err(AppError::NotFound);
     }
-    if comment.author_id != user.id && !user.is_admin() {
+    if !comment.deletable_by(user) {
         return Err(AppError::Forbidden);
     }
     let post = Post::find(conn, comment.post_id)?.ok_or(AppError::NotFound)?;
@@ -241,7 +196,7 @@ fn editable(
     user: &User,
 ) -> Result<(Comment, String), AppError> {
     let (comment, slug) = owned_comment(conn, id, user)?;
-    if !user.is_admin() && !within_edit_window(&comment, models::now()) {
+    if !comment.editable_by(user, models::now()) {
         return Err(AppError::Forbidden);
     }
     Ok((comment, slug))
@@ -261,27 +216,16 @@ pub async fn edit(
     CsrfForm(form): CsrfForm<EditForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let error = match body_problem(&form.body) {
-        Some(problem) => problem,
-        None => {
-            let body = form.body.trim().to_string();
-            let (body, html) = web::block(move || {
-                let html = markdown::render_comment(&body);
-                (body, html)
-            })
-            .await?;
+    let error = match Comment::check_body(&form.body) {
+        Err(problem) => problem.to_string(),
+        Ok(()) => {
+            let body = form.body.clone();
+            let text = web::block(move || CommentText::render(&body)).await?;
             let editor = user.clone();
             let written = db::write(&state.pool, move |conn| {
                 let (comment, slug) = editable(conn, id, &editor)?;
-                Comment::edit(conn, id, &body, &html, models::now())?;
-                // Where the policy holds comments, a changed text is read
-                // again before readers see it.
                 let policy = Settings::load(conn)?.comment_policy;
-                let held = comment.status == "approved"
-                    && initial_status(conn, &policy, &editor)? == "pending";
-                if held {
-                    Comment::set_status(conn, id, "pending")?;
-                }
+                let held = Comment::edit(conn, &comment, &editor, policy, &text, models::now())?;
                 Ok((slug, held))
             })
             .await;

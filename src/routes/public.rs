@@ -13,7 +13,7 @@ use crate::models::comment::{visible_thread, CommentView};
 use crate::models::paging::{Page, Paging};
 use crate::models::post::{Article, Listed, Neighbour};
 use crate::models::{self, Post, Settings, Tag};
-use crate::routes::{comments, PageNumber};
+use crate::routes::PageNumber;
 use crate::view::{self, page_path, render, render_with, Layout, Pager, Sidebar, YearGroup};
 use crate::{cache, db, AppState};
 
@@ -177,10 +177,8 @@ pub async fn article(
         .into_iter()
         .map(|t| {
             let c = &t.view.comment;
-            let mine = user.is_some_and(|u| u.id == c.author_id);
-            let admin = user.is_some_and(|u| u.is_admin());
-            let deleted = c.status == "deleted";
-            let pending = c.status == "pending";
+            let deleted = c.status.is_deleted();
+            let pending = c.status.is_pending();
             let can_reply = open && !deleted && !pending;
             let here = can_reply && draft.parent_id == Some(c.id);
             replying |= here;
@@ -188,8 +186,8 @@ pub async fn article(
                 deleted,
                 pending,
                 edited: c.edited_at.is_some(),
-                can_edit: !deleted && (admin || (mine && comments::within_edit_window(c, now))),
-                can_delete: !deleted && (admin || mine),
+                can_edit: user.is_some_and(|u| c.editable_by(u, now)),
+                can_delete: user.is_some_and(|u| c.deletable_by(u)),
                 can_reply,
                 replying: here,
                 depth: t.depth,

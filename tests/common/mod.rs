@@ -13,7 +13,7 @@ use broadsheet::auth::password;
 use broadsheet::config::{Config, Switch};
 use broadsheet::models::post::PostInput;
 use broadsheet::models::setting::SettingsChanges;
-use broadsheet::models::{Post, Role, Settings, User};
+use broadsheet::models::{CommentPolicy, Post, Role, Settings, User};
 use broadsheet::{accounts, AppState};
 use chrono::{Duration, NaiveDateTime};
 use diesel::r2d2::{ConnectionManager, PooledConnection};
@@ -121,7 +121,7 @@ impl TestApp {
             title,
             description,
             posts_per_page,
-            comment_policy,
+            comment_policy: CommentPolicy::parse(comment_policy).expect("a comment policy"),
         };
         Settings::update(&mut self.conn(), &changes).unwrap();
     }

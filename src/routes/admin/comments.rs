@@ -8,9 +8,9 @@ use serde::Deserialize;
 use super::{layout, AdminFrame, AdminNav};
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
-use crate::models::comment::{QueuedComment, StatusCounts, QUEUE_STATUSES};
+use crate::models::comment::{QueuedComment, StatusCounts};
 use crate::models::paging::Paging;
-use crate::models::{self, Comment};
+use crate::models::{self, Comment, CommentStatus};
 use crate::routes::{see_other_with, PageNumber};
 use crate::view::{iso, long_time, plural, render, Layout, Pager};
 use crate::{db, AppState};
@@ -29,7 +29,7 @@ pub struct QueueQuery {
 pub struct CommentsPage {
     layout: Layout,
     nav: AdminNav,
-    tab: &'static str,
+    tab: CommentStatus,
     counts: StatusCounts,
     rows: Vec<QueuedComment>,
     pager: Pager,
@@ -38,8 +38,10 @@ pub struct CommentsPage {
 impl QueuedComment {
     /// The comment on its public page, or the post's edit page while readers cannot see it.
     pub fn post_href(&self) -> String {
-        match (self.post_visible, self.comment.status.as_str()) {
-            (true, "approved") => format!("/posts/{}#comment-{}", self.post_slug, self.comment.id),
+        match (self.post_visible, self.comment.status) {
+            (true, CommentStatus::Approved) => {
+                format!("/posts/{}#comment-{}", self.post_slug, self.comment.id)
+            }
             (true, _) => format!("/posts/{}", self.post_slug),
             (false, _) => format!("/admin/posts/{}/edit", self.comment.post_id),
         }
@@ -55,10 +57,10 @@ impl QueuedComment {
 }
 
 /// A queue tab's name as this module spells it; unknown names are not pages.
-fn tab_named(name: Option<&str>) -> Option<&'static str> {
+fn tab_named(name: Option<&str>) -> Option<CommentStatus> {
     match name {
-        None | Some("") => Some("pending"),
-        Some(s) => QUEUE_STATUSES.into_iter().find(|t| *t == s),
+        None | Some("") => Some(CommentStatus::Pending),
+        Some(s) => CommentStatus::parse(s).filter(|t| CommentStatus::QUEUE.contains(t)),
     }
 }
 
@@ -86,7 +88,7 @@ pub async fn queue(
         tab,
         counts,
         pager: Pager::new(
-            &format!("/admin/comments?status={tab}"),
+            &format!("/admin/comments?status={}", tab.as_str()),
             list.page,
             list.more,
         ),
@@ -96,15 +98,15 @@ pub async fn queue(
 
 /// What an action does: the status it sets and the words for it.
 struct Action {
-    status: &'static str,
+    status: CommentStatus,
     done: &'static str,
 }
 
 fn action_named(name: &str) -> Option<Action> {
     let (status, done) = match name {
-        "approve" => ("approved", "approved"),
-        "spam" => ("spam", "marked as spam"),
-        "delete" => ("deleted", "deleted"),
+        "approve" => (CommentStatus::Approved, "approved"),
+        "spam" => (CommentStatus::Spam, "marked as spam"),
+        "delete" => (CommentStatus::Deleted, "deleted"),
         _ => return None,
     };
     Some(Action { status, done })
@@ -114,7 +116,9 @@ fn action_named(name: &str) -> Option<Action> {
 fn back_to(tab: &str) -> String {
     format!(
         "/admin/comments?status={}",
-        tab_named(Some(tab)).unwrap_or("pending")
+        tab_named(Some(tab))
+            .unwrap_or(CommentStatus::Pending)
+            .as_str()
     )
 }
 

@@ -81,7 +81,10 @@ impl Frame {
         let settings = state.cache.settings(&state.pool).await?;
         let pending = if user.is_admin() {
             db::run(&state.pool, |conn| {
-                Ok(Comment::count_with_status(conn, "pending")?)
+                Ok(Comment::count_with_status(
+                    conn,
+                    crate::models::CommentStatus::Pending,
+                )?)
             })
             .await?
         } else {

@@ -16,7 +16,7 @@ use crate::markdown;
 use crate::models::paging::Paging;
 use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
-use crate::models::{self, Post, User};
+use crate::models::{self, Post, PostStatus, User};
 use crate::routes::{see_other_with, PageNumber};
 use crate::slug::slugify;
 use crate::view::{iso, long_date, long_time, render, render_with, Layout, Pager};
@@ -59,7 +59,7 @@ pub struct ListQuery {
 pub struct PostsPage {
     layout: Layout,
     nav: AdminNav,
-    filter: &'static str,
+    filter: Option<PostState>,
     counts: PostCounts,
     rows: Vec<ManagedRow>,
     pager: Pager,
@@ -116,7 +116,7 @@ pub async fn list(
     render(&PostsPage {
         layout: layout(&visitor, &frame.settings, "Posts"),
         nav: frame.nav("posts"),
-        filter: filter.map_or("", PostState::as_str),
+        filter,
         counts,
         pager: Pager::new(&base, list.page, list.more),
         rows: list.items,
@@ -153,7 +153,7 @@ pub struct PostForm {
 impl PostForm {
     fn blank() -> PostForm {
         PostForm {
-            status: "draft".into(),
+            status: PostStatus::Draft.as_str().into(),
             comments_enabled: Some("on".into()),
             ..PostForm::default()
         }
@@ -166,7 +166,7 @@ impl PostForm {
             dateline: post.dateline.clone(),
             body: post.body.clone(),
             tags: tags.join(", "),
-            status: post.status.clone(),
+            status: post.status.as_str().into(),
             published_at: post
                 .published_at
                 .map(|at| at.format(DATETIME_LOCAL).to_string())
@@ -174,6 +174,11 @@ impl PostForm {
             comments_enabled: post.comments_enabled.then(|| "on".into()),
             action: String::new(),
         }
+    }
+
+    /// Whether the form says published (anything else shows as a draft).
+    pub fn is_published(&self) -> bool {
+        PostStatus::parse(&self.status) == Some(PostStatus::Published)
     }
 
     pub fn comments_on(&self) -> bool {
@@ -220,10 +225,10 @@ impl PostForm {
                 format!("Keep each tag to {MAX_TAG} characters or fewer."),
             );
         }
-        let published = match self.status.as_str() {
-            "published" => true,
-            "draft" => false,
-            _ => {
+        let published = match PostStatus::parse(&self.status) {
+            Some(PostStatus::Published) => true,
+            Some(PostStatus::Draft) => false,
+            None => {
                 errors.add("status", "Choose draft or published.");
                 false
             }
@@ -310,7 +315,7 @@ pub struct Saved {
 
 impl Saved {
     fn of(post: &Post) -> Saved {
-        let state = PostState::of(&post.status, post.published_at, models::now());
+        let state = PostState::of(post.status, post.published_at, models::now());
         Saved {
             id: post.id,
             state,
@@ -501,7 +506,7 @@ fn keep_publication_time(input: &mut PostInput, old: &Post, now: NaiveDateTime) 
     if input.published_at.is_some() && input.published_at == old.published_at.map(to_minute) {
         input.published_at = old.published_at;
     }
-    let public = PostState::of(&old.status, old.published_at, now) == PostState::Published;
+    let public = PostState::of(old.status, old.published_at, now) == PostState::Published;
     if input.published && input.published_at.is_none() && !public {
         input.published_at = Some(now);
     }
@@ -517,8 +522,8 @@ fn to_minute(at: NaiveDateTime) -> NaiveDateTime {
 /// the address had to differ from the one asked for.
 fn saved_message(old: Option<&Post>, post: &Post, input: &PostInput) -> String {
     let now = models::now();
-    let state = PostState::of(&post.status, post.published_at, now);
-    let was = old.map(|p| PostState::of(&p.status, p.published_at, now));
+    let state = PostState::of(post.status, post.published_at, now);
+    let was = old.map(|p| PostState::of(p.status, p.published_at, now));
     let mut message = match (state, post.published_at) {
         (PostState::Draft, _) => "Draft saved.".to_string(),
         (PostState::Scheduled, Some(at)) => format!("Post scheduled for {}.", long_time(&at)),

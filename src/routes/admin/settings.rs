@@ -9,7 +9,7 @@ use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::accounts::FieldErrors;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
-use crate::models::setting::{SettingsChanges, COMMENT_POLICIES};
+use crate::models::setting::{CommentPolicy, SettingsChanges};
 use crate::models::Settings;
 use crate::routes::see_other_with;
 use crate::view::{render_with, Layout};
@@ -37,16 +37,16 @@ impl SettingsForm {
             title: settings.title.clone(),
             description: settings.description.clone(),
             posts_per_page: settings.posts_per_page.to_string(),
-            comment_policy: settings.comment_policy.clone(),
+            comment_policy: settings.comment_policy.as_str().to_string(),
         }
     }
 
-    pub fn has_policy(&self, value: &str) -> bool {
-        self.comment_policy == value
+    pub fn has_policy(&self, policy: &CommentPolicy) -> bool {
+        CommentPolicy::parse(&self.comment_policy) == Some(*policy)
     }
 
-    /// The trimmed title, description and number, or each problem by field.
-    fn check(&self) -> Result<(String, String, i32), FieldErrors> {
+    /// The trimmed title, description, number and policy, or each problem by field.
+    fn check(&self) -> Result<(String, String, i32, CommentPolicy), FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
         if title.is_empty() || title.chars().count() > MAX_TITLE {
@@ -69,16 +69,13 @@ impl SettingsForm {
                 0
             }
         };
-        if !COMMENT_POLICIES
-            .iter()
-            .any(|(value, _)| *value == self.comment_policy)
-        {
+        let policy = CommentPolicy::parse(&self.comment_policy);
+        if policy.is_none() {
             errors.add("comment_policy", "Choose one of the comment policies.");
         }
-        if errors.is_empty() {
-            Ok((title, description, per_page))
-        } else {
-            Err(errors)
+        match policy {
+            Some(policy) if errors.is_empty() => Ok((title, description, per_page, policy)),
+            _ => Err(errors),
         }
     }
 }
@@ -89,7 +86,7 @@ pub struct SettingsPage {
     layout: Layout,
     nav: AdminNav,
     form: SettingsForm,
-    policies: [(&'static str, &'static str); 3],
+    policies: &'static [CommentPolicy],
     errors: FieldErrors,
 }
 
@@ -106,7 +103,7 @@ fn page(
             layout: layout(visitor, settings, "Settings"),
             nav,
             form,
-            policies: COMMENT_POLICIES,
+            policies: CommentPolicy::ALL,
             errors,
         },
     )
@@ -133,8 +130,7 @@ pub async fn update(
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let errors = match form.check() {
-        Ok((title, description, posts_per_page)) => {
-            let policy = form.comment_policy.clone();
+        Ok((title, description, posts_per_page, policy)) => {
             let saved = db::write(&state.pool, move |conn| {
                 Ok(Settings::update(
                     conn,
@@ -142,7 +138,7 @@ pub async fn update(
                         title: &title,
                         description: &description,
                         posts_per_page,
-                        comment_policy: &policy,
+                        comment_policy: policy,
                     },
                 )?)
             })

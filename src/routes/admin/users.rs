@@ -25,7 +25,7 @@ pub struct UsersPage {
     layout: Layout,
     nav: AdminNav,
     me: i32,
-    roles: [Role; 3],
+    roles: &'static [Role],
     rows: Vec<UserRow>,
     pager: Pager,
 }
