@@ -45,13 +45,13 @@ const ENTRY_OVERHEAD: usize = 256;
 
 /// A whole answer, kept compact: a `HeaderMap` is a hash table of a few
 /// kilobytes even for ten headers, more than most compressed bodies.
-pub struct Page {
+pub struct CachedPage {
     pub status: StatusCode,
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: Bytes,
 }
 
-impl Page {
+impl CachedPage {
     pub fn header_map(&self) -> HeaderMap {
         let mut map = HeaderMap::with_capacity(self.headers.len());
         for (name, value) in &self.headers {
@@ -69,14 +69,14 @@ pub trait Weigh {
     fn weigh(&self) -> usize;
 }
 
-impl Weigh for Page {
+impl Weigh for CachedPage {
     fn weigh(&self) -> usize {
         let headers: usize = self
             .headers
             .iter()
             .map(|(name, value)| name.as_str().len() + value.len())
             .sum();
-        size_of::<Page>()
+        size_of::<CachedPage>()
             + self.headers.capacity() * size_of::<(HeaderName, HeaderValue)>()
             + headers
             + self.body.len()
@@ -190,7 +190,7 @@ impl Freshness {
 
 pub struct Caches {
     /// Whole answers for signed-out readers, by coding and canonical address.
-    pub pages: Store<Page>,
+    pub pages: Store<CachedPage>,
     /// Articles with their comments, the settings and the sidebar, by slug, for every
     /// reader (each page is then rendered for its viewer).
     pub articles: Store<(Settings, Article, Sidebar)>,

@@ -11,7 +11,7 @@ use diesel::{QueryResult, SqliteConnection};
 use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::markdown::reading_minutes;
-use crate::models::post::{Listed, MonthCount, PostSummary};
+use crate::models::post::{ListedPost, MonthCount, PostSummary};
 use crate::models::tag::TagCount;
 use crate::models::{Post, Settings, Tag};
 
@@ -366,7 +366,7 @@ impl PostSummary {
     }
 }
 
-impl Listed {
+impl ListedPost {
     pub fn author_name(&self) -> &str {
         self.author.as_deref().unwrap_or("The editors")
     }

@@ -15,13 +15,13 @@ use actix_web::{HttpMessage, HttpResponse};
 
 use crate::auth::session::{FLASH_COOKIE, SESSION_COOKIE};
 use crate::auth::Visitor;
-use crate::cache::{expiry, Page};
+use crate::cache::{expiry, CachedPage};
 use crate::middleware::etags::validators_match;
 use crate::models::{self, Post};
 use crate::{db, AppState};
 
 /// Paths that are never cached: forms, personal and administrative pages.
-const NEVER: [&str; 7] = [
+const UNCACHED_PATHS: [&str; 7] = [
     "/admin",
     "/login",
     "/register",
@@ -47,7 +47,7 @@ fn cacheable_request(req: &ServiceRequest) -> bool {
     req.method() == Method::GET
         && req.cookie(SESSION_COOKIE).is_none()
         && req.cookie(FLASH_COOKIE).is_none()
-        && !NEVER
+        && !UNCACHED_PATHS
             .iter()
             .any(|p| path == *p || path.starts_with(&format!("{p}/")))
         && !path.starts_with("/static/")
@@ -124,7 +124,7 @@ fn address_of(path: &str, query: &str) -> Address {
     }
 }
 
-fn respond(page: &Page, req: &ServiceRequest) -> HttpResponse {
+fn respond(page: &CachedPage, req: &ServiceRequest) -> HttpResponse {
     let header = |name| {
         req.headers()
             .get(name)
@@ -232,7 +232,7 @@ pub async fn serve(
         Ok(Post::next_scheduled(conn, now)?)
     })
     .await?;
-    let page = Arc::new(Page {
+    let page = Arc::new(CachedPage {
         status: head.status(),
         headers: head
             .headers()

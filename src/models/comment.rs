@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::markdown;
-use crate::models::paging::{Page, Paging};
+use crate::models::paging::{Paged, Paging};
 use crate::models::{CommentPolicy, PostStatus, Role, User};
 use crate::schema::{comments, posts, users};
 
@@ -462,7 +462,7 @@ impl Comment {
         status: CommentStatus,
         now: NaiveDateTime,
         paging: Paging,
-    ) -> QueryResult<Page<QueuedComment>> {
+    ) -> QueryResult<Paged<QueuedComment>> {
         let rows = paging.load(|limit, offset| {
             comments::table
                 .inner_join(users::table)

@@ -12,7 +12,7 @@ pub struct Paging {
 
 /// The rows of one page; `more` says whether a further (older) page exists.
 #[derive(Debug, Clone)]
-pub struct Page<T> {
+pub struct Paged<T> {
     pub items: Vec<T>,
     pub page: i64,
     pub more: bool,
@@ -29,11 +29,11 @@ impl Paging {
     pub fn load<T>(
         self,
         fetch: impl FnOnce(i64, i64) -> QueryResult<Vec<T>>,
-    ) -> QueryResult<Page<T>> {
+    ) -> QueryResult<Paged<T>> {
         let mut items = fetch(self.per_page + 1, (self.page - 1) * self.per_page)?;
         let more = items.len() as i64 > self.per_page;
         items.truncate(usize::try_from(self.per_page).unwrap_or(0));
-        Ok(Page {
+        Ok(Paged {
             items,
             page: self.page,
             more,
@@ -41,10 +41,10 @@ impl Paging {
     }
 }
 
-impl<T> Page<T> {
+impl<T> Paged<T> {
     /// The same page with its rows turned into something else.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
+        Paged {
             items: self.items.into_iter().map(f).collect(),
             page: self.page,
             more: self.more,
@@ -56,8 +56,8 @@ impl<T> Page<T> {
     pub fn try_with<U>(
         self,
         f: impl FnOnce(Vec<T>) -> QueryResult<Vec<U>>,
-    ) -> QueryResult<Page<U>> {
-        Ok(Page {
+    ) -> QueryResult<Paged<U>> {
+        Ok(Paged {
             items: f(self.items)?,
             page: self.page,
             more: self.more,

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::markdown;
-use crate::models::paging::{Page, Paging};
+use crate::models::paging::{Paged, Paging};
 use crate::models::{search, Tag};
 use crate::schema::{post_tags, posts, users};
 use crate::slug::slugify;
@@ -57,7 +57,7 @@ pub struct PostSummary {
 
 /// A post in a list, with its author's name and its tags.
 #[derive(Debug, Clone)]
-pub struct Listed {
+pub struct ListedPost {
     pub post: PostSummary,
     pub author: Option<String>,
     pub tags: Vec<Tag>,
@@ -196,7 +196,7 @@ impl Post {
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
         paging: Paging,
-    ) -> QueryResult<Page<Listed>> {
+    ) -> QueryResult<Paged<ListedPost>> {
         // Paging walks the covering index alone; only the page's rows are read.
         let ids = paging.load(|limit, offset| {
             posts::table
@@ -217,7 +217,7 @@ impl Post {
         from: NaiveDateTime,
         to: NaiveDateTime,
         paging: Paging,
-    ) -> QueryResult<Page<Listed>> {
+    ) -> QueryResult<Paged<ListedPost>> {
         // One upper bound only: given both `< to` and `<= now`, SQLite may
         // pick the wrong one for its index range and walk far more rows.
         let mut query = posts::table
@@ -246,7 +246,7 @@ impl Post {
         now: NaiveDateTime,
         tag_id: i32,
         paging: Paging,
-    ) -> QueryResult<Page<Listed>> {
+    ) -> QueryResult<Paged<ListedPost>> {
         let ids = paging.load(|limit, offset| {
             post_tags::table
                 .filter(post_tags::tag_id.eq(tag_id))
@@ -498,7 +498,7 @@ fn unique_slug(
 }
 
 /// Loads posts by id (in the given order) with authors and tags.
-fn listed(conn: &mut SqliteConnection, ids: Vec<i32>) -> QueryResult<Vec<Listed>> {
+fn listed(conn: &mut SqliteConnection, ids: Vec<i32>) -> QueryResult<Vec<ListedPost>> {
     let rows: Vec<(PostSummary, Option<String>)> = posts::table
         .left_join(users::table)
         .filter(posts::id.eq_any(&ids))
@@ -510,7 +510,7 @@ fn listed(conn: &mut SqliteConnection, ids: Vec<i32>) -> QueryResult<Vec<Listed>
     Ok(ids
         .iter()
         .filter_map(|id| by_id.remove(id))
-        .map(|(post, author)| Listed {
+        .map(|(post, author)| ListedPost {
             tags: tags.remove(&post.id).unwrap_or_default(),
             post,
             author,
@@ -641,7 +641,7 @@ impl Post {
         state: Option<PostState>,
         author: Option<i32>,
         paging: Paging,
-    ) -> QueryResult<Page<ManagedRow>> {
+    ) -> QueryResult<Paged<ManagedRow>> {
         let mut query = posts::table
             .left_join(users::table)
             .select((ManagedPost::as_select(), users::display_name.nullable()))
@@ -676,15 +676,6 @@ impl Post {
     }
 }
 
-/// A visible post's address and times, for the sitemap.
-#[derive(Queryable, Debug, Clone)]
-pub struct Dated {
-    pub id: i32,
-    pub slug: String,
-    pub published_at: Option<NaiveDateTime>,
-    pub updated_at: NaiveDateTime,
-}
-
 impl Post {
     /// The `limit` newest visible posts, with a tag if one is given, and their
     /// authors' names.
@@ -711,33 +702,6 @@ impl Post {
             .order((posts::published_at.desc(), posts::id.desc()))
             .limit(limit)
             .select((Post::as_select(), users::display_name.nullable()))
-            .load(conn)
-    }
-
-    /// Every visible post, newest first.
-    pub fn all_dated(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<Dated>> {
-        posts::table
-            .filter(visible(now))
-            .order((posts::published_at.desc(), posts::id.desc()))
-            .select((
-                posts::id,
-                posts::slug,
-                posts::published_at,
-                posts::updated_at,
-            ))
-            .load(conn)
-    }
-
-    /// (post id, tag slug) for every tag of every visible post.
-    pub fn visible_tag_slugs(
-        conn: &mut SqliteConnection,
-        now: NaiveDateTime,
-    ) -> QueryResult<Vec<(i32, String)>> {
-        post_tags::table
-            .inner_join(posts::table)
-            .inner_join(crate::schema::tags::table)
-            .filter(visible(now))
-            .select((post_tags::post_id, crate::schema::tags::slug))
             .load(conn)
     }
 }

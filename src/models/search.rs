@@ -46,7 +46,7 @@ pub struct Hit {
 
 /// A page of results; `more` says whether another page follows.
 #[derive(Debug, Clone)]
-pub struct SearchPage {
+pub struct SearchResults {
     pub hits: Vec<Hit>,
     pub total: i64,
     pub more: bool,
@@ -120,9 +120,9 @@ pub fn search(
     words: &[String],
     now: NaiveDateTime,
     paging: Paging,
-) -> QueryResult<SearchPage> {
+) -> QueryResult<SearchResults> {
     if words.is_empty() {
-        return Ok(SearchPage {
+        return Ok(SearchResults {
             hits: Vec::new(),
             total: 0,
             more: false,
@@ -219,7 +219,7 @@ pub fn search(
             }
         })
         .collect();
-    Ok(SearchPage { hits, total, more })
+    Ok(SearchResults { hits, total, more })
 }
 
 /// Splits FTS5 output at its markers. A stray marker (from a body saved

@@ -3,7 +3,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::models::paging::{Page, Paging};
+use crate::models::paging::{Paged, Paging};
 use crate::schema::users;
 
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
@@ -141,14 +141,6 @@ impl User {
             .execute(conn)
     }
 
-    /// All users, newest first.
-    pub fn all(conn: &mut SqliteConnection) -> QueryResult<Vec<User>> {
-        users::table
-            .order(users::id.desc())
-            .select(User::as_select())
-            .load(conn)
-    }
-
     pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
         users::table.count().get_result(conn)
     }
@@ -242,7 +234,7 @@ impl User {
     pub fn page_with_comment_counts(
         conn: &mut SqliteConnection,
         paging: Paging,
-    ) -> QueryResult<Page<UserRow>> {
+    ) -> QueryResult<Paged<UserRow>> {
         use crate::models::CommentStatus;
         use crate::schema::comments;
         let rows = paging.load(|limit, offset| {

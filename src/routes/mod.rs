@@ -4,9 +4,10 @@
 pub mod account;
 pub mod admin;
 pub mod comments;
-pub mod find;
+pub mod feeds;
 pub mod health;
 pub mod public;
+pub mod search;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -31,13 +32,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/archive/{year}", read().to(public::archive_year))
         .route("/archive/{year}/{month}", read().to(public::archive_month))
         .route("/tags/{slug}", read().to(public::tag))
-        .route("/tags/{slug}/feed.xml", read().to(find::tag_feed))
-        .route("/search", read().to(find::search))
-        .route("/feed.xml", read().to(find::site_feed))
-        .route("/sitemap.xml", read().to(find::sitemap))
-        .route("/sitemap-pages.xml", read().to(find::sitemap_pages))
-        .route("/sitemap-posts-{n}.xml", read().to(find::sitemap_posts))
-        .route("/robots.txt", read().to(find::robots))
+        .route("/tags/{slug}/feed.xml", read().to(feeds::tag_feed))
+        .route("/search", read().to(search::search))
+        .route("/feed.xml", read().to(feeds::site_feed))
+        .route("/sitemap.xml", read().to(feeds::sitemap))
+        .route("/sitemap-pages.xml", read().to(feeds::sitemap_pages))
+        .route("/sitemap-posts-{n}.xml", read().to(feeds::sitemap_posts))
+        .route("/robots.txt", read().to(feeds::robots))
         .route("/healthz", read().to(health::healthz))
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))

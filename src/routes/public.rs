@@ -10,8 +10,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::comment::{visible_thread, CommentView};
-use crate::models::paging::{Page, Paging};
-use crate::models::post::{Article, Listed, Neighbour};
+use crate::models::paging::{Paged, Paging};
+use crate::models::post::{Article, ListedPost, Neighbour};
 use crate::models::{self, Post, Settings, Tag};
 use crate::routes::PageNumber;
 use crate::view::{self, page_path, render, render_with, Layout, Pager, Sidebar, YearGroup};
@@ -23,7 +23,7 @@ pub struct ListPageView {
     layout: Layout,
     heading: String,
     intro: String,
-    posts: Vec<Listed>,
+    posts: Vec<ListedPost>,
     pager: Pager,
 }
 
@@ -33,7 +33,7 @@ fn list_view(
     heading: String,
     intro: String,
     base: &str,
-    list: Page<Listed>,
+    list: Paged<ListedPost>,
 ) -> Result<HttpResponse, AppError> {
     if list.is_past_the_end() {
         return Err(AppError::NotFound);

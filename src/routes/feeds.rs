@@ -1,4 +1,5 @@
-//! Finding things: search, the Atom feeds, the sitemap and robots.txt.
+//! What machines read: the Atom feeds, the sitemap index and its files, and
+//! robots.txt.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -8,94 +9,16 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
 
-use crate::auth::Visitor;
 use crate::error::AppError;
-use crate::models::paging::Paging;
-use crate::models::search::{self, SearchPage};
 use crate::models::{self, sitemap, Post, Tag};
-use crate::routes::PageNumber;
-use crate::view::{self, page_path, render, Layout, Pager};
+use crate::view::{self};
 use crate::{db, AppState};
 
 /// Entries in a feed.
 const FEED_ENTRIES: i64 = 20;
-/// Longer queries are cut (only `search::MAX_WORDS` words count anyway).
-const MAX_QUERY_CHARS: usize = 200;
 /// Post ids per sitemap file: under the protocol's 50,000 addresses, and
 /// small enough that a file is built in a few milliseconds.
 const SITEMAP_POST_IDS: i64 = 5_000;
-
-#[derive(serde::Deserialize, Debug, Default)]
-pub struct SearchParams {
-    q: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "find/search.html")]
-pub struct SearchView {
-    layout: Layout,
-    query: String,
-    /// Whether the query had any words to look for.
-    searched: bool,
-    results: SearchPage,
-    pager: Pager,
-}
-
-impl SearchView {
-    fn count_label(&self) -> String {
-        if self.results.total > crate::models::search::COUNT_LIMIT {
-            format!("More than {} results", crate::models::search::COUNT_LIMIT)
-        } else {
-            view::plural(self.results.total, "result", "results")
-        }
-    }
-}
-
-pub async fn search(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    params: web::Query<SearchParams>,
-    PageNumber(page): PageNumber,
-) -> Result<HttpResponse, AppError> {
-    let params = params.into_inner();
-    let query: String = params
-        .q
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .take(MAX_QUERY_CHARS)
-        .collect();
-    let words = search::words(&query);
-    let searched = !words.is_empty();
-    let settings = state.cache.settings(&state.pool).await?;
-    let paging = Paging::new(page, i64::from(settings.posts_per_page));
-    let results = db::run(&state.pool, move |conn| {
-        search::search(conn, &words, models::now(), paging).map_err(AppError::from)
-    })
-    .await?;
-    if page > 1 && results.hits.is_empty() {
-        return Err(AppError::NotFound);
-    }
-    let (title, base) = if query.is_empty() {
-        ("Search".to_string(), "/search".to_string())
-    } else {
-        (
-            format!("Search: {query}"),
-            format!("/search?q={}", urlencoding::encode(&query)),
-        )
-    };
-    let mut layout = Layout::new(&visitor, &settings, title)
-        .described(&format!("Search the posts of {}", settings.title))
-        .at(&state.config.base_url(), &page_path(&base, page));
-    layout.search_query = query.clone();
-    render(&SearchView {
-        layout,
-        query,
-        searched,
-        pager: Pager::new(&base, page, results.more),
-        results,
-    })
-}
 
 /// An entry of an Atom feed, every field ready to print.
 pub struct FeedEntry {
@@ -110,7 +33,7 @@ pub struct FeedEntry {
 }
 
 #[derive(Template)]
-#[template(path = "find/feed.xml")]
+#[template(path = "feeds/feed.xml")]
 pub struct AtomFeed {
     title: String,
     subtitle: String,
@@ -212,13 +135,13 @@ pub struct SitemapUrl {
 }
 
 #[derive(Template)]
-#[template(path = "find/sitemap.xml")]
+#[template(path = "feeds/sitemap.xml")]
 pub struct Sitemap {
     urls: Vec<SitemapUrl>,
 }
 
 #[derive(Template)]
-#[template(path = "find/sitemap_index.xml")]
+#[template(path = "feeds/sitemap_index.xml")]
 pub struct SitemapIndex {
     /// `lastmod` may be empty: the post files leave it out (it would take
     /// reading every post).
