@@ -118,6 +118,9 @@ pub struct MonthCount {
     pub count: i64,
 }
 
+/// Who a post without an author is by.
+pub const EDITORS: &str = "The editors";
+
 /// What the dashboard (or a fixture) saves.
 #[derive(Debug, Clone)]
 pub struct PostInput {
@@ -350,7 +353,7 @@ impl Post {
                 .optional()?,
             None => None,
         };
-        Ok(name.unwrap_or_else(|| "The editors".into()))
+        Ok(name.unwrap_or_else(|| EDITORS.into()))
     }
 
     pub fn tags(&self, conn: &mut SqliteConnection) -> QueryResult<Vec<Tag>> {

@@ -10,6 +10,7 @@ use askama::Template;
 use chrono::NaiveDateTime;
 
 use crate::error::AppError;
+use crate::models::post::EDITORS;
 use crate::models::{self, sitemap, Post, Tag};
 use crate::view::{self};
 use crate::{db, AppState};
@@ -91,7 +92,7 @@ async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpRe
                 .map(view::iso)
                 .unwrap_or_default(),
             updated: view::iso(&modified(&post)),
-            author: xml_text(author.as_deref().unwrap_or("The editors")),
+            author: xml_text(author.as_deref().unwrap_or(EDITORS)),
             tags: tags
                 .remove(&post.id)
                 .unwrap_or_default()

@@ -14,6 +14,7 @@ use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::markdown;
 use crate::models::paging::Paging;
+use crate::models::post::EDITORS;
 use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, PostStatus, User};
@@ -67,7 +68,7 @@ pub struct PostsPage {
 
 impl ManagedRow {
     pub fn author_name(&self) -> &str {
-        self.author.as_deref().unwrap_or("The editors")
+        self.author.as_deref().unwrap_or(EDITORS)
     }
 
     /// The publication time ("Aug 20, 2025 · 14:05 UTC"); for drafts, when

@@ -1,17 +1,20 @@
 //! What every page shares: the layout's data (the reading pages' sidebar
-//! included), rendering, and the readable forms of dates and counts that
-//! templates show.
+//! included), paging links and rendering. The readable forms of dates,
+//! counts and names that templates show are in `format`.
+
+mod format;
+
+pub use format::*;
 
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
-use chrono::{Datelike, NaiveDateTime, Timelike};
+use chrono::NaiveDateTime;
 use diesel::{QueryResult, SqliteConnection};
 
 use crate::auth::Visitor;
 use crate::error::AppError;
-use crate::markdown::reading_minutes;
-use crate::models::post::{ListedPost, MonthCount, PostSummary};
+use crate::models::post::MonthCount;
 use crate::models::tag::TagCount;
 use crate::models::{Post, Settings, Tag};
 
@@ -240,7 +243,7 @@ pub fn css_href() -> String {
     static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HREF.get_or_init(|| {
         use sha2::Digest;
-        let digest = sha2::Sha256::digest(include_bytes!("../static/site.css"));
+        let digest = sha2::Sha256::digest(include_bytes!("../../static/site.css"));
         format!("/static/site.css?v={}", &hex::encode(digest)[..12])
     })
     .clone()
@@ -255,174 +258,4 @@ pub fn render_with<T: Template>(status: StatusCode, page: &T) -> Result<HttpResp
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-/// "August 20, 2025".
-// Formatted by hand rather than with strftime patterns, which chrono parses
-// on every call: an article shows two times for each of its comments.
-pub fn long_date(at: &NaiveDateTime) -> String {
-    format!("{} {}, {}", month_name(at.month()), at.day(), at.year())
-}
-
-/// "August 20, 2025 at 14:05 UTC".
-pub fn long_time(at: &NaiveDateTime) -> String {
-    format!(
-        "{} at {:02}:{:02} UTC",
-        long_date(at),
-        at.hour(),
-        at.minute()
-    )
-}
-
-/// The machine-readable form for `<time datetime>`.
-pub fn iso(at: &NaiveDateTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        at.month(),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
-}
-
-pub fn month_name(month: u32) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    NAMES
-        .get(month.wrapping_sub(1) as usize)
-        .copied()
-        .unwrap_or("")
-}
-
-pub fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-fn dateline(place: &str, at: Option<&NaiveDateTime>) -> String {
-    match (place.is_empty(), at) {
-        (true, Some(at)) => long_date(at),
-        (false, Some(at)) => format!("{place} – {}", long_date(at)),
-        (false, None) => place.to_string(),
-        (true, None) => String::new(),
-    }
-}
-
-impl Post {
-    /// "Washington/Brussels – August 20, 2025", or just the date.
-    pub fn dateline_label(&self) -> String {
-        dateline(&self.dateline, self.published_at.as_ref())
-    }
-
-    pub fn published_iso(&self) -> String {
-        self.published_at.as_ref().map(iso).unwrap_or_default()
-    }
-
-    pub fn updated_iso(&self) -> String {
-        iso(&self.updated_at)
-    }
-
-    pub fn reading_time(&self) -> String {
-        format!("{} min read", reading_minutes(self.word_count))
-    }
-
-    pub fn comment_count_label(&self) -> String {
-        plural(i64::from(self.comment_count), "comment", "comments")
-    }
-}
-
-impl PostSummary {
-    pub fn dateline_label(&self) -> String {
-        dateline(&self.dateline, self.published_at.as_ref())
-    }
-
-    pub fn published_iso(&self) -> String {
-        self.published_at.as_ref().map(iso).unwrap_or_default()
-    }
-
-    pub fn reading_time(&self) -> String {
-        format!("{} min read", reading_minutes(self.word_count))
-    }
-
-    pub fn comment_count_label(&self) -> String {
-        plural(i64::from(self.comment_count), "comment", "comments")
-    }
-}
-
-impl ListedPost {
-    pub fn author_name(&self) -> &str {
-        self.author.as_deref().unwrap_or("The editors")
-    }
-}
-
-impl crate::models::comment::CommentView {
-    pub fn created_iso(&self) -> String {
-        iso(&self.comment.created_at)
-    }
-
-    pub fn created_label(&self) -> String {
-        long_time(&self.comment.created_at)
-    }
-
-    /// "Staff" for admins, "Editor" for authors: marks who speaks for the site.
-    pub fn staff_badge(&self) -> Option<&'static str> {
-        match self.author_role {
-            crate::models::Role::Admin => Some("Staff"),
-            crate::models::Role::Author => Some("Editor"),
-            crate::models::Role::Commenter => None,
-        }
-    }
-
-    /// Whether the display name differs from the username, which is then shown
-    /// beside it so nobody passes for someone else by name alone.
-    pub fn shows_username(&self) -> bool {
-        self.author.to_lowercase() != self.author_username.to_lowercase()
-    }
-}
-
-impl crate::models::search::Hit {
-    pub fn dateline_label(&self) -> String {
-        dateline(&self.dateline, self.published_at.as_ref())
-    }
-
-    pub fn published_iso(&self) -> String {
-        self.published_at.as_ref().map(iso).unwrap_or_default()
-    }
-
-    pub fn author_name(&self) -> &str {
-        self.author.as_deref().unwrap_or("The editors")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_read_as_a_newspaper_writes_them() {
-        let at = chrono::NaiveDate::from_ymd_opt(2025, 8, 5)
-            .unwrap()
-            .and_hms_opt(9, 7, 3)
-            .unwrap();
-        assert_eq!(long_date(&at), "August 5, 2025");
-        assert_eq!(long_time(&at), "August 5, 2025 at 09:07 UTC");
-        assert_eq!(iso(&at), "2025-08-05T09:07:03Z");
-    }
 }
