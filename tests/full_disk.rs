@@ -14,11 +14,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use broadsheet::config::Config;
-use broadsheet::models::post::PostInput;
-use broadsheet::models::{Post, Role};
-use broadsheet::{db, AppState};
-use process::{count, password_of, site_with_users, Server, BIN};
+use broadsheet::models::Role;
+use process::{count, open_comments, password_of, publish, site_with_users, Server, BIN};
 
 /// Why this machine cannot run the test, if it cannot.
 fn unavailable() -> Option<String> {
@@ -111,28 +108,8 @@ fn on_a_full_disk_every_write_says_not_saved_and_works_again_when_space_returns(
         &seed,
         &[("owner", Role::Admin), ("reader", Role::Commenter)],
     );
-    let post = {
-        let state = AppState::open(Config::for_database(seed.clone())).unwrap();
-        let mut conn = state.pool.get().unwrap();
-        db::write_with(&mut conn, |conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query("UPDATE settings SET comment_policy = 'open'").execute(conn)?;
-            let new = PostInput {
-                title: "Harbour news".into(),
-                slug: String::new(),
-                dateline: String::new(),
-                body: "The harbour reopened.".into(),
-                tags: vec![],
-                published: true,
-                published_at: None,
-                comments_enabled: true,
-                author_id: None,
-            }
-            .render();
-            Ok(Post::create(conn, &new, broadsheet::models::now())?)
-        })
-        .unwrap()
-    };
+    open_comments(&seed);
+    let post = publish(&seed, "Harbour news", "The harbour reopened.");
     let mount = dir.path().join("small-disk");
     std::fs::create_dir(&mount).unwrap();
     let inside = mount.join("blog.db");

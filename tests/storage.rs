@@ -11,40 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use broadsheet::config::Config;
-use broadsheet::models::post::PostInput;
-use broadsheet::models::{Post, Role};
+use broadsheet::models::Role;
 use broadsheet::{db, AppState};
-use process::{count, password_of, site_with_users, Agent, Server, BIN};
-
-/// A published post written through the models, as the dashboard would.
-fn publish(path: &Path, title: &str, body: &str) -> Post {
-    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
-    let new = PostInput {
-        title: title.into(),
-        slug: String::new(),
-        dateline: String::new(),
-        body: body.into(),
-        tags: vec![],
-        published: true,
-        published_at: None,
-        comments_enabled: true,
-        author_id: None,
-    }
-    .render();
-    db::write_with(&mut state.pool.get().unwrap(), |conn| {
-        Ok(Post::create(conn, &new, broadsheet::models::now())?)
-    })
-    .unwrap()
-}
-
-fn open_comments(path: &Path) {
-    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
-    db::write_with(&mut state.pool.get().unwrap(), |conn| {
-        use diesel::RunQueryDsl;
-        Ok(diesel::sql_query("UPDATE settings SET comment_policy = 'open'").execute(conn)?)
-    })
-    .unwrap();
-}
+use process::{count, open_comments, password_of, publish, site_with_users, Agent, Server, BIN};
 
 fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())

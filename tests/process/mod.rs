@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use broadsheet::auth::password;
 use broadsheet::config::Config;
-use broadsheet::models::{Role, User};
+use broadsheet::models::post::PostInput;
+use broadsheet::models::{Post, Role, User};
 use broadsheet::{accounts, db, AppState};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_broadsheet");
@@ -375,4 +376,35 @@ pub fn count(path: &Path, sql: &str) -> i64 {
         .get_result::<N>(&mut conn)
         .expect("count")
         .n
+}
+
+/// A published post written through the models, as the dashboard would.
+pub fn publish(path: &Path, title: &str, body: &str) -> Post {
+    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
+    let new = PostInput {
+        title: title.into(),
+        slug: String::new(),
+        dateline: String::new(),
+        body: body.into(),
+        tags: vec![],
+        published: true,
+        published_at: None,
+        comments_enabled: true,
+        author_id: None,
+    }
+    .render();
+    db::write_with(&mut state.pool.get().unwrap(), |conn| {
+        Ok(Post::create(conn, &new, broadsheet::models::now())?)
+    })
+    .unwrap()
+}
+
+/// Sets the comment policy to open, as the settings form would.
+pub fn open_comments(path: &Path) {
+    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
+    db::write_with(&mut state.pool.get().unwrap(), |conn| {
+        use diesel::RunQueryDsl;
+        Ok(diesel::sql_query("UPDATE settings SET comment_policy = 'open'").execute(conn)?)
+    })
+    .unwrap();
 }
