@@ -1,0 +1,296 @@
+//! Posts: the post itself, how it is saved, and who may see it. The lists
+//! readers browse are in `lists`, the writers' dashboard view in `manage`.
+
+mod lists;
+mod manage;
+
+pub use lists::*;
+pub use manage::*;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::markdown;
+use crate::models::{search, Tag};
+use crate::schema::{posts, users};
+use crate::slug::slugify;
+
+text_enum! {
+    /// Whether a post is written for readers yet. (A published post whose
+    /// time has not come is scheduled: see `PostState`.)
+    pub enum PostStatus {
+        Draft = "draft",
+        Published = "published",
+    }
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
+#[diesel(table_name = posts)]
+pub struct Post {
+    pub id: i32,
+    pub slug: String,
+    pub title: String,
+    pub dateline: String,
+    pub body: String,
+    pub body_html: String,
+    pub excerpt: String,
+    pub word_count: i32,
+    pub status: PostStatus,
+    pub published_at: Option<NaiveDateTime>,
+    pub author_id: Option<i32>,
+    pub comments_enabled: bool,
+    pub comment_count: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Who a post without an author is by.
+pub const EDITORS: &str = "The editors";
+
+/// What the dashboard (or a fixture) saves.
+#[derive(Debug, Clone)]
+pub struct PostInput {
+    pub title: String,
+    /// Empty means: made from the title.
+    pub slug: String,
+    pub dateline: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub published: bool,
+    /// For a published post, `None` means now; a future time schedules it.
+    pub published_at: Option<NaiveDateTime>,
+    pub comments_enabled: bool,
+    pub author_id: Option<i32>,
+}
+
+/// A post's input with its markdown rendered: what `Post::create` and
+/// `Post::update` store. Rendering is the slow part of a save, so it happens
+/// here, before the write transaction opens.
+#[derive(Debug, Clone)]
+pub struct RenderedPost {
+    pub input: PostInput,
+    pub rendered: markdown::Rendered,
+}
+
+impl PostInput {
+    pub fn render(self) -> RenderedPost {
+        let rendered = markdown::render_post(&self.body);
+        RenderedPost {
+            input: self,
+            rendered,
+        }
+    }
+}
+
+pub(crate) type Visible = diesel::dsl::And<
+    diesel::dsl::Eq<posts::status, PostStatus>,
+    diesel::dsl::LtEq<posts::published_at, NaiveDateTime>,
+>;
+
+/// Published and due: what readers may see at `now`.
+pub(crate) fn visible(now: NaiveDateTime) -> Visible {
+    posts::status
+        .eq(PostStatus::Published)
+        .and(posts::published_at.le(now))
+}
+
+impl Post {
+    pub fn is_published(&self) -> bool {
+        self.status == PostStatus::Published
+    }
+
+    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Post>> {
+        posts::table
+            .find(id)
+            .select(Post::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A post readers may see, by slug; `None` for drafts, scheduled and unknown slugs.
+    pub fn find_visible(
+        conn: &mut SqliteConnection,
+        slug: &str,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<Post>> {
+        posts::table
+            .filter(posts::slug.eq(slug).and(visible(now)))
+            .select(Post::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The author's display name; posts without one are the editors'.
+    pub fn author_name(&self, conn: &mut SqliteConnection) -> QueryResult<String> {
+        let name = match self.author_id {
+            Some(id) => users::table
+                .find(id)
+                .select(users::display_name)
+                .first(conn)
+                .optional()?,
+            None => None,
+        };
+        Ok(name.unwrap_or_else(|| EDITORS.into()))
+    }
+
+    pub fn tags(&self, conn: &mut SqliteConnection) -> QueryResult<Vec<Tag>> {
+        Ok(Tag::for_posts(conn, &[self.id])?
+            .remove(&self.id)
+            .unwrap_or_default())
+    }
+
+    /// Saves a new post: picks a free slug, stores its rendered HTML, links
+    /// its tags. Call it inside `db::write`.
+    pub fn create(
+        conn: &mut SqliteConnection,
+        new: &RenderedPost,
+        now: NaiveDateTime,
+    ) -> QueryResult<Post> {
+        let (input, rendered) = (&new.input, &new.rendered);
+        {
+            let slug = unique_slug(conn, &wanted_slug(input), None)?;
+            let post = diesel::insert_into(posts::table)
+                .values((
+                    posts::slug.eq(&slug),
+                    posts::title.eq(input.title.trim()),
+                    posts::dateline.eq(input.dateline.trim()),
+                    posts::body.eq(&input.body),
+                    posts::body_html.eq(&rendered.html),
+                    posts::excerpt.eq(&rendered.excerpt),
+                    posts::word_count.eq(rendered.word_count),
+                    posts::status.eq(status_of(input)),
+                    posts::published_at.eq(published_at_of(input, None, now)),
+                    posts::author_id.eq(input.author_id),
+                    posts::comments_enabled.eq(input.comments_enabled),
+                    posts::created_at.eq(now),
+                    posts::updated_at.eq(now),
+                ))
+                .returning(Post::as_returning())
+                .get_result(conn)?;
+            Tag::set_for_post(conn, post.id, &input.tags)?;
+            search::index_post(conn, &post, &rendered.plain)?;
+            Ok(post)
+        }
+    }
+
+    /// Saves changes to a post with its newly rendered HTML. Call it inside
+    /// `db::write`.
+    pub fn update(
+        conn: &mut SqliteConnection,
+        id: i32,
+        new: &RenderedPost,
+        now: NaiveDateTime,
+    ) -> QueryResult<Post> {
+        let (input, rendered) = (&new.input, &new.rendered);
+        {
+            let old = posts::table
+                .find(id)
+                .select(Post::as_select())
+                .first(conn)?;
+            let slug = unique_slug(conn, &wanted_slug(input), Some(id))?;
+            let post = diesel::update(posts::table.find(id))
+                .set((
+                    posts::slug.eq(&slug),
+                    posts::title.eq(input.title.trim()),
+                    posts::dateline.eq(input.dateline.trim()),
+                    posts::body.eq(&input.body),
+                    posts::body_html.eq(&rendered.html),
+                    posts::excerpt.eq(&rendered.excerpt),
+                    posts::word_count.eq(rendered.word_count),
+                    posts::status.eq(status_of(input)),
+                    posts::published_at.eq(published_at_of(input, old.published_at, now)),
+                    posts::comments_enabled.eq(input.comments_enabled),
+                    posts::updated_at.eq(now),
+                ))
+                .returning(Post::as_returning())
+                .get_result(conn)?;
+            Tag::set_for_post(conn, post.id, &input.tags)?;
+            search::index_post(conn, &post, &rendered.plain)?;
+            Ok(post)
+        }
+    }
+
+    /// Deletes a post; its comments and tag links go with it.
+    pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+        diesel::delete(posts::table.find(id)).execute(conn)
+    }
+}
+
+fn wanted_slug(input: &PostInput) -> String {
+    let from = if input.slug.trim().is_empty() {
+        &input.title
+    } else {
+        &input.slug
+    };
+    let slug = slugify(from);
+    if slug.is_empty() {
+        "post".into()
+    } else {
+        slug
+    }
+}
+
+fn status_of(input: &PostInput) -> PostStatus {
+    if input.published {
+        PostStatus::Published
+    } else {
+        PostStatus::Draft
+    }
+}
+
+/// A published post keeps its first publication time unless a new one is given.
+fn published_at_of(
+    input: &PostInput,
+    old: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    match (input.published, input.published_at, old) {
+        (_, Some(at), _) => Some(at),
+        (true, None, Some(old)) => Some(old),
+        (true, None, None) => Some(now),
+        (false, None, _) => None,
+    }
+}
+
+/// `base`, or `base-2`, `base-3`, … whichever no other post has.
+fn unique_slug(
+    conn: &mut SqliteConnection,
+    base: &str,
+    except: Option<i32>,
+) -> QueryResult<String> {
+    let taken = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<bool> {
+        let query = posts::table
+            .filter(posts::slug.eq(slug))
+            .filter(posts::id.ne(except.unwrap_or(0)));
+        diesel::select(diesel::dsl::exists(query)).get_result(conn)
+    };
+    if !taken(conn, base)? {
+        return Ok(base.to_string());
+    }
+    let mut n = 2;
+    loop {
+        let candidate = format!("{base}-{n}");
+        if !taken(conn, &candidate)? {
+            return Ok(candidate);
+        }
+        n += 1;
+    }
+}
+
+const WELCOME: &str = include_str!("../welcome.md");
+
+/// The first post of a fresh site, telling its owner how to begin.
+pub fn welcome_post() -> RenderedPost {
+    PostInput {
+        title: "Welcome to Broadsheet".into(),
+        slug: String::new(),
+        dateline: String::new(),
+        body: WELCOME.into(),
+        tags: vec!["Broadsheet".into()],
+        published: true,
+        published_at: None,
+        comments_enabled: true,
+        author_id: None,
+    }
+    .render()
+}
