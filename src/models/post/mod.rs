@@ -146,31 +146,18 @@ impl Post {
         new: &RenderedPost,
         now: NaiveDateTime,
     ) -> QueryResult<Post> {
-        let (input, rendered) = (&new.input, &new.rendered);
-        {
-            let slug = unique_slug(conn, &wanted_slug(input), None)?;
-            let post = diesel::insert_into(posts::table)
-                .values((
-                    posts::slug.eq(&slug),
-                    posts::title.eq(input.title.trim()),
-                    posts::dateline.eq(input.dateline.trim()),
-                    posts::body.eq(&input.body),
-                    posts::body_html.eq(&rendered.html),
-                    posts::excerpt.eq(&rendered.excerpt),
-                    posts::word_count.eq(rendered.word_count),
-                    posts::status.eq(status_of(input)),
-                    posts::published_at.eq(published_at_of(input, None, now)),
-                    posts::author_id.eq(input.author_id),
-                    posts::comments_enabled.eq(input.comments_enabled),
-                    posts::created_at.eq(now),
-                    posts::updated_at.eq(now),
-                ))
-                .returning(Post::as_returning())
-                .get_result(conn)?;
-            Tag::set_for_post(conn, post.id, &input.tags)?;
-            search::index_post(conn, &post, &rendered.plain)?;
-            Ok(post)
-        }
+        let slug = unique_slug(conn, &wanted_slug(&new.input), None)?;
+        let post = diesel::insert_into(posts::table)
+            .values((
+                PostColumns::of(new, &slug, None, now),
+                posts::author_id.eq(new.input.author_id),
+                posts::created_at.eq(now),
+            ))
+            .returning(Post::as_returning())
+            .get_result(conn)?;
+        Tag::set_for_post(conn, post.id, &new.input.tags)?;
+        search::index_post(conn, &post, &new.rendered.plain)?;
+        Ok(post)
     }
 
     /// Saves changes to a post with its newly rendered HTML. Call it inside
@@ -181,38 +168,64 @@ impl Post {
         new: &RenderedPost,
         now: NaiveDateTime,
     ) -> QueryResult<Post> {
-        let (input, rendered) = (&new.input, &new.rendered);
-        {
-            let old = posts::table
-                .find(id)
-                .select(Post::as_select())
-                .first(conn)?;
-            let slug = unique_slug(conn, &wanted_slug(input), Some(id))?;
-            let post = diesel::update(posts::table.find(id))
-                .set((
-                    posts::slug.eq(&slug),
-                    posts::title.eq(input.title.trim()),
-                    posts::dateline.eq(input.dateline.trim()),
-                    posts::body.eq(&input.body),
-                    posts::body_html.eq(&rendered.html),
-                    posts::excerpt.eq(&rendered.excerpt),
-                    posts::word_count.eq(rendered.word_count),
-                    posts::status.eq(status_of(input)),
-                    posts::published_at.eq(published_at_of(input, old.published_at, now)),
-                    posts::comments_enabled.eq(input.comments_enabled),
-                    posts::updated_at.eq(now),
-                ))
-                .returning(Post::as_returning())
-                .get_result(conn)?;
-            Tag::set_for_post(conn, post.id, &input.tags)?;
-            search::index_post(conn, &post, &rendered.plain)?;
-            Ok(post)
-        }
+        let old = posts::table
+            .find(id)
+            .select(Post::as_select())
+            .first(conn)?;
+        let slug = unique_slug(conn, &wanted_slug(&new.input), Some(id))?;
+        let post = diesel::update(posts::table.find(id))
+            .set(PostColumns::of(new, &slug, old.published_at, now))
+            .returning(Post::as_returning())
+            .get_result(conn)?;
+        Tag::set_for_post(conn, post.id, &new.input.tags)?;
+        search::index_post(conn, &post, &new.rendered.plain)?;
+        Ok(post)
     }
 
     /// Deletes a post; its comments and tag links go with it.
     pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
         diesel::delete(posts::table.find(id)).execute(conn)
+    }
+}
+
+/// The columns a save writes, new post or changed one alike.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = posts, treat_none_as_null = true)]
+struct PostColumns<'a> {
+    slug: &'a str,
+    title: &'a str,
+    dateline: &'a str,
+    body: &'a str,
+    body_html: &'a str,
+    excerpt: &'a str,
+    word_count: i32,
+    status: PostStatus,
+    published_at: Option<NaiveDateTime>,
+    comments_enabled: bool,
+    updated_at: NaiveDateTime,
+}
+
+impl<'a> PostColumns<'a> {
+    fn of(
+        new: &'a RenderedPost,
+        slug: &'a str,
+        published_before: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Self {
+        let (input, rendered) = (&new.input, &new.rendered);
+        PostColumns {
+            slug,
+            title: input.title.trim(),
+            dateline: input.dateline.trim(),
+            body: &input.body,
+            body_html: &rendered.html,
+            excerpt: &rendered.excerpt,
+            word_count: rendered.word_count,
+            status: status_of(input),
+            published_at: published_at_of(input, published_before, now),
+            comments_enabled: input.comments_enabled,
+            updated_at: now,
+        }
     }
 }
 
