@@ -89,9 +89,23 @@ impl Weigh for Settings {
     }
 }
 
-impl Weigh for (Settings, Article, Sidebar) {
+/// An article as every reader's page is rendered from it, with the settings
+/// and the sidebar of the moment it was loaded.
+pub struct CachedArticle {
+    pub settings: Settings,
+    pub article: Article,
+    pub sidebar: Sidebar,
+}
+
+/// A live session and its user, by token hash.
+pub struct CachedSession {
+    pub session: Session,
+    pub user: User,
+}
+
+impl Weigh for CachedArticle {
     fn weigh(&self) -> usize {
-        let (settings, article, sidebar) = self;
+        let (settings, article, sidebar) = (&self.settings, &self.article, &self.sidebar);
         let settings = settings.title.len() + settings.description.len() + 16;
         let post = &article.post;
         let post = post.slug.len()
@@ -149,9 +163,9 @@ impl Weigh for (Settings, Article, Sidebar) {
     }
 }
 
-impl Weigh for (Session, User) {
+impl Weigh for CachedSession {
     fn weigh(&self) -> usize {
-        let (session, user) = self;
+        let (session, user) = (&self.session, &self.user);
         size_of::<Self>()
             + session.token_hash.len()
             + session.csrf_token.len()
@@ -193,10 +207,10 @@ pub struct Caches {
     pub pages: Store<CachedPage>,
     /// Articles with their comments, the settings and the sidebar, by slug, for every
     /// reader (each page is then rendered for its viewer).
-    pub articles: Store<(Settings, Article, Sidebar)>,
+    pub articles: Store<CachedArticle>,
     /// Signed-in sessions by token hash: a signed-in request needs no
     /// database round trip to learn who is asking.
-    pub sessions: Store<(Session, User)>,
+    pub sessions: Store<CachedSession>,
     /// The settings row, read again only after the content counter moves
     /// (a trigger bumps it when the settings change).
     settings: Store<Settings>,

@@ -16,6 +16,7 @@ use futures_util::future::{ready, Ready};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::cache::CachedSession;
 use crate::db;
 use crate::error::AppError;
 use crate::models::session::NewSession;
@@ -194,7 +195,7 @@ async fn find(
     let fresh =
         |s: &Session| s.expires_at > now && s.expires_at >= now + Duration::days(LIFETIME_DAYS - 1);
     if let Some(found) = state.cache.sessions.get(&token_hash) {
-        let (session, user) = found.as_ref();
+        let (session, user) = (&found.session, &found.user);
         if fresh(session) {
             return Ok(Some((session.clone(), user.clone(), false)));
         }
@@ -232,10 +233,14 @@ async fn find(
         None => None,
     };
     if let Some((session, user, _)) = &found {
-        state
-            .cache
-            .sessions
-            .put(key, Arc::new((session.clone(), user.clone())), None);
+        state.cache.sessions.put(
+            key,
+            Arc::new(CachedSession {
+                session: session.clone(),
+                user: user.clone(),
+            }),
+            None,
+        );
     }
     Ok(found)
 }

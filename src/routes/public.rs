@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::auth::Visitor;
+use crate::cache::{self, CachedArticle};
 use crate::error::AppError;
 use crate::models::comment::{visible_thread, CommentView};
 use crate::models::paging::{Paged, Paging};
@@ -15,7 +16,7 @@ use crate::models::post::{Article, ListedPost, Neighbour};
 use crate::models::{self, Post, Settings, Tag};
 use crate::routes::PageNumber;
 use crate::view::{self, page_path, render, render_with, Layout, Pager, Sidebar, YearGroup};
-use crate::{cache, db, AppState};
+use crate::{db, AppState};
 
 #[derive(Template)]
 #[template(path = "public/list.html")]
@@ -146,22 +147,22 @@ pub async fn article(
             let settings = state.cache.settings(&state.pool).await?;
             let loaded = db::run(&state.pool, move |conn| {
                 let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
-                Ok(Arc::new((
-                    Settings::clone(&settings),
+                Ok(Arc::new(CachedArticle {
+                    settings: Settings::clone(&settings),
                     article,
-                    Sidebar::load(conn, now)?,
-                )))
+                    sidebar: Sidebar::load(conn, now)?,
+                }))
             })
             .await?;
             state.cache.articles.put(
                 key,
                 Arc::clone(&loaded),
-                cache::expiry(now, loaded.1.next_due),
+                cache::expiry(now, loaded.article.next_due),
             );
             loaded
         }
     };
-    let (settings, article, sidebar) = cached.as_ref();
+    let (settings, article, sidebar) = (&cached.settings, &cached.article, &cached.sidebar);
     let thread = visible_thread(&article.comments, visitor.user().map(|u| u.id));
     let (post, author, tags) = (
         article.post.clone(),
