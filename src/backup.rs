@@ -91,13 +91,6 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> RestoreError {
     move |source| RestoreError::Io { what, source }
 }
 
-/// `FILE` with `suffix` appended to its name (`blog.db` → `blog.db-wal`).
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
 /// Puts `from` in place of `database`: checks the backup, refuses while a
 /// server has the database open, keeps the replaced file (with its WAL) as
 /// `DATABASE.before-restore`, removes the stale `-shm`, and writes the copy
@@ -121,7 +114,7 @@ pub fn restore(database: &Path, from: &Path) -> Result<Restored, RestoreError> {
 
     // The new file is written beside the old one and locked until it is in
     // place, so a server that starts meanwhile waits for the restore.
-    let incoming = with_suffix(database, ".restoring");
+    let incoming = db::with_suffix(database, ".restoring");
     fs::copy(from, &incoming).map_err(io(format!("cannot write {}", incoming.display())))?;
     let copy = File::open(&incoming).map_err(io("cannot reopen the copy"))?;
     copy.sync_all()
@@ -131,14 +124,14 @@ pub fn restore(database: &Path, from: &Path) -> Result<Restored, RestoreError> {
     let mut cleared = Vec::new();
     let kept = match current {
         Some(_) => {
-            let kept = free_name(&with_suffix(database, ".before-restore"));
+            let kept = free_name(&db::with_suffix(database, ".before-restore"));
             fs::rename(database, &kept)
                 .map_err(io(format!("cannot move {} aside", database.display())))?;
             // Its WAL goes with it, so the kept copy opens with every change
             // it had; none of those may be replayed into the restored file.
-            let wal = with_suffix(database, "-wal");
+            let wal = db::with_suffix(database, "-wal");
             if wal.exists() {
-                let kept_wal = with_suffix(&kept, "-wal");
+                let kept_wal = db::with_suffix(&kept, "-wal");
                 fs::rename(&wal, &kept_wal)
                     .map_err(io(format!("cannot move {} aside", wal.display())))?;
                 cleared.push(wal);
@@ -147,7 +140,10 @@ pub fn restore(database: &Path, from: &Path) -> Result<Restored, RestoreError> {
         }
         None => None,
     };
-    for stale in [with_suffix(database, "-wal"), with_suffix(database, "-shm")] {
+    for stale in [
+        db::with_suffix(database, "-wal"),
+        db::with_suffix(database, "-shm"),
+    ] {
         match fs::remove_file(&stale) {
             Ok(()) => cleared.push(stale),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -218,7 +214,7 @@ fn free_name(path: &Path) -> PathBuf {
         return path.to_path_buf();
     }
     (1..)
-        .map(|n| with_suffix(path, &format!(".{n}")))
+        .map(|n| db::with_suffix(path, &format!(".{n}")))
         .find(|p| !p.exists())
         .unwrap_or_else(|| path.to_path_buf())
 }

@@ -282,9 +282,7 @@ pub fn spawn_checkpointer(database: &Path, alive: std::sync::Weak<()>) {
     // Its own connection, opened when needed: holding a pooled one would keep
     // the file open after the app that owns the pool is gone.
     let path = database.to_string_lossy().into_owned();
-    let mut wal = database.as_os_str().to_owned();
-    wal.push("-wal");
-    let wal = PathBuf::from(wal);
+    let wal = with_suffix(database, "-wal");
     let spawned = std::thread::Builder::new()
         .name("wal-checkpoint".into())
         .spawn(move || {
@@ -445,7 +443,8 @@ fn hold_wal_bound(conn: &mut SqliteConnection) {
     let Some(main) = list.into_iter().find(|d| d.name == "main") else {
         return;
     };
-    let len = std::fs::metadata(format!("{}-wal", main.file)).map_or(0, |m| m.len());
+    let wal = with_suffix(Path::new(&main.file), "-wal");
+    let len = std::fs::metadata(wal).map_or(0, |m| m.len());
     if len > WAL_HARD_LIMIT {
         let _paused = WRITERS.pause();
         match checkpoint(conn, "TRUNCATE") {
@@ -524,4 +523,11 @@ pub fn count_rows(conn: &mut SqliteConnection, table: &str) -> Result<i64, AppEr
     let found: Count =
         diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result(conn)?;
     Ok(found.n)
+}
+
+/// `FILE` with `suffix` appended to its name (`blog.db` → `blog.db-wal`).
+pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }

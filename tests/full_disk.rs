@@ -51,12 +51,6 @@ fn fill(dir: &Path) -> PathBuf {
     filler
 }
 
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    name.into()
-}
-
 fn rand_name() -> String {
     broadsheet::auth::session::random_token()[..12].to_string()
 }
@@ -127,7 +121,7 @@ fn on_a_full_disk_every_write_says_not_saved_and_works_again_when_space_returns(
         let copy = copies.join(format!("{}.db", rand_name()));
         std::fs::copy(disk.join("blog.db"), &copy).unwrap();
         if let Ok(wal) = std::fs::read(disk.join("blog.db-wal")) {
-            std::fs::write(with_suffix(&copy, "-wal"), wal).unwrap();
+            std::fs::write(broadsheet::db::with_suffix(&copy, "-wal"), wal).unwrap();
         }
         count(&copy, sql)
     };

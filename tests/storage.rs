@@ -20,9 +20,7 @@ fn file_len(path: &Path) -> u64 {
 }
 
 fn wal_of(path: &Path) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push("-wal");
-    name.into()
+    db::with_suffix(path, "-wal")
 }
 
 /// The comment id in a `…#comment-ID` location.
