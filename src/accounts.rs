@@ -141,13 +141,15 @@ fn looks_like_email(email: &str) -> bool {
         && !domain.contains('@')
 }
 
-/// Adds the "already taken" problems, which need the database.
-pub fn check_unique(
+/// Every problem with a new account's fields, those that need the database
+/// included. Registration, /setup and `create-admin` all check with this.
+pub fn check_new(
     conn: &mut SqliteConnection,
     username: &str,
     email: &str,
-    errors: &mut FieldErrors,
-) -> Result<(), AppError> {
+    password: &str,
+) -> Result<FieldErrors, AppError> {
+    let mut errors = check_fields(username, email, password);
     if !errors.has("username") && User::username_taken(conn, username)? {
         errors.add("username", "That username is taken. Please choose another.");
     }
@@ -157,19 +159,32 @@ pub fn check_unique(
             "An account with that email exists already. Sign in instead?",
         );
     }
-    Ok(())
+    Ok(errors)
 }
 
-/// Inserts an account whose password is already hashed. A race with another
-/// sign-up for the same name surfaces as a unique-constraint error.
-pub fn insert(
+/// Whether an admin account may be added when one exists already: /setup
+/// makes the first one only, the command line (the server's owner) any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admins {
+    FirstOnly,
+    Any,
+}
+
+/// Inserts a checked account whose password is already hashed, inside the
+/// caller's write. `None` when another sign-up took the name or email since
+/// the check; `AppError::NotFound` when `Admins::FirstOnly` and an admin exists.
+pub fn create(
     conn: &mut SqliteConnection,
     username: &str,
     email: &str,
     password_hash: &str,
     role: Role,
-) -> Result<User, AppError> {
-    let user = User::create(
+    admins: Admins,
+) -> Result<Option<User>, AppError> {
+    if role == Role::Admin && admins == Admins::FirstOnly && User::admin_exists(conn)? {
+        return Err(AppError::NotFound);
+    }
+    let created = User::create(
         conn,
         &NewUser {
             username,
@@ -179,7 +194,19 @@ pub fn insert(
             role,
             created_at: models::now(),
         },
-    )?;
+    );
+    let user = match created {
+        Ok(user) => user,
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
     User::set_skeletons(conn, user.id)?;
-    Ok(user)
+    Ok(Some(user))
 }
+
+/// The problem to show when `create` found the name or email taken meanwhile.
+pub const TAKEN_MEANWHILE: &str =
+    "That username or email was taken a moment ago. Please choose another.";

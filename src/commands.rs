@@ -4,12 +4,13 @@
 use std::io::BufRead;
 use std::path::Path;
 
+use crate::accounts::{self, Admins};
 use crate::backup::{self, ServerLock};
 use crate::config::Config;
 use crate::db::{self, Create};
 use crate::generate::GenerateArgs;
 use crate::models::Role;
-use crate::{accounts, auth, AppState};
+use crate::{auth, AppState};
 
 /// Opens an existing database: only `serve` makes a new one.
 fn open_existing(config: Config) -> Result<AppState, String> {
@@ -35,17 +36,19 @@ pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), S
         .map_err(|e| e.to_string())?;
     let password = password.trim_end_matches(['\r', '\n']);
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let mut errors = accounts::check_fields(username, email, password);
-    accounts::check_unique(&mut conn, username, email, &mut errors).map_err(|e| e.to_string())?;
+    // The same steps as /setup: check, hash, then insert in one write.
+    let errors =
+        accounts::check_new(&mut conn, username, email, password).map_err(|e| e.to_string())?;
     if !errors.is_empty() {
         let lines: Vec<String> = errors.0.iter().map(|(f, m)| format!("{f}: {m}")).collect();
         return Err(lines.join("\n"));
     }
     let hash = auth::password::hash(password).map_err(|e| e.to_string())?;
     let user = db::write_with(&mut conn, |conn| {
-        accounts::insert(conn, username, email, &hash, Role::Admin)
+        accounts::create(conn, username, email, &hash, Role::Admin, Admins::Any)
     })
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| e.to_string())?
+    .ok_or_else(|| format!("username: {}", accounts::TAKEN_MEANWHILE))?;
     println!(
         "Created admin {} (id {}). Sign in at /login.",
         user.username, user.id

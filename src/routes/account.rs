@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::{self, FieldErrors};
+use crate::accounts::{self, Admins, FieldErrors};
 use crate::auth::csrf::NoFields;
 use crate::auth::limits::{self, client_ip};
 use crate::auth::{password, session, CsrfForm, CurrentUser, Visitor};
@@ -190,11 +190,9 @@ async fn signup(
     state.limits.register_allowed(ip)?;
     let username = form.username.trim().to_string();
     let email = form.email.trim().to_string();
-    let mut errors = accounts::check_fields(&username, &email, &form.password);
-    let (u, e) = (username.clone(), email.clone());
+    let (u, e, p) = (username.clone(), email.clone(), form.password.clone());
     let mut errors = db::run(&state.pool, move |conn| {
-        accounts::check_unique(conn, &u, &e, &mut errors)?;
-        Ok(errors)
+        accounts::check_new(conn, &u, &e, &p)
     })
     .await?;
     if errors.is_empty() {
@@ -206,16 +204,9 @@ async fn signup(
         let (u, e) = (username.clone(), email.clone());
         let created = db::write(&state.pool, move |conn| {
             // A second admin must not slip in between the check and the insert.
-            if role == Role::Admin && User::admin_exists(conn)? {
-                return Err(AppError::NotFound);
-            }
-            match accounts::insert(conn, &u, &e, &hash, role) {
-                Ok(user) => Ok(Some((session::start(conn, user.id, secure)?, user))),
-                Err(AppError::Db(diesel::result::Error::DatabaseError(
-                    diesel::result::DatabaseErrorKind::UniqueViolation,
-                    _,
-                ))) => Ok(None),
-                Err(e) => Err(e),
+            match accounts::create(conn, &u, &e, &hash, role, Admins::FirstOnly)? {
+                Some(user) => Ok(Some((session::start(conn, user.id, secure)?, user))),
+                None => Ok(None),
             }
         })
         .await;
@@ -229,10 +220,7 @@ async fn signup(
                 res.add_cookie(&cookie).map_err(AppError::Cookie)?;
                 return Ok(res);
             }
-            Ok(None) => errors.add(
-                "username",
-                "That username or email was taken a moment ago. Please choose another.",
-            ),
+            Ok(None) => errors.add("username", accounts::TAKEN_MEANWHILE),
             Err(e) if e.is_not_saved() => errors = FieldErrors::not_saved(),
             Err(e) => return Err(e),
         }

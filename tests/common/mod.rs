@@ -9,12 +9,13 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::test;
+use broadsheet::accounts::{self, Admins};
 use broadsheet::auth::password;
 use broadsheet::config::{Config, Switch};
 use broadsheet::models::post::PostInput;
 use broadsheet::models::setting::SettingsChanges;
 use broadsheet::models::{CommentPolicy, Post, Role, Settings, User};
-use broadsheet::{accounts, AppState};
+use broadsheet::AppState;
 use chrono::{Duration, NaiveDateTime};
 use diesel::r2d2::{ConnectionManager, PooledConnection};
 use diesel::SqliteConnection;
@@ -71,14 +72,16 @@ impl TestApp {
 
     pub fn user(&self, username: &str, role: Role) -> User {
         let hash = password::hash(&self.password(username)).unwrap();
-        accounts::insert(
+        accounts::create(
             &mut self.conn(),
             username,
             &format!("{username}@example.com"),
             &hash,
             role,
+            Admins::Any,
         )
         .unwrap()
+        .expect("a new name")
     }
 
     /// A published post, `days_ago` days old.

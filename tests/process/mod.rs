@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use broadsheet::accounts::{self, Admins};
 use broadsheet::auth::password;
 use broadsheet::config::Config;
 use broadsheet::models::post::PostInput;
 use broadsheet::models::{Post, Role, User};
-use broadsheet::{accounts, db, AppState};
+use broadsheet::{db, AppState};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_broadsheet");
 
@@ -349,9 +350,11 @@ pub fn site_with_users(db_path: &Path, users: &[(&str, Role)]) -> Vec<User> {
         .map(|(name, role)| {
             let hash = password::hash(&password_of(name)).expect("hash");
             db::write_with(&mut conn, |conn| {
-                accounts::insert(conn, name, &format!("{name}@example.com"), &hash, *role)
+                let email = format!("{name}@example.com");
+                accounts::create(conn, name, &email, &hash, *role, Admins::Any)
             })
             .expect("insert user")
+            .expect("a new name")
         })
         .collect()
 }
