@@ -1,8 +1,9 @@
 //! Hostile markdown at the form limit renders in time linear in its size
 //! and comes out flat.
 //!
-//! Each input is as large as the post form accepts (comments: their 5,000
-//! character cap). Before nesting was bounded, 50,000 nested `>` took 10 s.
+//! Each input is as large as the post editor accepts (`MAX_BODY_BYTES`;
+//! comments: their 5,000 character cap); inputs as large as the whole form
+//! limit are checked for linear growth too. Before nesting was bounded, 50,000 nested `>` took 10 s.
 //! The time limits here are generous, for a busy machine and debug builds;
 //! the sharper check is that an input eight times larger takes no more than
 //! about eight times as long (quadratic work would take 64 times).
@@ -11,6 +12,7 @@
 use std::time::{Duration, Instant};
 
 use broadsheet::markdown::{plain_text, render_comment, render_post};
+use broadsheet::models::post::MAX_BODY_BYTES;
 use broadsheet::MAX_FORM_BYTES;
 
 /// The largest comment the comment form accepts.
@@ -170,7 +172,8 @@ fn corpus(len: usize) -> Vec<(&'static str, String)> {
     cases
 }
 
-/// Per input at the form limit: wide margins over the times measured.
+/// Per input at the body cap: wide margins over the times measured (the
+/// goal is under 100 ms on a release build; the printed times show it).
 fn budget() -> Duration {
     if cfg!(debug_assertions) {
         Duration::from_secs(8)
@@ -217,18 +220,20 @@ fn render_post_and_text(input: &str) -> Duration {
 
 #[test]
 fn hostile_posts_render_within_budget_and_come_out_flat() {
-    let len = MAX_FORM_BYTES;
+    // Inputs as large as the whole form limit only check that time grows
+    // linearly: the editor refuses them.
+    let scale = (MAX_FORM_BYTES / MAX_BODY_BYTES) as f64;
     let mut worst = (Duration::ZERO, "");
     let mut slow = Vec::new();
-    let eighths = corpus(len / 8);
-    for ((name, input), (_, eighth)) in corpus(len).into_iter().zip(eighths) {
-        let small = render_post_and_text(&eighth);
+    let large = corpus(MAX_FORM_BYTES);
+    for ((name, input), (_, larger)) in corpus(MAX_BODY_BYTES).into_iter().zip(large) {
         let (rendered, took) = timed(|| render_post(&input));
         let (text, took_text) = timed(|| plain_text(&input));
         let took = took + took_text;
-        let growth = took.as_secs_f64() / small.as_secs_f64().max(0.002);
+        let large = render_post_and_text(&larger);
+        let growth = large.as_secs_f64() / took.as_secs_f64().max(0.002);
         println!(
-            "post  {name:38} {:>8.1} ms (x{growth:4.1} for x8)  depth {:3}  {} bytes out",
+            "post  {name:38} {:>8.1} ms (x{growth:4.1} for x{scale})  depth {:3}  {} bytes out",
             took.as_secs_f64() * 1000.0,
             depth(&rendered.html),
             rendered.html.len()
@@ -236,7 +241,7 @@ fn hostile_posts_render_within_budget_and_come_out_flat() {
         if took > worst.0 {
             worst = (took, name);
         }
-        if took > budget() || growth > 24.0 {
+        if took > budget() || growth > 3.0 * scale {
             slow.push((name, took, growth));
         }
         assert!(
@@ -249,7 +254,8 @@ fn hostile_posts_render_within_budget_and_come_out_flat() {
         assert!(text.len() <= input.len(), "{name}");
     }
     println!(
-        "worst post: {name} {:.1} ms",
+        "worst post at the {} KB cap: {name} {:.1} ms",
+        MAX_BODY_BYTES / 1024,
         worst.0.as_secs_f64() * 1000.0,
         name = worst.1
     );

@@ -247,6 +247,46 @@ async fn the_post_form_names_each_problem_and_keeps_the_input() {
 }
 
 #[actix_web::test]
+async fn a_body_longer_than_the_render_budget_allows_is_refused_and_kept() {
+    use broadsheet::models::post::MAX_BODY_BYTES;
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let paragraph = "The council met until late and agreed on nothing at all.\n\n";
+    let at_cap = paragraph.repeat(MAX_BODY_BYTES / paragraph.len());
+    let over = format!("{at_cap}{}", paragraph.repeat(2));
+    assert!(over.len() > MAX_BODY_BYTES && at_cap.len() <= MAX_BODY_BYTES);
+
+    for action in ["save", "preview"] {
+        let fields = post_fields(&[("body", &over), ("action", action)]);
+        let res = b
+            .submit(&svc, "/admin/posts/new", "/admin/posts", &fields)
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{action}");
+        assert!(res.contains("Keep the post to 128 KB"), "{action}");
+        assert!(res.contains(r#"id="body-error""#), "{action}");
+        assert!(
+            res.body.matches("agreed on nothing at all").count() >= over.len() / paragraph.len(),
+            "the whole text comes back in the form ({action})"
+        );
+        assert!(!res.contains(r#"class="preview""#), "no preview of it");
+    }
+    let count: i64 = broadsheet::schema::posts::table
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(count, 0, "nothing saved from an over-long body");
+
+    let fields = post_fields(&[("body", &at_cap)]);
+    let res = b
+        .submit(&svc, "/admin/posts/new", "/admin/posts", &fields)
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "a body at the cap saves");
+}
+
+#[actix_web::test]
 async fn a_scheduled_post_appears_on_the_home_page_when_its_time_comes() {
     let app = TestApp::new();
     app.user("editor", Role::Admin);

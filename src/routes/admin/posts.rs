@@ -14,8 +14,7 @@ use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::markdown;
 use crate::models::paging::Paging;
-use crate::models::post::EDITORS;
-use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState};
+use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState, EDITORS, MAX_BODY_BYTES};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, PostStatus, User};
 use crate::routes::{see_other_with, PageNumber};
@@ -190,6 +189,18 @@ impl PostForm {
         self.action == "preview"
     }
 
+    /// A body too long to render within budget, for saving and previewing alike.
+    fn body_too_long(&self) -> Option<String> {
+        let len = self.body.len();
+        (len > MAX_BODY_BYTES).then(|| {
+            format!(
+                "Keep the post to {} KB (about 20,000 words); this one is {} KB. Split a longer text into parts.",
+                MAX_BODY_BYTES / 1024,
+                len.div_ceil(1024)
+            )
+        })
+    }
+
     /// The checked form as the model takes it, or each problem by field.
     fn check(&self, author_id: Option<i32>) -> Result<PostInput, FieldErrors> {
         let mut errors = FieldErrors::default();
@@ -216,6 +227,8 @@ impl PostForm {
         }
         if self.body.trim().is_empty() {
             errors.add("body", "Write the text of the post.");
+        } else if let Some(problem) = self.body_too_long() {
+            errors.add("body", problem);
         }
         let tags = parse_tag_list(&self.tags);
         if tags.len() > MAX_TAGS {
@@ -440,7 +453,11 @@ async fn save(
 ) -> Result<HttpResponse, AppError> {
     let active = if id.is_some() { "posts" } else { "new" };
     let checked = if form.is_preview() {
-        Err(FieldErrors::default())
+        let mut errors = FieldErrors::default();
+        if let Some(problem) = form.body_too_long() {
+            errors.add("body", problem);
+        }
+        Err(errors)
     } else {
         form.check(Some(user.id))
     };
