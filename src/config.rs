@@ -60,6 +60,10 @@ pub struct Config {
     )]
     pub cache_mb: u64,
 
+    /// Folder for uploaded images (default: `media` beside the database).
+    #[arg(long, env = "BROADSHEET_MEDIA_DIR", global = true)]
+    pub media_dir: Option<PathBuf>,
+
     /// A reverse proxy's address or range (CIDR), repeatable: from these peers
     /// `X-Forwarded-For` / `Forwarded` name the client; from others they are ignored.
     #[arg(
@@ -99,6 +103,20 @@ impl Config {
             cache_revalidate_ms: 250,
             trusted_proxy: Vec::new(),
             cache_mb: 32,
+            media_dir: None,
+        }
+    }
+
+    /// Where uploaded images are stored.
+    pub fn media_dir(&self) -> PathBuf {
+        match &self.media_dir {
+            Some(dir) => dir.clone(),
+            None => self
+                .database
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."))
+                .join("media"),
         }
     }
 

@@ -96,6 +96,12 @@ pub enum OpenError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot make the media folder {path}: {source}")]
+    MediaDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot open {path}: {source}")]
     Sqlite {
         path: PathBuf,

@@ -25,6 +25,15 @@ pub enum AppError {
     TooManyRequests(String),
     #[error("the request is too large")]
     PayloadTooLarge,
+    /// An upload over its limits, said in the person's terms.
+    #[error("{0}")]
+    UploadTooLarge(String),
+    /// An image's files could not be written to the media folder.
+    #[error("the media folder refused the image: {0}")]
+    FilesNotSaved(#[source] std::io::Error),
+    /// Another upload holds the slot this one waited for.
+    #[error("busy")]
+    Busy,
     #[error("the form arrived too slowly; please send it again")]
     RequestTimeout,
     #[error(transparent)]
@@ -75,7 +84,10 @@ impl AppError {
     /// Whether the change this request asked for was refused by the storage
     /// (or the pool could not give a connection): the form is shown again.
     pub fn is_not_saved(&self) -> bool {
-        matches!(self, Self::NotSaved(_) | Self::Pool(_))
+        matches!(
+            self,
+            Self::NotSaved(_) | Self::Pool(_) | Self::FilesNotSaved(_)
+        )
     }
 
     /// The heading and sentence a visitor sees on the error page.
@@ -92,6 +104,12 @@ impl AppError {
             StatusCode::BAD_REQUEST => ("Bad request", self.to_string()),
             StatusCode::TOO_MANY_REQUESTS => ("Slow down", self.to_string()),
             StatusCode::PAYLOAD_TOO_LARGE => ("Too large", self.to_string()),
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::FilesNotSaved(_)) => (
+                "Not saved",
+                "The image was not saved: the server could not write it to its media folder. \
+                 Nothing was added. Please try again in a moment."
+                    .into(),
+            ),
             StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::NotSaved(_)) => {
                 ("Not saved", NOT_SAVED.into())
             }
@@ -116,8 +134,10 @@ impl ResponseError for AppError {
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotSaved(_) | Self::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::PayloadTooLarge | Self::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::NotSaved(_) | Self::Pool(_) | Self::FilesNotSaved(_) | Self::Busy => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod generate;
 pub mod markdown;
+pub mod media;
 pub mod middleware;
 pub mod models;
 pub mod routes;
@@ -49,6 +50,7 @@ pub fn build_app(
     >,
 > {
     let https = state.config.secure_cookies;
+    let media_dir = state.media.dir().to_path_buf();
     let app = App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
@@ -56,7 +58,7 @@ pub fn build_app(
             AppError::BadRequest("The address has a malformed query.".into()).into()
         }))
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-        .configure(routes::configure)
+        .configure(move |cfg| routes::configure(cfg, &media_dir))
         .default_service(web::to(routes::not_found));
     middleware::stack(app, https)
 }

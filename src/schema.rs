@@ -22,6 +22,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    media (id) {
+        id -> Integer,
+        hash -> Text,
+        stem -> Text,
+        format -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        variants -> Text,
+        alt -> Text,
+        original_name -> Text,
+        uploaded_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_media (post_id, media_id) {
+        post_id -> Integer,
+        media_id -> Integer,
+    }
+}
+
+diesel::table! {
     post_tags (post_id, tag_id) {
         post_id -> Integer,
         tag_id -> Integer,
@@ -46,6 +70,9 @@ diesel::table! {
         comment_count -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        cover_media_id -> Nullable<Integer>,
+        custom_excerpt -> Text,
+        search_description -> Text,
     }
 }
 
@@ -74,6 +101,7 @@ diesel::table! {
         description -> Text,
         posts_per_page -> Integer,
         comment_policy -> Text,
+        icon_media_id -> Nullable<Integer>,
     }
 }
 
@@ -111,14 +139,20 @@ diesel::table! {
 
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(comments -> users (author_id));
+diesel::joinable!(media -> users (uploaded_by));
+diesel::joinable!(post_media -> media (media_id));
+diesel::joinable!(post_media -> posts (post_id));
 diesel::joinable!(post_tags -> posts (post_id));
 diesel::joinable!(post_tags -> tags (tag_id));
+diesel::joinable!(posts -> media (cover_media_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     archive_months,
     comments,
+    media,
+    post_media,
     post_tags,
     posts,
     server_keys,

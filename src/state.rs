@@ -19,6 +19,8 @@ pub struct AppState {
     pub cache: Arc<cache::Caches>,
     /// Signs the device cookies that keep owners signing in during a lockout.
     pub device_key: Arc<auth::device::DeviceKey>,
+    /// Where uploaded images live, and how many are handled at once.
+    pub media: crate::media::Store,
     /// The WAL checkpointer runs while any clone of this state lives.
     _checkpointer: Arc<()>,
 }
@@ -50,7 +52,15 @@ impl AppState {
                 path: config.database.clone(),
                 source,
             })?;
+        let media_dir = config.media_dir();
+        if create == db::Create::IfMissing {
+            std::fs::create_dir_all(&media_dir).map_err(|source| db::OpenError::MediaDir {
+                path: media_dir.clone(),
+                source,
+            })?;
+        }
         Ok(AppState {
+            media: crate::media::Store::new(media_dir),
             pool,
             config: Arc::new(config),
             limits: Arc::new(limits),

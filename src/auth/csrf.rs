@@ -62,7 +62,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
 /// public one, whatever `Host` a proxy passes on; without it, the host the
 /// request came to. Requests without the header (older clients, scripts)
 /// rely on the token.
-fn same_origin(req: &HttpRequest) -> bool {
+pub fn same_origin(req: &HttpRequest) -> bool {
     let Some(origin) = req.headers().get(header::ORIGIN) else {
         return true;
     };

@@ -11,6 +11,7 @@ pub struct Settings {
     pub description: String,
     pub posts_per_page: i32,
     pub comment_policy: CommentPolicy,
+    pub icon_media_id: Option<i32>,
 }
 
 #[derive(AsChangeset, Debug)]

@@ -19,7 +19,11 @@ use futures_util::future::LocalBoxFuture;
 use crate::auth::session::flash_cookie;
 use crate::error::AppError;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route of the site; `media_dir` is where `/media/…` files are read.
+pub fn configure(cfg: &mut web::ServiceConfig, media_dir: &std::path::Path) {
+    // Files first: no route of the site may shadow them.
+    cfg.service(files("/static", &static_dir()));
+    cfg.service(files("/media", media_dir));
     admin::configure(cfg);
     Table::new(cfg)
         .route("/", read().to(public::home))
@@ -58,15 +62,30 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::post().to(account::sign_out_everywhere),
         )
         .register();
-    cfg.service(
-        web::scope("/static")
-            .wrap(from_fn(refuse_dot_segments))
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
-            )
-            .service(actix_files::Files::new("", static_dir()).prefer_utf8(true)),
-    );
+}
+
+/// A folder of files whose names change when their content does, so
+/// browsers may keep them for a year. actix-files answers HEAD and range
+/// requests, sets `ETag` and `Last-Modified`, and the type from the name.
+fn files(
+    prefix: &str,
+    dir: &std::path::Path,
+) -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    web::scope(prefix)
+        .wrap(from_fn(refuse_dot_segments))
+        .wrap(
+            DefaultHeaders::new()
+                .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
+        )
+        .service(actix_files::Files::new("", dir).prefer_utf8(true))
 }
 
 /// The route table: each address becomes one resource holding all its
@@ -104,7 +123,7 @@ impl<'a> Table<'a> {
     }
 }
 
-/// Middleware for `/static`: a path segment that starts with a dot, plainly
+/// Middleware for `/static` and `/media`: a path segment that starts with a dot, plainly
 /// or percent-encoded (`.`, `..`, dotfiles), is 404 before the file service
 /// sees it; so is a path that does not decode.
 async fn refuse_dot_segments(

@@ -181,6 +181,18 @@ pub fn request(
     cookies: &str,
     form: Option<&str>,
 ) -> std::io::Result<Response> {
+    let body = form.map(|f| ("application/x-www-form-urlencoded", f.as_bytes()));
+    request_with(port, method, path, cookies, body)
+}
+
+/// A request with a body of the given type (a multipart upload, say).
+pub fn request_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    cookies: &str,
+    body: Option<(&str, &[u8])>,
+) -> std::io::Result<Response> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let mut head =
@@ -188,16 +200,16 @@ pub fn request(
     if !cookies.is_empty() {
         head.push_str(&format!("Cookie: {cookies}\r\n"));
     }
-    if let Some(body) = form {
+    if let Some((content_type, body)) = body {
         head.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
             body.len()
         ));
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes())?;
-    if let Some(body) = form {
-        stream.write_all(body.as_bytes())?;
+    if let Some((_, body)) = body {
+        stream.write_all(body)?;
     }
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw)?;
@@ -247,6 +259,31 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
         out.extend_from_slice(data.get(..size)?);
         data = data.get(size + 2..)?;
     }
+}
+
+/// A `multipart/form-data` body of text fields and then one file per
+/// `(file name, bytes)`, each in the `file` field; and its content type.
+pub fn multipart(fields: &[(&str, &str)], files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----broadsheet-process-boundary-q4kVf2";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (file_name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 pub fn form(fields: &[(&str, &str)]) -> String {

@@ -4,6 +4,7 @@
 
 pub mod comments;
 pub mod dashboard;
+pub mod media;
 pub mod posts;
 pub mod settings;
 pub mod users;
@@ -34,6 +35,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(posts::confirm_delete),
         )
         .route("/admin/posts/{id}/delete", web::post().to(posts::delete))
+        .route("/admin/media", web::get().to(media::library))
+        .route("/admin/media", web::post().to(media::upload))
+        .route("/admin/media/{id}", web::post().to(media::update))
+        .route("/admin/media/{id}/delete", web::post().to(media::delete))
         .route("/admin/comments", web::get().to(comments::queue))
         .route("/admin/comments/bulk", web::post().to(comments::bulk))
         .route(

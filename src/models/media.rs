@@ -1,0 +1,256 @@
+//! The media library: one row per distinct image, and which posts use it.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::models::paging::{Paged, Paging};
+use crate::schema::{media, post_media, posts, settings};
+
+text_enum! {
+    /// How a stored image is encoded (uploads in WebP become one of these).
+    pub enum MediaFormat {
+        Jpeg = "jpeg",
+        Png = "png",
+        Gif = "gif",
+    }
+}
+
+impl MediaFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            MediaFormat::Jpeg => "jpg",
+            MediaFormat::Png => "png",
+            MediaFormat::Gif => "gif",
+        }
+    }
+}
+
+#[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq, Eq)]
+#[diesel(table_name = media)]
+pub struct Media {
+    pub id: i32,
+    pub hash: String,
+    pub stem: String,
+    pub format: MediaFormat,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+    pub variants: String,
+    pub alt: String,
+    pub original_name: String,
+    pub uploaded_by: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable, Debug)]
+#[diesel(table_name = media)]
+pub struct NewMedia<'a> {
+    pub hash: &'a str,
+    pub stem: &'a str,
+    pub format: MediaFormat,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+    pub variants: &'a str,
+    pub alt: &'a str,
+    pub original_name: &'a str,
+    pub uploaded_by: Option<i32>,
+    pub created_at: NaiveDateTime,
+}
+
+/// A post that shows an image, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Use {
+    pub post_id: i32,
+    pub title: String,
+    /// As the cover (otherwise in the text).
+    pub cover: bool,
+}
+
+impl Media {
+    /// The full image's file name under the media folder.
+    pub fn file_name(&self) -> String {
+        crate::media::file_name(&self.stem, "", self.format)
+    }
+
+    pub fn url(&self) -> String {
+        format!("/media/{}", self.file_name())
+    }
+
+    /// Widths of the narrower copies, ascending.
+    pub fn variant_widths(&self) -> Vec<i32> {
+        self.variants
+            .split(',')
+            .filter_map(|w| w.trim().parse().ok())
+            .collect()
+    }
+
+    pub fn variant_url(&self, width: i32) -> String {
+        format!(
+            "/media/{}",
+            crate::media::file_name(&self.stem, &format!("-{width}"), self.format)
+        )
+    }
+
+    /// Every stored file's name: the full image and its variants.
+    pub fn file_names(&self) -> Vec<String> {
+        std::iter::once(self.file_name())
+            .chain(
+                self.variant_widths()
+                    .into_iter()
+                    .map(|w| crate::media::file_name(&self.stem, &format!("-{w}"), self.format)),
+            )
+            .collect()
+    }
+
+    /// `srcset` for every stored width, narrowest first.
+    pub fn srcset(&self) -> String {
+        self.variant_widths()
+            .into_iter()
+            .map(|w| format!("{} {w}w", self.variant_url(w)))
+            .chain(std::iter::once(format!("{} {}w", self.url(), self.width)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The smallest copy, for thumbnails.
+    pub fn thumbnail_url(&self) -> String {
+        match self.variant_widths().first() {
+            Some(&w) => self.variant_url(w),
+            None => self.url(),
+        }
+    }
+
+    /// The height of a copy `width` wide, as the scaling rounded it.
+    pub fn height_at(&self, width: i32) -> i32 {
+        ((i64::from(self.height) * i64::from(width)) / i64::from(self.width.max(1))).max(1) as i32
+    }
+
+    /// Markdown that shows the image in a post.
+    pub fn snippet(&self) -> String {
+        let alt: String = self
+            .alt
+            .chars()
+            .map(|c| if matches!(c, '[' | ']') { ' ' } else { c })
+            .collect();
+        format!("![{alt}]({})", self.url())
+    }
+
+    pub fn create(conn: &mut SqliteConnection, new: &NewMedia<'_>) -> QueryResult<Media> {
+        diesel::insert_into(media::table)
+            .values(new)
+            .returning(Media::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Media>> {
+        media::table
+            .find(id)
+            .select(Media::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn find_by_hash(conn: &mut SqliteConnection, hash: &str) -> QueryResult<Option<Media>> {
+        media::table
+            .filter(media::hash.eq(hash))
+            .select(Media::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The images whose files these names are (full or variant), by stem.
+    pub fn by_stems(
+        conn: &mut SqliteConnection,
+        stems: &[String],
+    ) -> QueryResult<HashMap<String, Media>> {
+        Ok(media::table
+            .filter(media::stem.eq_any(stems))
+            .select(Media::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|m| (m.stem.clone(), m))
+            .collect())
+    }
+
+    /// The library, newest first.
+    pub fn page(conn: &mut SqliteConnection, paging: Paging) -> QueryResult<Paged<Media>> {
+        paging.load(|limit, offset| {
+            media::table
+                .order((media::created_at.desc(), media::id.desc()))
+                .limit(limit)
+                .offset(offset)
+                .select(Media::as_select())
+                .load(conn)
+        })
+    }
+
+    pub fn set_alt(conn: &mut SqliteConnection, id: i32, alt: &str) -> QueryResult<usize> {
+        diesel::update(media::table.find(id))
+            .set(media::alt.eq(alt))
+            .execute(conn)
+    }
+
+    /// Removes the row; posts lose it as their cover, and the site its icon.
+    pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+        diesel::delete(media::table.find(id)).execute(conn)
+    }
+
+    /// Where each of these images is shown: covers first, then texts.
+    pub fn uses(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<Use>>> {
+        let mut uses: HashMap<i32, Vec<Use>> = HashMap::new();
+        let covers: Vec<(Option<i32>, i32, String)> = posts::table
+            .filter(posts::cover_media_id.eq_any(ids))
+            .select((posts::cover_media_id, posts::id, posts::title))
+            .load(conn)?;
+        for (media_id, post_id, title) in covers.into_iter() {
+            if let Some(media_id) = media_id {
+                uses.entry(media_id).or_default().push(Use {
+                    post_id,
+                    title,
+                    cover: true,
+                });
+            }
+        }
+        let texts: Vec<(i32, i32, String)> = post_media::table
+            .inner_join(posts::table)
+            .filter(post_media::media_id.eq_any(ids))
+            .select((post_media::media_id, posts::id, posts::title))
+            .load(conn)?;
+        for (media_id, post_id, title) in texts {
+            uses.entry(media_id).or_default().push(Use {
+                post_id,
+                title,
+                cover: false,
+            });
+        }
+        Ok(uses)
+    }
+
+    /// Whether the site's icon is this image.
+    pub fn is_site_icon(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(
+            settings::table.filter(settings::icon_media_id.eq(id)),
+        ))
+        .get_result(conn)
+    }
+
+    /// Records which images a post's text shows, replacing what it showed.
+    pub fn link_to_post(
+        conn: &mut SqliteConnection,
+        post_id: i32,
+        media_ids: &[i32],
+    ) -> QueryResult<()> {
+        diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id))).execute(conn)?;
+        let rows: Vec<_> = media_ids
+            .iter()
+            .map(|&id| (post_media::post_id.eq(post_id), post_media::media_id.eq(id)))
+            .collect();
+        diesel::insert_or_ignore_into(post_media::table)
+            .values(&rows)
+            .execute(conn)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,486 @@
+//! The media library: upload images, see where each is used, edit its alt
+//! text, delete it (asking first when a post shows it).
+
+use std::time::Duration;
+
+use actix_multipart::{Field, Multipart};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use super::{layout, AdminNav, Frame, WriterFrame};
+use crate::auth::csrf::same_origin;
+use crate::auth::{CsrfForm, Visitor, WriterUser};
+use crate::error::AppError;
+use crate::media::{self, Processed, Refused};
+use crate::models::media::{Media, NewMedia, Use};
+use crate::models::paging::Paging;
+use crate::models::{self, Settings, User};
+use crate::routes::{see_other_with, PageNumber};
+use crate::view::{render, render_with, Layout, Pager};
+use crate::{db, AppState};
+
+const PER_PAGE: i64 = 24;
+const LIBRARY: &str = "/admin/media";
+pub const MAX_ALT: usize = 300;
+/// A text field of the upload form (the token, the alt text).
+const MAX_TEXT_FIELD: usize = 4096;
+/// Time for one file of the upload to arrive: 20 MB at about 1.4 Mbit/s.
+const FILE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long an upload waits for another to finish before it is turned away.
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// One image as the library shows it.
+pub struct Item {
+    pub media: Media,
+    pub uses: Vec<Use>,
+    pub icon: bool,
+}
+
+impl Item {
+    pub fn size(&self) -> String {
+        let kb = self.media.bytes as f64 / 1024.0;
+        if kb >= 1024.0 {
+            format!("{:.1} MB", kb / 1024.0)
+        } else {
+            format!("{kb:.0} KB")
+        }
+    }
+
+    pub fn in_use(&self) -> bool {
+        !self.uses.is_empty() || self.icon
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/media.html")]
+pub struct LibraryPage {
+    layout: Layout,
+    nav: AdminNav,
+    items: Vec<Item>,
+    pager: Pager,
+    /// The upload form's alt text, kept when some files were refused.
+    alt: String,
+    problems: Vec<String>,
+    added: usize,
+}
+
+#[derive(Template)]
+#[template(path = "admin/media_delete.html")]
+pub struct ConfirmDeletePage {
+    layout: Layout,
+    nav: AdminNav,
+    item: Item,
+}
+
+async fn items(state: &AppState, page: i64) -> Result<(Vec<Item>, Pager, bool), AppError> {
+    let list = db::run(&state.pool, move |conn| {
+        let list = Media::page(conn, Paging::new(page, PER_PAGE))?;
+        let ids: Vec<i32> = list.items.iter().map(|m| m.id).collect();
+        let mut uses = Media::uses(conn, &ids)?;
+        let icon = Settings::load(conn)?.icon_media_id;
+        Ok(list.map(|media| Item {
+            uses: uses.remove(&media.id).unwrap_or_default(),
+            icon: icon == Some(media.id),
+            media,
+        }))
+    })
+    .await?;
+    let past_the_end = list.is_past_the_end();
+    let pager = Pager::new(LIBRARY, list.page, list.more);
+    Ok((list.items, pager, past_the_end))
+}
+
+fn library_page(
+    visitor: &Visitor,
+    frame: &Frame,
+    (items, pager): (Vec<Item>, Pager),
+    alt: String,
+    problems: Vec<String>,
+    added: usize,
+) -> LibraryPage {
+    LibraryPage {
+        layout: layout(visitor, &frame.settings, "Media").with_csrf(visitor),
+        nav: frame.nav("media"),
+        items,
+        pager,
+        alt,
+        problems,
+        added,
+    }
+}
+
+pub async fn library(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterFrame(frame): WriterFrame,
+    PageNumber(page): PageNumber,
+) -> Result<HttpResponse, AppError> {
+    let (items, pager, past_the_end) = items(&state, page).await?;
+    if past_the_end {
+        return Err(AppError::NotFound);
+    }
+    render(&library_page(
+        &visitor,
+        &frame,
+        (items, pager),
+        String::new(),
+        Vec::new(),
+        0,
+    ))
+}
+
+/// What became of one uploaded file.
+enum Outcome {
+    Added,
+    AlreadyThere,
+    Refused(String),
+}
+
+/// `POST /admin/media`: the token must be the form's first field, so it is
+/// checked before any file is read; `alt` applies to the files after it.
+/// Each file is processed and stored as it arrives, so one request holds at
+/// most one file in memory.
+pub async fn upload(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+    req: HttpRequest,
+    mut form: Multipart,
+) -> Result<HttpResponse, AppError> {
+    if !same_origin(&req) {
+        return Err(AppError::Csrf);
+    }
+    let _receiving =
+        tokio::time::timeout(QUEUE_TIMEOUT, state.media.receiving.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Busy)?
+            .map_err(|_| AppError::Busy)?;
+
+    let mut token_checked = false;
+    let mut alt = String::new();
+    let mut outcomes = Vec::new();
+    while let Some(field) = next_field(&mut form).await? {
+        let mut field = field;
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "csrf_token" if !token_checked => {
+                let token = read_text(&mut field).await?;
+                if !visitor.check_csrf(&token) {
+                    return Err(AppError::Csrf);
+                }
+                token_checked = true;
+            }
+            _ if !token_checked => return Err(AppError::Csrf),
+            "alt" => alt = read_text(&mut field).await?.trim().to_string(),
+            "file" => {
+                let file_name = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .unwrap_or("")
+                    .to_string();
+                // A file input left empty still sends a part, with no name.
+                if file_name.is_empty() && outcomes.is_empty() {
+                    drain(&mut field).await?;
+                    continue;
+                }
+                if outcomes.len() == media::MAX_FILES {
+                    return Err(AppError::UploadTooLarge(format!(
+                        "Send at most {} images at a time.",
+                        media::MAX_FILES
+                    )));
+                }
+                let outcome = match read_file(&mut field).await? {
+                    Some(bytes) => store(&state, &user, bytes, &file_name, &alt).await?,
+                    None => Outcome::Refused(Refused::TooLarge.to_string()),
+                };
+                outcomes.push((display_name(&file_name), outcome));
+            }
+            _ => drain(&mut field).await?,
+        }
+    }
+    if !token_checked {
+        return Err(AppError::Csrf);
+    }
+    let added = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::Added))
+        .count();
+    let there = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, Outcome::AlreadyThere))
+        .count();
+    let mut problems: Vec<String> = outcomes
+        .into_iter()
+        .filter_map(|(name, o)| match o {
+            Outcome::Refused(why) => Some(format!("{name} {why}")),
+            _ => None,
+        })
+        .collect();
+    if added + there == 0 && problems.is_empty() {
+        problems.push("Choose one or more images to upload.".into());
+    }
+    if problems.is_empty() {
+        let mut message = match added {
+            0 => String::new(),
+            1 => "Added 1 image.".to_string(),
+            n => format!("Added {n} images."),
+        };
+        if there > 0 {
+            message.push_str(&format!(
+                "{}{} already in the library, so it was not stored again.",
+                if message.is_empty() { "" } else { " " },
+                if there == 1 {
+                    "1 image was"
+                } else {
+                    "Some images were"
+                },
+            ));
+        }
+        return Ok(see_other_with(LIBRARY, message.trim()));
+    }
+    let frame = Frame::load(&state, user).await?;
+    let (items, pager, _) = items(&state, 1).await?;
+    render_with(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        &library_page(&visitor, &frame, (items, pager), alt, problems, added),
+    )
+}
+
+/// The file's name as the person's computer called it, for messages.
+fn display_name(file_name: &str) -> String {
+    let name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    if name.is_empty() {
+        "The file".into()
+    } else {
+        format!("“{name}”")
+    }
+}
+
+async fn next_field(form: &mut Multipart) -> Result<Option<Field>, AppError> {
+    match tokio::time::timeout(FILE_TIMEOUT, form.next()).await {
+        Err(_) => Err(AppError::RequestTimeout),
+        Ok(None) => Ok(None),
+        Ok(Some(Ok(field))) => Ok(Some(field)),
+        Ok(Some(Err(_))) => Err(AppError::BadRequest(
+            "The upload could not be read: send it from the media library's form.".into(),
+        )),
+    }
+}
+
+/// Reads a part into memory up to `cap` bytes; `None` when it is longer
+/// (the rest is read and dropped, so the answer reaches the browser).
+async fn read_capped(field: &mut Field, cap: usize) -> Result<Option<Vec<u8>>, AppError> {
+    let read = async {
+        let mut bytes = Vec::new();
+        let mut over = false;
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| {
+                AppError::BadRequest("The upload was cut off; please send it again.".into())
+            })?;
+            if over || bytes.len() + chunk.len() > cap {
+                over = true;
+                bytes = Vec::new();
+                continue;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok::<_, AppError>((!over).then_some(bytes))
+    };
+    tokio::time::timeout(FILE_TIMEOUT, read)
+        .await
+        .map_err(|_| AppError::RequestTimeout)?
+}
+
+async fn read_text(field: &mut Field) -> Result<String, AppError> {
+    let bytes = read_capped(field, MAX_TEXT_FIELD)
+        .await?
+        .ok_or(AppError::PayloadTooLarge)?;
+    String::from_utf8(bytes)
+        .map_err(|_| AppError::BadRequest("The form's text is not valid UTF-8.".into()))
+}
+
+async fn read_file(field: &mut Field) -> Result<Option<Vec<u8>>, AppError> {
+    read_capped(field, media::MAX_UPLOAD_BYTES).await
+}
+
+async fn drain(field: &mut Field) -> Result<(), AppError> {
+    read_capped(field, 0).await.map(|_| ())
+}
+
+/// Processes one file and stores it, unless the library has it already.
+async fn store(
+    state: &AppState,
+    user: &User,
+    bytes: Vec<u8>,
+    file_name: &str,
+    alt: &str,
+) -> Result<Outcome, AppError> {
+    let hash = web::block({
+        let bytes = bytes.clone();
+        move || media::hash_of(&bytes)
+    })
+    .await?;
+    let known = db::run(&state.pool, move |conn| {
+        Ok(Media::find_by_hash(conn, &hash)?.is_some())
+    })
+    .await?;
+    if known {
+        return Ok(Outcome::AlreadyThere);
+    }
+    let processed: Processed = {
+        let _processing = state
+            .media
+            .processing
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| AppError::Busy)?;
+        match web::block(move || media::process(&bytes)).await? {
+            Ok(processed) => processed,
+            Err(why) => return Ok(Outcome::Refused(why.to_string())),
+        }
+    };
+    let store = state.media.clone();
+    let (processed, written) = web::block(move || {
+        let written = store.save(&processed);
+        (processed, written)
+    })
+    .await?;
+    let written = written.map_err(AppError::FilesNotSaved)?;
+    let alt: String = alt.chars().take(MAX_ALT).collect();
+    let original_name: String = file_name
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let uploaded_by = user.id;
+    let saved = db::write(&state.pool, move |conn| {
+        let variants = processed
+            .variants
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let created = Media::create(
+            conn,
+            &NewMedia {
+                hash: &processed.hash,
+                stem: processed.stem(),
+                format: processed.format,
+                width: processed.width as i32,
+                height: processed.height as i32,
+                bytes: processed.total_bytes(),
+                variants: &variants,
+                alt: &alt,
+                original_name: &original_name,
+                uploaded_by: Some(uploaded_by),
+                created_at: models::now(),
+            },
+        );
+        match created {
+            Ok(_) => Ok(Outcome::Added),
+            // The same image, sent twice at once: the other upload's row
+            // owns the same files.
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Ok(Outcome::AlreadyThere),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await;
+    if saved.is_err() {
+        state.media.remove(&written);
+    }
+    saved
+}
+
+#[derive(Deserialize, Debug)]
+pub struct AltForm {
+    #[serde(default)]
+    alt: String,
+}
+
+/// Admins manage every image; authors the ones they uploaded.
+fn may_manage(user: &User, media: &Media) -> bool {
+    user.is_admin() || media.uploaded_by == Some(user.id)
+}
+
+async fn managed(state: &AppState, user: &User, id: i32) -> Result<Item, AppError> {
+    let user = user.clone();
+    db::run(&state.pool, move |conn| {
+        let media = Media::find(conn, id)?.ok_or(AppError::NotFound)?;
+        if !may_manage(&user, &media) {
+            return Err(AppError::Forbidden);
+        }
+        let uses = Media::uses(conn, &[id])?.remove(&id).unwrap_or_default();
+        let icon = Media::is_site_icon(conn, id)?;
+        Ok(Item { media, uses, icon })
+    })
+    .await
+}
+
+/// `POST /admin/media/{id}`: the alt text.
+pub async fn update(
+    state: web::Data<AppState>,
+    WriterUser(user): WriterUser,
+    id: web::Path<i32>,
+    CsrfForm(form): CsrfForm<AltForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    managed(&state, &user, id).await?;
+    let alt = form.alt.trim().to_string();
+    if alt.chars().count() > MAX_ALT {
+        return Err(AppError::BadRequest(format!(
+            "Keep the alt text to {MAX_ALT} characters or fewer."
+        )));
+    }
+    db::write(&state.pool, move |conn| Ok(Media::set_alt(conn, id, &alt)?)).await?;
+    Ok(see_other_with(
+        &format!("{LIBRARY}#media-{id}"),
+        "Alt text saved.",
+    ))
+}
+
+#[derive(Deserialize, Debug)]
+pub struct DeleteForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /admin/media/{id}/delete`: an image a post or the site shows is
+/// deleted only once the person has seen where and confirmed.
+pub async fn delete(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    WriterUser(user): WriterUser,
+    id: web::Path<i32>,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let item = managed(&state, &user, id).await?;
+    if item.in_use() && form.confirm != "yes" {
+        let frame = Frame::load(&state, user).await?;
+        return render(&ConfirmDeletePage {
+            layout: layout(&visitor, &frame.settings, "Delete image").with_csrf(&visitor),
+            nav: frame.nav("media"),
+            item,
+        });
+    }
+    db::write(&state.pool, move |conn| Ok(Media::delete(conn, id)?)).await?;
+    let paths: Vec<_> = item
+        .media
+        .file_names()
+        .iter()
+        .map(|name| state.media.path_of(name))
+        .collect();
+    let store = state.media.clone();
+    web::block(move || store.remove(&paths)).await?;
+    Ok(see_other_with(LIBRARY, "Image deleted."))
+}
