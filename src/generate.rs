@@ -356,6 +356,7 @@ pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated
                 published_at: Some(published_at),
                 comments_enabled: true,
                 author_id: None,
+                ..PostInput::default()
             }
             .render();
             let count = if newest {

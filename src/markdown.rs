@@ -1,6 +1,6 @@
 //! Markdown to safe HTML, done once when a post or comment is saved.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
 
@@ -12,6 +12,47 @@ pub struct Rendered {
     pub word_count: i32,
     /// The words without markup, for the search index.
     pub plain: String,
+    /// The library images the text shows.
+    pub media_ids: Vec<i32>,
+}
+
+/// An image from the media library, as a post shows it: every width for
+/// `srcset`, and the size that reserves its space before it loads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picture {
+    pub id: i32,
+    pub src: String,
+    pub srcset: String,
+    pub width: i32,
+    pub height: i32,
+}
+
+/// Library images by every address they are known at (`/media/…`).
+pub type Pictures = HashMap<String, Picture>;
+
+/// How wide an image in an article is shown: the text column, or the
+/// screen on a narrow one.
+const SIZES: &str = "(max-width: 44rem) 100vw, 42rem";
+
+/// The `/media/…` addresses a text refers to, each once, at most 200: the
+/// images to look up before rendering it.
+pub fn media_paths(markdown: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, _) in markdown.match_indices("/media/") {
+        let name: String = markdown[at + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+            .take(80)
+            .collect();
+        let path = format!("/media/{name}");
+        if !name.is_empty() && !found.contains(&path) {
+            found.push(path);
+            if found.len() == 200 {
+                break;
+            }
+        }
+    }
+    found
 }
 
 const EXCERPT_CHARS: usize = 280;
@@ -26,6 +67,12 @@ pub const MAX_DEPTH: usize = 32;
 /// Renders a post body: full CommonMark with tables, footnotes and strikethrough,
 /// raw HTML allowed but sanitised by ammonia.
 pub fn render_post(markdown: &str) -> Rendered {
+    render_post_with(markdown, &Pictures::new())
+}
+
+/// `render_post`, with the library's images among `pictures` shown with
+/// `srcset`, `sizes`, their width and height, and loaded lazily.
+pub fn render_post_with(markdown: &str, pictures: &Pictures) -> Rendered {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -38,8 +85,13 @@ pub fn render_post(markdown: &str) -> Rendered {
         prose.feed(event);
     });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut raw, Flatten::new(events));
+    let mut shown = Vec::new();
+    html::push_html(
+        &mut raw,
+        WithPictures::new(Flatten::new(events), pictures, &mut shown),
+    );
     let html = ammonia::Builder::default()
+        .add_tag_attributes("img", &["srcset", "sizes", "loading", "decoding"])
         .link_rel(Some("noopener noreferrer"))
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .clean(&raw)
@@ -49,6 +101,82 @@ pub fn render_post(markdown: &str) -> Rendered {
         excerpt: excerpt_of(&prose.finish()),
         word_count: i32::try_from(words.0.split_whitespace().count()).unwrap_or(i32::MAX),
         plain: normalise(&words.0),
+        media_ids: shown,
+    }
+}
+
+/// Markdown events with each library image replaced by the `<img>` that
+/// shows it best; other images pass as they are.
+struct WithPictures<'a, 'p, I> {
+    events: I,
+    pictures: &'p Pictures,
+    shown: &'p mut Vec<i32>,
+    _text: std::marker::PhantomData<&'a ()>,
+}
+
+impl<'a, 'p, I: Iterator<Item = Event<'a>>> WithPictures<'a, 'p, I> {
+    fn new(events: I, pictures: &'p Pictures, shown: &'p mut Vec<i32>) -> Self {
+        WithPictures {
+            events,
+            pictures,
+            shown,
+            _text: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Iterator for WithPictures<'a, '_, I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        let event = self.events.next()?;
+        let Event::Start(Tag::Image {
+            dest_url, title, ..
+        }) = &event
+        else {
+            return Some(event);
+        };
+        let Some(picture) = self.pictures.get(dest_url.as_ref()) else {
+            return Some(event);
+        };
+        // The alt text is the image's inner text, images inside it included.
+        let mut alt = String::new();
+        let mut depth = 1;
+        for inner in self.events.by_ref() {
+            match inner {
+                Event::Start(Tag::Image { .. }) => depth += 1,
+                Event::End(TagEnd::Image) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+                Event::SoftBreak | Event::HardBreak => alt.push(' '),
+                _ => {}
+            }
+        }
+        if !self.shown.contains(&picture.id) {
+            self.shown.push(picture.id);
+        }
+        let attr = |s: &str| {
+            let mut out = String::new();
+            let _ = pulldown_cmark_escape::escape_html(&mut out, s);
+            out
+        };
+        let title = if title.is_empty() {
+            String::new()
+        } else {
+            format!(" title=\"{}\"", attr(title))
+        };
+        Some(Event::InlineHtml(CowStr::from(format!(
+            "<img src=\"{}\" srcset=\"{}\" sizes=\"{SIZES}\" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\" alt=\"{}\"{title}>",
+            attr(&picture.src),
+            attr(&picture.srcset),
+            picture.width,
+            picture.height,
+            attr(&alt),
+        ))))
     }
 }
 
@@ -486,10 +614,16 @@ fn normalise(text: &str) -> String {
 
 /// The opening of a text, cut at a word boundary with an ellipsis when shortened.
 pub fn excerpt_of(text: &str) -> String {
-    if text.chars().count() <= EXCERPT_CHARS {
+    cut_at_word(text, EXCERPT_CHARS)
+}
+
+/// `text` as it is when it has at most `max` characters; else cut at the
+/// last word boundary before that, with "…" (counted in `max`).
+pub fn cut_at_word(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
         return text.to_string();
     }
-    let cut: String = text.chars().take(EXCERPT_CHARS).collect();
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
     let at_word = cut.rfind(' ').map_or(cut.as_str(), |i| &cut[..i]);
     format!("{}…", at_word.trim_end_matches([',', ';', ':', '.', ' ']))
 }

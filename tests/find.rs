@@ -25,6 +25,7 @@ fn input_of(post: &Post, tags: &[&str]) -> PostInput {
         published_at: post.published_at,
         comments_enabled: post.comments_enabled,
         author_id: post.author_id,
+        ..Default::default()
     }
 }
 

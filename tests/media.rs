@@ -468,3 +468,241 @@ async fn alt_text_is_editable_and_an_unused_image_is_deleted_with_its_files() {
     assert!(stored_files(app.state.media.dir()).is_empty());
     assert_eq!(b.get(&svc, &m.url()).await.status, StatusCode::NOT_FOUND);
 }
+
+/// The JSON-LD block of a page, parsed.
+fn json_ld(page: &Page) -> serde_json::Value {
+    let start_tag = r#"<script type="application/ld+json">"#;
+    let start = page.body.find(start_tag).expect("a JSON-LD block") + start_tag.len();
+    let end = page.body[start..].find("</script>").unwrap() + start;
+    serde_json::from_str(&page.body[start..end]).expect("JSON-LD parses")
+}
+
+fn meta(page: &Page, property: &str) -> Option<String> {
+    let marker = format!(r#"<meta property="{property}" content=""#);
+    let alt = format!(r#"<meta name="{property}" content=""#);
+    let at = page
+        .body
+        .find(&marker)
+        .map(|i| i + marker.len())
+        .or_else(|| page.body.find(&alt).map(|i| i + alt.len()))?;
+    let end = page.body[at..].find('"')? + at;
+    Some(page.body[at..end].to_string())
+}
+
+#[actix_web::test]
+async fn a_post_shows_its_cover_and_library_images_with_srcset_and_previews_show_the_picture() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let cover_bytes = jpeg(2400, 1200);
+    let inline_bytes = jpeg(1000, 800);
+    upload(
+        &mut b,
+        &svc,
+        "Ferries at the quay",
+        vec![file("cover.jpg", "image/jpeg", &cover_bytes)],
+    )
+    .await;
+    upload(
+        &mut b,
+        &svc,
+        "The harbour office",
+        vec![file("office.jpg", "image/jpeg", &inline_bytes)],
+    )
+    .await;
+    let rows = media_rows(&app);
+    let cover = rows
+        .iter()
+        .find(|m| m.original_name == "cover.jpg")
+        .unwrap()
+        .clone();
+    let inline = rows
+        .iter()
+        .find(|m| m.original_name == "office.jpg")
+        .unwrap()
+        .clone();
+
+    let body = format!(
+        "The ferries run again.\n\n![The office at dawn]({})\n\nMore to follow & soon.",
+        inline.url()
+    );
+    let cover_id = cover.id.to_string();
+    let res = b
+        .submit(
+            &svc,
+            "/admin/posts/new",
+            "/admin/posts",
+            &[
+                ("title", "Ferries return <to> the harbour"),
+                ("body", &body),
+                ("status", "published"),
+                ("cover_media_id", &cover_id),
+                ("excerpt", "A writer's own summary of the story."),
+                (
+                    "search_description",
+                    "Ferries are back after a winter away.",
+                ),
+                ("comments_enabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    let article = b.get(&svc, "/posts/ferries-return-to-the-harbour").await;
+    assert_eq!(article.status, StatusCode::OK);
+    // The cover above the text, and the inline image with every width.
+    assert!(article.contains(r#"<figure class="article-cover">"#));
+    assert!(article.contains(&format!(r#"srcset="{}""#, cover.srcset())));
+    assert!(article.contains(&format!(
+        r#"<img src="{}" srcset="{}""#,
+        inline.url(),
+        inline.srcset()
+    )));
+    assert!(article.contains(r#"width="1000" height="800" loading="lazy""#));
+    assert!(article.contains(r#"alt="The office at dawn""#));
+    // Link previews: the picture, its size and alt text.
+    let image_url = format!("http://blog.test{}", cover.url());
+    assert_eq!(
+        meta(&article, "og:image").as_deref(),
+        Some(image_url.as_str())
+    );
+    assert_eq!(meta(&article, "og:image:width").as_deref(), Some("2400"));
+    assert_eq!(meta(&article, "og:image:height").as_deref(), Some("1200"));
+    assert_eq!(
+        meta(&article, "og:image:alt").as_deref(),
+        Some("Ferries at the quay")
+    );
+    assert_eq!(
+        meta(&article, "twitter:card").as_deref(),
+        Some("summary_large_image")
+    );
+    assert_eq!(
+        meta(&article, "og:description").as_deref(),
+        Some("Ferries are back after a winter away.")
+    );
+    assert!(article
+        .contains(r#"<meta name="description" content="Ferries are back after a winter away.">"#));
+    // Structured data that parses and names the story.
+    let data = json_ld(&article);
+    assert_eq!(data["@type"], "BlogPosting");
+    assert_eq!(data["headline"], "Ferries return <to> the harbour");
+    assert_eq!(data["image"]["url"], image_url.as_str());
+    assert_eq!(data["author"]["name"], "editor");
+    assert_eq!(data["publisher"]["name"], "Broadsheet");
+    assert_eq!(
+        data["mainEntityOfPage"]["@id"],
+        "http://blog.test/posts/ferries-return-to-the-harbour"
+    );
+    assert!(data["datePublished"].as_str().unwrap().starts_with("20"));
+    assert!(
+        !article.body.contains("<to> the harbour\""),
+        "no raw < in the JSON"
+    );
+
+    // Lists show the cover and the writer's excerpt; so does the feed.
+    let home = b.get(&svc, "/").await;
+    assert!(home.contains(&cover.thumbnail_url()));
+    assert!(home.contains("own summary of the story."));
+    let feed = b.get(&svc, "/feed.xml").await;
+    assert!(feed.contains("own summary of the story."));
+
+    // The library says where each image is used.
+    let library = b.get(&svc, "/admin/media").await;
+    assert!(library.contains("(cover)"));
+    assert_eq!(
+        library.body.matches("Used in").count(),
+        2,
+        "the cover and the inline image"
+    );
+    assert!(library.contains("Ferries return &#60;to&#62; the harbour"));
+}
+
+#[actix_web::test]
+async fn deleting_an_image_in_use_asks_first_and_then_removes_the_cover() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let bytes = jpeg(1200, 600);
+    upload(
+        &mut b,
+        &svc,
+        "A quay",
+        vec![file("quay.jpg", "image/jpeg", &bytes)],
+    )
+    .await;
+    let m = media_rows(&app).remove(0);
+    let id = m.id.to_string();
+    let res = b
+        .submit(
+            &svc,
+            "/admin/posts/new",
+            "/admin/posts",
+            &[
+                ("title", "Quay works"),
+                ("body", "Work starts on the quay."),
+                ("status", "published"),
+                ("cover_media_id", &id),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+
+    let delete = format!("/admin/media/{}/delete", m.id);
+    let ask = b.submit(&svc, "/admin/media", &delete, &[]).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.contains("Delete this image?"));
+    assert!(ask.contains("as the cover of"));
+    assert!(ask.contains("Quay works"));
+    assert_eq!(
+        media_rows(&app).len(),
+        1,
+        "nothing deleted before confirming"
+    );
+
+    let token = ask.csrf();
+    let done = b
+        .post(&svc, &delete, &[("csrf_token", &token), ("confirm", "yes")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert!(media_rows(&app).is_empty());
+    assert!(stored_files(app.state.media.dir()).is_empty());
+    let article = b.get(&svc, "/posts/quay-works").await;
+    assert_eq!(article.status, StatusCode::OK);
+    assert!(meta(&article, "og:image").is_none());
+    assert_eq!(meta(&article, "twitter:card").as_deref(), Some("summary"));
+
+    // A cover that is not in the library is refused, the form kept.
+    let res = b
+        .submit(
+            &svc,
+            "/admin/posts/new",
+            "/admin/posts",
+            &[
+                ("title", "Another"),
+                ("body", "Text."),
+                ("status", "draft"),
+                ("cover_media_id", &id),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.contains("no longer in the library"));
+    assert!(res.contains(r#"value="Another""#));
+}
+
+#[actix_web::test]
+async fn the_automatic_description_is_cut_at_a_word_to_160_characters() {
+    let app = TestApp::new();
+    let words = "harbour ".repeat(60);
+    app.post("Long one", &words, 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let article = b.get(&svc, "/posts/long-one").await;
+    let description = meta(&article, "og:description").unwrap();
+    assert!(description.chars().count() <= 160, "{description}");
+    assert!(description.ends_with("harbour…"), "{description}");
+}

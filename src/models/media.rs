@@ -175,6 +175,63 @@ impl Media {
             .collect())
     }
 
+    /// The library images among these `/media/…` addresses, by every
+    /// address each is known at (full size and variants).
+    pub fn pictures(
+        conn: &mut SqliteConnection,
+        paths: &[String],
+    ) -> QueryResult<crate::markdown::Pictures> {
+        let stems: Vec<String> = paths
+            .iter()
+            .filter_map(|p| p.strip_prefix("/media/"))
+            .map(|name| name.split(['-', '.']).next().unwrap_or("").to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let mut pictures = crate::markdown::Pictures::new();
+        for media in Media::by_stems(conn, &stems)?.into_values() {
+            let picture = crate::markdown::Picture {
+                id: media.id,
+                src: media.url(),
+                srcset: media.srcset(),
+                width: media.width,
+                height: media.height,
+            };
+            for name in media.file_names() {
+                pictures.insert(format!("/media/{name}"), picture.clone());
+            }
+        }
+        Ok(pictures)
+    }
+
+    /// Images by id (a list's covers).
+    pub fn by_ids(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Media>> {
+        Ok(media::table
+            .filter(media::id.eq_any(ids))
+            .select(Media::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect())
+    }
+
+    /// What the post form offers as covers: the newest images, and the
+    /// chosen one wherever it is.
+    pub fn cover_choices(
+        conn: &mut SqliteConnection,
+        limit: i64,
+        chosen: Option<i32>,
+    ) -> QueryResult<Vec<Media>> {
+        let mut choices = media::table
+            .order((media::created_at.desc(), media::id.desc()))
+            .limit(limit)
+            .select(Media::as_select())
+            .load(conn)?;
+        if let Some(id) = chosen.filter(|id| !choices.iter().any(|m| m.id == *id)) {
+            choices.extend(Media::find(conn, id)?);
+        }
+        Ok(choices)
+    }
+
     /// The library, newest first.
     pub fn page(conn: &mut SqliteConnection, paging: Paging) -> QueryResult<Paged<Media>> {
         paging.load(|limit, offset| {
@@ -244,12 +301,14 @@ impl Media {
         media_ids: &[i32],
     ) -> QueryResult<()> {
         diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id))).execute(conn)?;
-        let rows: Vec<_> = media_ids
-            .iter()
-            .map(|&id| (post_media::post_id.eq(post_id), post_media::media_id.eq(id)))
-            .collect();
+        // Only images still in the library: one deleted since the text was
+        // rendered is skipped, not an error.
+        let existing = media::table
+            .filter(media::id.eq_any(media_ids))
+            .select((post_id.into_sql::<diesel::sql_types::Integer>(), media::id));
         diesel::insert_or_ignore_into(post_media::table)
-            .values(&rows)
+            .values(existing)
+            .into_columns((post_media::post_id, post_media::media_id))
             .execute(conn)?;
         Ok(())
     }

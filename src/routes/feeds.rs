@@ -102,7 +102,7 @@ async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpRe
                     ..t
                 })
                 .collect(),
-            summary: xml_text(&post.excerpt),
+            summary: xml_text(post.summary()),
             content: xml_text(&post.body_html),
         })
         .collect();

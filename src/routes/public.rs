@@ -11,6 +11,7 @@ use crate::auth::Visitor;
 use crate::cache::{self, CachedArticle};
 use crate::error::AppError;
 use crate::models::comment::{visible_thread, CommentView};
+use crate::models::media::Media;
 use crate::models::paging::{Paged, Paging};
 use crate::models::post::{Article, ListedPost, Neighbour};
 use crate::models::{self, Post, Settings, Tag};
@@ -105,6 +106,12 @@ pub struct PostPage {
     next: Option<Neighbour>,
     draft: CommentDraft,
     replying: bool,
+    cover: Option<Media>,
+    description: String,
+    /// The site's address, for the absolute URLs link previews need.
+    base_url: String,
+    /// schema.org `BlogPosting`, for search engines (data, never run).
+    json_ld: String,
 }
 
 #[derive(serde::Deserialize, Debug, Default)]
@@ -127,6 +134,44 @@ pub async fn show_post(
         ..CommentDraft::default()
     };
     article(&state, &visitor, slug.into_inner(), draft, StatusCode::OK).await
+}
+
+/// The article as schema.org `BlogPosting` JSON-LD, safe inside `<script>`
+/// (no `<` survives, so the text cannot close the element).
+fn blog_posting(
+    post: &Post,
+    author: &str,
+    cover: Option<&Media>,
+    settings: &Settings,
+    canonical: &str,
+    base_url: &str,
+    description: &str,
+) -> String {
+    let mut data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": description,
+        "datePublished": post.published_iso(),
+        "dateModified": post.updated_iso(),
+        "author": { "@type": "Person", "name": author },
+        "publisher": { "@type": "Organization", "name": settings.title, "url": format!("{base_url}/") },
+        "mainEntityOfPage": { "@type": "WebPage", "@id": canonical },
+        "url": canonical,
+        "wordCount": post.word_count,
+    });
+    if let Some(cover) = cover {
+        data["image"] = serde_json::json!({
+            "@type": "ImageObject",
+            "url": format!("{base_url}{}", cover.url()),
+            "width": cover.width,
+            "height": cover.height,
+        });
+    }
+    data.to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 /// Renders an article with its thread; `draft` fills the comment form (and
@@ -196,11 +241,27 @@ pub async fn article(
             }
         })
         .collect();
+    let base_url = state.config.base_url();
+    let description = post.description();
+    let cover = article.cover.clone();
     let layout = Layout::new(visitor, settings, post.title.clone())
-        .described(&post.excerpt)
-        .at(&state.config.base_url(), &format!("/posts/{}", post.slug))
+        .described(&description)
+        .at(&base_url, &format!("/posts/{}", post.slug))
         .with_sidebar(sidebar.clone());
+    let json_ld = blog_posting(
+        &post,
+        &author,
+        cover.as_ref(),
+        settings,
+        &layout.canonical,
+        &base_url,
+        &description,
+    );
     let page = PostPage {
+        cover,
+        description,
+        base_url,
+        json_ld,
         layout,
         post,
         author,

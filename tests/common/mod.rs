@@ -103,6 +103,7 @@ impl TestApp {
             published_at: None,
             comments_enabled: true,
             author_id: None,
+            ..Default::default()
         };
         tune(&mut input);
         let new = input.render();

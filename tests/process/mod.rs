@@ -431,6 +431,7 @@ pub fn publish(path: &Path, title: &str, body: &str) -> Post {
         published_at: None,
         comments_enabled: true,
         author_id: None,
+        ..Default::default()
     }
     .render();
     db::write_with(&mut state.pool.get().unwrap(), |conn| {

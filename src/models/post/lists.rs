@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use crate::models::media::Media;
 use crate::models::paging::{Paged, Paging};
 use crate::models::Tag;
 use crate::schema::{post_tags, posts, users};
@@ -25,14 +26,24 @@ pub struct PostSummary {
     pub published_at: Option<NaiveDateTime>,
     pub comments_enabled: bool,
     pub comment_count: i32,
+    pub custom_excerpt: String,
+    pub cover_media_id: Option<i32>,
 }
 
-/// A post in a list, with its author's name and its tags.
+impl PostSummary {
+    /// What the list shows of the post.
+    pub fn summary(&self) -> &str {
+        super::summary_of(&self.custom_excerpt, &self.excerpt)
+    }
+}
+
+/// A post in a list, with its author's name, its tags and its cover.
 #[derive(Debug, Clone)]
 pub struct ListedPost {
     pub post: PostSummary,
     pub author: Option<String>,
     pub tags: Vec<Tag>,
+    pub cover: Option<Media>,
 }
 
 /// A neighbouring post for Previous/Next links.
@@ -48,6 +59,7 @@ pub struct Article {
     pub post: Post,
     pub author: String,
     pub tags: Vec<Tag>,
+    pub cover: Option<Media>,
     /// All comments any reader may see; see `comment::visible_thread`.
     pub comments: Vec<crate::models::comment::CommentView>,
     pub previous: Option<Neighbour>,
@@ -70,6 +82,10 @@ impl Article {
         Ok(Some(Article {
             author: post.author_name(conn)?,
             tags: post.tags(conn)?,
+            cover: match post.cover_media_id {
+                Some(id) => Media::find(conn, id)?,
+                None => None,
+            },
             comments: crate::models::Comment::for_post(conn, post.id)?,
             previous,
             next,
@@ -251,11 +267,17 @@ fn listed(conn: &mut SqliteConnection, ids: Vec<i32>) -> QueryResult<Vec<ListedP
     let mut by_id: std::collections::HashMap<i32, (PostSummary, Option<String>)> =
         rows.into_iter().map(|row| (row.0.id, row)).collect();
     let mut tags = Tag::for_posts(conn, &ids)?;
+    let cover_ids: Vec<i32> = by_id
+        .values()
+        .filter_map(|(p, _)| p.cover_media_id)
+        .collect();
+    let covers = Media::by_ids(conn, &cover_ids)?;
     Ok(ids
         .iter()
         .filter_map(|id| by_id.remove(id))
         .map(|(post, author)| ListedPost {
             tags: tags.remove(&post.id).unwrap_or_default(),
+            cover: post.cover_media_id.and_then(|id| covers.get(&id).cloned()),
             post,
             author,
         })

@@ -42,6 +42,11 @@ pub struct Post {
     pub comment_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub cover_media_id: Option<i32>,
+    /// The writer's own summary for lists and feeds; empty: the automatic one.
+    pub custom_excerpt: String,
+    /// For search engines and link previews; empty: the excerpt.
+    pub search_description: String,
 }
 
 /// The longest post body the editor saves or previews, in bytes: about
@@ -53,7 +58,7 @@ pub const MAX_BODY_BYTES: usize = 128 * 1024;
 pub const EDITORS: &str = "The editors";
 
 /// What the dashboard (or a fixture) saves.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PostInput {
     pub title: String,
     /// Empty means: made from the title.
@@ -66,6 +71,9 @@ pub struct PostInput {
     pub published_at: Option<NaiveDateTime>,
     pub comments_enabled: bool,
     pub author_id: Option<i32>,
+    pub cover_media_id: Option<i32>,
+    pub excerpt: String,
+    pub search_description: String,
 }
 
 /// A post's input with its markdown rendered: what `Post::create` and
@@ -79,7 +87,12 @@ pub struct RenderedPost {
 
 impl PostInput {
     pub fn render(self) -> RenderedPost {
-        let rendered = markdown::render_post(&self.body);
+        self.render_with(&markdown::Pictures::new())
+    }
+
+    /// Renders the body showing the library's `pictures` at their best.
+    pub fn render_with(self, pictures: &markdown::Pictures) -> RenderedPost {
+        let rendered = markdown::render_post_with(&self.body, pictures);
         RenderedPost {
             input: self,
             rendered,
@@ -99,9 +112,36 @@ pub(crate) fn visible(now: NaiveDateTime) -> Visible {
         .and(posts::published_at.le(now))
 }
 
+/// The longest description search engines show.
+pub const DESCRIPTION_CHARS: usize = 160;
+
+/// The writer's excerpt when there is one, else the automatic one.
+fn summary_of<'a>(custom: &'a str, automatic: &'a str) -> &'a str {
+    if custom.trim().is_empty() {
+        automatic
+    } else {
+        custom
+    }
+}
+
 impl Post {
     pub fn is_published(&self) -> bool {
         self.status == PostStatus::Published
+    }
+
+    /// What lists and feeds show of the post.
+    pub fn summary(&self) -> &str {
+        summary_of(&self.custom_excerpt, &self.excerpt)
+    }
+
+    /// For search engines and link previews: the writer's search
+    /// description, else the summary cut at a word to 160 characters.
+    pub fn description(&self) -> String {
+        if self.search_description.trim().is_empty() {
+            markdown::cut_at_word(self.summary(), DESCRIPTION_CHARS)
+        } else {
+            self.search_description.clone()
+        }
     }
 
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Post>> {
@@ -208,6 +248,9 @@ struct PostColumns<'a> {
     published_at: Option<NaiveDateTime>,
     comments_enabled: bool,
     updated_at: NaiveDateTime,
+    cover_media_id: Option<i32>,
+    custom_excerpt: &'a str,
+    search_description: &'a str,
 }
 
 impl<'a> PostColumns<'a> {
@@ -230,6 +273,9 @@ impl<'a> PostColumns<'a> {
             published_at: published_at_of(input, published_before, now),
             comments_enabled: input.comments_enabled,
             updated_at: now,
+            cover_media_id: input.cover_media_id,
+            custom_excerpt: input.excerpt.trim(),
+            search_description: input.search_description.trim(),
         }
     }
 }
@@ -309,6 +355,7 @@ pub fn welcome_post() -> RenderedPost {
         published_at: None,
         comments_enabled: true,
         author_id: None,
+        ..PostInput::default()
     }
     .render()
 }

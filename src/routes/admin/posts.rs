@@ -13,6 +13,7 @@ use crate::auth::csrf::NoFields;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::markdown;
+use crate::models::media::Media;
 use crate::models::paging::Paging;
 use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState, EDITORS, MAX_BODY_BYTES};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
@@ -25,6 +26,11 @@ use crate::{db, AppState};
 const PER_PAGE: i64 = 25;
 const MAX_TITLE: usize = 200;
 const MAX_DATELINE: usize = 100;
+const MAX_EXCERPT: usize = 600;
+/// What search engines show of a description.
+const MAX_SEARCH_DESCRIPTION: usize = 160;
+/// Library images offered as covers: the newest, and the one chosen.
+const COVER_CHOICES: i64 = 100;
 /// The format of `<input type="datetime-local">` without seconds.
 const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 
@@ -148,6 +154,13 @@ pub struct PostForm {
     /// "preview" shows the post without saving it; anything else saves.
     #[serde(default)]
     pub action: String,
+    /// A library image's id, or empty for none.
+    #[serde(default)]
+    pub cover_media_id: String,
+    #[serde(default)]
+    pub excerpt: String,
+    #[serde(default)]
+    pub search_description: String,
 }
 
 impl PostForm {
@@ -173,6 +186,12 @@ impl PostForm {
                 .unwrap_or_default(),
             comments_enabled: post.comments_enabled.then(|| "on".into()),
             action: String::new(),
+            cover_media_id: post
+                .cover_media_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
+            excerpt: post.custom_excerpt.clone(),
+            search_description: post.search_description.clone(),
         }
     }
 
@@ -187,6 +206,14 @@ impl PostForm {
 
     fn is_preview(&self) -> bool {
         self.action == "preview"
+    }
+
+    /// The chosen cover: `Ok(None)` for none, `Err` for something not an id.
+    fn cover(&self) -> Result<Option<i32>, ()> {
+        match self.cover_media_id.trim() {
+            "" => Ok(None),
+            id => id.parse().map(Some).map_err(|_| ()),
+        }
     }
 
     /// A body too long to render within budget, for saving and previewing alike.
@@ -239,6 +266,24 @@ impl PostForm {
                 format!("Keep each tag to {MAX_TAG} characters or fewer."),
             );
         }
+        if self.excerpt.trim().chars().count() > MAX_EXCERPT {
+            errors.add(
+                "excerpt",
+                format!("Keep the excerpt to {MAX_EXCERPT} characters or fewer."),
+            );
+        }
+        if self.search_description.trim().chars().count() > MAX_SEARCH_DESCRIPTION {
+            errors.add(
+                "search_description",
+                format!(
+                    "Keep the search description to {MAX_SEARCH_DESCRIPTION} characters or fewer."
+                ),
+            );
+        }
+        let cover = self.cover().unwrap_or_else(|()| {
+            errors.add("cover_media_id", "Choose an image from the list.");
+            None
+        });
         let published = match PostStatus::parse(&self.status) {
             Some(PostStatus::Published) => true,
             Some(PostStatus::Draft) => false,
@@ -270,6 +315,9 @@ impl PostForm {
             published_at,
             comments_enabled: self.comments_on(),
             author_id,
+            cover_media_id: cover,
+            excerpt: self.excerpt.trim().to_string(),
+            search_description: self.search_description.trim().to_string(),
         })
     }
 }
@@ -298,7 +346,7 @@ pub struct Preview {
 }
 
 impl Preview {
-    fn of(form: &PostForm) -> Preview {
+    fn of(form: &PostForm, pictures: &markdown::Pictures) -> Preview {
         let at = parse_time(&form.published_at)
             .ok()
             .flatten()
@@ -312,7 +360,7 @@ impl Preview {
         Preview {
             title: form.title.trim().to_string(),
             dateline,
-            html: markdown::render_post(&form.body).html,
+            html: markdown::render_post_with(&form.body, pictures).html,
         }
     }
 }
@@ -352,25 +400,59 @@ pub struct PostFormPage {
     form: PostForm,
     errors: FieldErrors,
     preview: Option<Preview>,
+    covers: Vec<Media>,
+}
+
+impl PostFormPage {
+    fn is_cover(&self, media: &Media) -> bool {
+        self.form.cover_media_id.trim() == media.id.to_string()
+    }
 }
 
 /// Shows the form: 200, 422 when a field has a problem, 503 when it could
 /// not be saved.
-fn form_page(
-    visitor: &Visitor,
-    settings: &models::Settings,
-    nav: AdminNav,
-    saved: Option<Saved>,
+/// The form as the writer sent (or is about to see) it.
+struct Filled {
     form: PostForm,
     errors: FieldErrors,
     preview: Option<Preview>,
+}
+
+impl Filled {
+    fn fresh(form: PostForm) -> Filled {
+        Filled {
+            form,
+            errors: FieldErrors::default(),
+            preview: None,
+        }
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    visitor: &Visitor,
+    frame: &Frame,
+    active: &'static str,
+    saved: Option<Saved>,
+    Filled {
+        form,
+        errors,
+        preview,
+    }: Filled,
 ) -> Result<HttpResponse, AppError> {
+    let (settings, nav) = (&frame.settings, frame.nav(active));
     let (heading, action) = match &saved {
         Some(s) => ("Edit post".to_string(), format!("/admin/posts/{}", s.id)),
         None => ("New post".to_string(), "/admin/posts".to_string()),
     };
     let status = errors.status();
+    let chosen = form.cover().ok().flatten();
+    let covers = db::run(&state.pool, move |conn| {
+        Ok(Media::cover_choices(conn, COVER_CHOICES, chosen)?)
+    })
+    .await?;
     let page = PostFormPage {
+        covers,
         layout: layout(visitor, settings, &heading),
         nav,
         heading,
@@ -384,18 +466,19 @@ fn form_page(
 }
 
 pub async fn new(
+    state: web::Data<AppState>,
     visitor: Visitor,
     WriterFrame(frame): WriterFrame,
 ) -> Result<HttpResponse, AppError> {
     form_page(
+        &state,
         &visitor,
-        &frame.settings,
-        frame.nav("new"),
+        &frame,
+        "new",
         None,
-        PostForm::blank(),
-        FieldErrors::default(),
-        None,
+        Filled::fresh(PostForm::blank()),
     )
+    .await
 }
 
 pub async fn edit(
@@ -413,14 +496,14 @@ pub async fn edit(
     })
     .await?;
     form_page(
+        &state,
         &visitor,
-        &frame.settings,
-        frame.nav("posts"),
+        &frame,
+        "posts",
         Some(Saved::of(&post)),
-        PostForm::of(&post, &tags),
-        FieldErrors::default(),
-        None,
+        Filled::fresh(PostForm::of(&post, &tags)),
     )
+    .await
 }
 
 pub async fn create(
@@ -461,14 +544,26 @@ async fn save(
     } else {
         form.check(Some(user.id))
     };
+    let pictures = pictures_in(state, &form.body).await?;
+    let checked = match checked {
+        Ok(input) => cover_exists(state, input).await?,
+        Err(errors) => Err(errors),
+    };
     let errors = match checked {
         Ok(input) => {
             // Rendering is the slow part: done before the write lock is taken.
-            let mut new = web::block(move || input.render()).await?;
+            let shown = pictures.clone();
+            let mut new = web::block(move || input.render_with(&shown)).await?;
             let writer = user.clone();
             let saved = db::write(&state.pool, move |conn| {
                 let old = id.map(|id| managed_post(conn, &writer, id)).transpose()?;
                 let now = models::now();
+                // An image deleted since the form was checked is no cover.
+                if let Some(cover) = new.input.cover_media_id {
+                    if Media::find(conn, cover)?.is_none() {
+                        new.input.cover_media_id = None;
+                    }
+                }
                 let post = match &old {
                     Some(old) => {
                         keep_publication_time(&mut new.input, old, now);
@@ -476,6 +571,7 @@ async fn save(
                     }
                     None => Post::create(conn, &new, now)?,
                 };
+                Media::link_to_post(conn, post.id, &new.rendered.media_ids)?;
                 Ok((old, post, new.input))
             })
             .await;
@@ -501,19 +597,52 @@ async fn save(
     let frame = Frame::load(state, user).await?;
     let preview = if errors.is_empty() {
         let form = form.clone();
-        Some(web::block(move || Preview::of(&form)).await?)
+        Some(web::block(move || Preview::of(&form, &pictures)).await?)
     } else {
         None
     };
     form_page(
+        state,
         visitor,
-        &frame.settings,
-        frame.nav(active),
+        &frame,
+        active,
         old.as_ref().map(Saved::of),
-        form,
-        errors,
-        preview,
+        Filled {
+            form,
+            errors,
+            preview,
+        },
     )
+    .await
+}
+
+/// The library images a text shows, looked up before it is rendered.
+async fn pictures_in(state: &AppState, body: &str) -> Result<markdown::Pictures, AppError> {
+    let paths = markdown::media_paths(body);
+    if paths.is_empty() {
+        return Ok(markdown::Pictures::new());
+    }
+    db::run(&state.pool, move |conn| Ok(Media::pictures(conn, &paths)?)).await
+}
+
+/// The input, or the form's problem when its cover is not in the library.
+async fn cover_exists(
+    state: &AppState,
+    input: PostInput,
+) -> Result<Result<PostInput, FieldErrors>, AppError> {
+    let Some(cover) = input.cover_media_id else {
+        return Ok(Ok(input));
+    };
+    let found = db::run(&state.pool, move |conn| Ok(Media::find(conn, cover)?)).await?;
+    if found.is_some() {
+        return Ok(Ok(input));
+    }
+    let mut errors = FieldErrors::default();
+    errors.add(
+        "cover_media_id",
+        "That image is no longer in the library. Choose another, or none.",
+    );
+    Ok(Err(errors))
 }
 
 /// The form shows times to the minute: an untouched field keeps the stored
