@@ -26,6 +26,7 @@ diesel::table! {
         post_id -> Integer,
         tag_id -> Integer,
         published_at -> Nullable<Timestamp>,
+        position -> Integer,
     }
 }
 
@@ -46,6 +47,7 @@ diesel::table! {
         comment_count -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
     }
 }
 
@@ -74,6 +76,7 @@ diesel::table! {
         description -> Text,
         posts_per_page -> Integer,
         comment_policy -> Text,
+        menu -> Text,
     }
 }
 

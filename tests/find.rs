@@ -16,6 +16,7 @@ use common::{Browser, Page, TestApp};
 /// The post input a fixture saved, for updating it.
 fn input_of(post: &Post, tags: &[&str]) -> PostInput {
     PostInput {
+        kind: post.kind,
         title: post.title.clone(),
         slug: post.slug.clone(),
         dateline: post.dateline.clone(),

@@ -414,6 +414,7 @@ async fn archive_counts_and_tag_lists_follow_edits_unpublishing_and_deletion() {
         .contains(r#"<a href="/archive/2024/05">May</a> <span class="count">(2)</span>"#));
 
     let mut input = broadsheet::models::post::PostInput {
+        kind: broadsheet::models::PostKind::Post,
         title: post.title.clone(),
         slug: post.slug.clone(),
         dateline: String::new(),
@@ -502,6 +503,7 @@ async fn popular_tags_count_visible_posts_most_first_and_follow_every_change() {
 
     // Unpublishing and deleting lower the counts; a tag with none drops out.
     let mut input = broadsheet::models::post::PostInput {
+        kind: broadsheet::models::PostKind::Post,
         title: a.title.clone(),
         slug: a.slug.clone(),
         dateline: String::new(),

@@ -24,6 +24,15 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a row of posts is: an article in the dated stream, or a page that
+    /// stands outside it (an About page at `/about`: no date, in no list or feed).
+    pub enum PostKind {
+        Post = "post",
+        Page = "page",
+    }
+}
+
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = posts)]
 pub struct Post {
@@ -42,6 +51,7 @@ pub struct Post {
     pub comment_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub kind: PostKind,
 }
 
 /// The longest post body the editor saves or previews, in bytes: about
@@ -55,6 +65,7 @@ pub const EDITORS: &str = "The editors";
 /// What the dashboard (or a fixture) saves.
 #[derive(Debug, Clone)]
 pub struct PostInput {
+    pub kind: PostKind,
     pub title: String,
     /// Empty means: made from the title.
     pub slug: String,
@@ -99,9 +110,21 @@ pub(crate) fn visible(now: NaiveDateTime) -> Visible {
         .and(posts::published_at.le(now))
 }
 
+pub(crate) type Listed = diesel::dsl::And<diesel::dsl::Eq<posts::kind, PostKind>, Visible>;
+
+/// Visible posts that are not pages: what the home page, the archive and the
+/// feeds list (from the `posts_kind_status_published` index).
+pub(crate) fn listed_at(now: NaiveDateTime) -> Listed {
+    posts::kind.eq(PostKind::Post).and(visible(now))
+}
+
 impl Post {
     pub fn is_published(&self) -> bool {
         self.status == PostStatus::Published
+    }
+
+    pub fn is_page(&self) -> bool {
+        self.kind == PostKind::Page
     }
 
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Post>> {
@@ -208,6 +231,7 @@ struct PostColumns<'a> {
     published_at: Option<NaiveDateTime>,
     comments_enabled: bool,
     updated_at: NaiveDateTime,
+    kind: PostKind,
 }
 
 impl<'a> PostColumns<'a> {
@@ -230,6 +254,7 @@ impl<'a> PostColumns<'a> {
             published_at: published_at_of(input, published_before, now),
             comments_enabled: input.comments_enabled,
             updated_at: now,
+            kind: input.kind,
         }
     }
 }
@@ -300,6 +325,7 @@ const WELCOME: &str = include_str!("../welcome.md");
 /// The first post of a fresh site, telling its owner how to begin.
 pub fn welcome_post() -> RenderedPost {
     PostInput {
+        kind: PostKind::Post,
         title: "Welcome to Broadsheet".into(),
         slug: String::new(),
         dateline: String::new(),
