@@ -522,7 +522,9 @@ async fn a_new_page_starts_with_comments_off_and_lives_at_the_top_level() {
     // The list marks it and has a tab of pages.
     app.post("Plain news", "Text.", 1);
     let list = b.get(&svc, "/admin/posts").await;
-    assert!(list.contains(r#"<span class="badge badge-page">page</span>"#));
+    assert!(
+        list.contains(r#"<span class="badge badge-page" title="A page, at /about">page</span>"#)
+    );
     assert!(list.contains(r#"<a href="/about">View</a>"#));
     assert!(list.contains(r#"<a href="/posts/plain-news">View</a>"#));
     let pages = b.get(&svc, "/admin/posts?kind=page").await;

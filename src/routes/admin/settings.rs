@@ -92,7 +92,8 @@ impl SettingsForm {
         // it again as the owner wrote it.
         let menu = self.menu.trim_matches(['\r', '\n']).replace("\r\n", "\n");
         if let Err(problems) = parse_menu(&menu) {
-            errors.add("menu", problems.join(" "));
+            // One problem a line (the template keeps the breaks).
+            errors.add("menu", problems.join("\n"));
         }
         match policy {
             Some(comment_policy) if errors.is_empty() => Ok(Checked {
