@@ -880,3 +880,58 @@ async fn the_tags_page_lists_every_published_tag_by_name_with_its_count() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("No tags yet"));
 }
+
+#[actix_web::test]
+async fn a_post_made_a_page_leaves_the_archive_and_its_tags_and_comes_back_when_made_a_post() {
+    use broadsheet::models::{Post, PostKind};
+    let app = TestApp::new();
+    let post = app.post_with("Opening hours", |p| {
+        p.published_at = march(5);
+        p.tags = vec!["Office".into()];
+    });
+    app.post_with("Harbour reopens", |p| {
+        p.published_at = march(6);
+        p.tags = vec!["Office".into()];
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let march_count = |n: usize| {
+        format!(r#"<a href="/archive/2025/03">March</a> <span class="count">({n})</span>"#)
+    };
+    let office_count =
+        |n: usize| format!(r#"<a href="/tags/office">Office</a> <span class="count">({n}<"#);
+    assert!(b.get(&svc, "/archive").await.contains(&march_count(2)));
+    assert!(b.get(&svc, "/tags").await.contains(&office_count(2)));
+
+    let mut input = broadsheet::models::post::PostInput {
+        kind: PostKind::Page,
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dateline: String::new(),
+        body: post.body.clone(),
+        tags: vec!["Office".into()],
+        published: true,
+        published_at: post.published_at,
+        comments_enabled: false,
+        author_id: None,
+    };
+    Post::update(&mut app.conn(), post.id, &input.clone().render(), now()).unwrap();
+    assert!(b.get(&svc, "/archive").await.contains(&march_count(1)));
+    assert!(b.get(&svc, "/tags").await.contains(&office_count(1)));
+    assert!(!b.get(&svc, "/tags/office").await.contains("Opening hours"));
+    assert_eq!(b.get(&svc, "/opening-hours").await.status, StatusCode::OK);
+    assert_eq!(
+        b.get(&svc, "/posts/opening-hours").await.location(),
+        "/opening-hours"
+    );
+
+    input.kind = PostKind::Post;
+    Post::update(&mut app.conn(), post.id, &input.render(), now()).unwrap();
+    assert!(b.get(&svc, "/archive").await.contains(&march_count(2)));
+    assert!(b.get(&svc, "/tags").await.contains(&office_count(2)));
+    assert!(b.get(&svc, "/tags/office").await.contains("Opening hours"));
+    assert_eq!(
+        b.get(&svc, "/opening-hours").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
