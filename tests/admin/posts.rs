@@ -552,6 +552,20 @@ async fn a_new_page_starts_with_comments_off_and_lives_at_the_top_level() {
         "{}",
         edit.body
     );
+
+    // Deleting one says it was a page, and its address is gone.
+    let confirm = format!("/admin/posts/{id}/delete");
+    assert!(b.get(&svc, &confirm).await.contains("Delete page</button>"));
+    let res = b.submit(&svc, &confirm, &confirm, &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(b
+        .get(&svc, "/admin/posts")
+        .await
+        .contains("Page deleted: “About this paper”."));
+    assert_eq!(
+        Browser::new().get(&svc, "/about").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]

@@ -627,6 +627,14 @@ async fn save(
     )
 }
 
+/// "Post" or "Page", to begin a message.
+fn noun(kind: PostKind) -> &'static str {
+    match kind {
+        PostKind::Post => "Post",
+        PostKind::Page => "Page",
+    }
+}
+
 /// The dashboard section a new post or page is written in.
 fn new_section(kind: PostKind) -> &'static str {
     match kind {
@@ -661,10 +669,7 @@ fn saved_message(old: Option<&Post>, post: &Post, input: &PostInput) -> String {
     let now = models::now();
     let state = PostState::of(post.status, post.published_at, now);
     let was = old.map(|p| PostState::of(p.status, p.published_at, now));
-    let noun = match post.kind {
-        PostKind::Post => "Post",
-        PostKind::Page => "Page",
-    };
+    let noun = noun(post.kind);
     let mut message = match (state, post.published_at) {
         (PostState::Draft, _) => "Draft saved.".to_string(),
         (PostState::Scheduled, Some(at)) => format!("{noun} scheduled for {}.", long_time(&at)),
@@ -709,7 +714,11 @@ pub async fn confirm_delete(
     let user = frame.user.clone();
     let post = db::run(&state.pool, move |conn| managed_post(conn, &user, id)).await?;
     render(&DeletePage {
-        layout: layout(&visitor, &frame.settings, "Delete post"),
+        layout: layout(
+            &visitor,
+            &frame.settings,
+            &format!("Delete {}", post.kind.as_str()),
+        ),
         nav: frame.nav("posts"),
         post,
     })
@@ -722,15 +731,15 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let title = db::write(&state.pool, move |conn| {
+    let (kind, title) = db::write(&state.pool, move |conn| {
         let post = managed_post(conn, &user, id)?;
         // Its comments and tag links go with it (ON DELETE CASCADE).
         Post::delete(conn, post.id)?;
-        Ok(post.title)
+        Ok((post.kind, post.title))
     })
     .await?;
     Ok(see_other_with(
         "/admin/posts",
-        &format!("Post deleted: “{title}”."),
+        &format!("{} deleted: “{title}”.", noun(kind)),
     ))
 }
