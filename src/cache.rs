@@ -85,7 +85,7 @@ impl Weigh for CachedPage {
 
 impl Weigh for Settings {
     fn weigh(&self) -> usize {
-        size_of::<Settings>() + self.title.len() + self.description.len()
+        size_of::<Settings>() + self.title.len() + self.description.len() + self.menu.len()
     }
 }
 
@@ -106,7 +106,7 @@ pub struct CachedSession {
 impl Weigh for CachedArticle {
     fn weigh(&self) -> usize {
         let (settings, article, sidebar) = (&self.settings, &self.article, &self.sidebar);
-        let settings = settings.title.len() + settings.description.len() + 16;
+        let settings = settings.title.len() + settings.description.len() + settings.menu.len() + 16;
         let post = &article.post;
         let post = post.slug.len()
             + post.title.len()

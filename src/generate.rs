@@ -347,6 +347,7 @@ pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated
                 .map(|_| TAGS.choose(&mut rng).unwrap_or(&"News").to_string())
                 .collect();
             let post = PostInput {
+                kind: crate::models::PostKind::Post,
                 title: title(&mut rng, n + 1),
                 slug: String::new(),
                 dateline: PLACES.choose(&mut rng).unwrap_or(&"").to_string(),

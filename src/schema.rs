@@ -50,6 +50,7 @@ diesel::table! {
         post_id -> Integer,
         tag_id -> Integer,
         published_at -> Nullable<Timestamp>,
+        position -> Integer,
     }
 }
 
@@ -70,6 +71,7 @@ diesel::table! {
         comment_count -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
         cover_media_id -> Nullable<Integer>,
         custom_excerpt -> Text,
         search_description -> Text,
@@ -101,6 +103,7 @@ diesel::table! {
         description -> Text,
         posts_per_page -> Integer,
         comment_policy -> Text,
+        menu -> Text,
         icon_media_id -> Nullable<Integer>,
     }
 }

@@ -486,3 +486,63 @@ async fn settings_are_read_once_per_change_and_a_save_shows_at_once() {
         .await
         .contains("The Daily Test"));
 }
+
+#[actix_web::test]
+async fn a_page_is_cached_like_an_article_and_edits_and_menu_changes_show_at_once() {
+    let app = slow_revalidating_app();
+    app.user("editor", Role::Admin);
+    let page = app.page("About", |p| {
+        p.slug = "about".into();
+        p.body = "First version.".into();
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    assert!(reader.get(&svc, "/about").await.contains("First version."));
+    let cached = app.state.cache.pages.len();
+    assert!(cached >= 1, "the page was kept");
+    rename_behind_the_apps_back(&app, "about", "Renamed quietly");
+    assert!(!reader.get(&svc, "/about").await.contains("Renamed quietly"));
+    assert_eq!(app.state.cache.pages.len(), cached, "served from the cache");
+
+    let mut editor = Browser::new();
+    editor.login(&svc, &app, "editor").await;
+    let res = editor
+        .submit(
+            &svc,
+            &format!("/admin/posts/{}/edit", page.id),
+            &format!("/admin/posts/{}", page.id),
+            &[
+                ("kind", "page"),
+                ("title", "About us"),
+                ("slug", "about"),
+                ("body", "Second version."),
+                ("tags", ""),
+                ("status", "published"),
+                ("published_at", ""),
+                ("dateline", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let about = reader.get(&svc, "/about").await;
+    assert!(about.contains("Second version.") && about.contains("About us"));
+
+    let res = editor
+        .submit(
+            &svc,
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("title", "Broadsheet"),
+                ("description", "News"),
+                ("posts_per_page", "10"),
+                ("comment_policy", "open"),
+                ("menu", "Front page | /\nAbout us | /about"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let about = reader.get(&svc, "/about").await;
+    assert!(about.contains(r#"<li><a href="/about" aria-current="page">About us</a></li>"#));
+    assert!(about.contains(r#"<li><a href="/">Front page</a></li>"#));
+}

@@ -635,3 +635,92 @@ async fn disabled_users_cannot_post() {
     let count: i64 = comments::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(count, 0);
 }
+
+#[actix_web::test]
+async fn a_page_with_comments_turned_on_takes_them_like_an_article() {
+    let app = TestApp::new();
+    app.comment_policy("open");
+    app.user("ann", Role::Commenter);
+    app.page("Letters to the editor", |p| {
+        p.slug = "letters".into();
+        p.comments_enabled = true;
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let signed_out = Browser::new().get(&svc, "/letters").await;
+    assert!(signed_out.contains("Post a Comment"));
+    assert!(signed_out.contains(r#"href="/login?next=/letters%23comments""#));
+
+    let mut b = Browser::new();
+    b.login(&svc, &app, "ann").await;
+    let res = b
+        .submit(
+            &svc,
+            "/letters",
+            "/posts/letters/comments",
+            &[("body", "Dear editor, more ferries."), ("website", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let id = comment_id(&res);
+    assert_eq!(res.location(), format!("/letters#comment-{id}"));
+    let page = b.get(&svc, "/letters").await;
+    assert!(page.contains("Dear editor, more ferries."));
+    assert!(page.contains(&format!(r#"href="?reply_to={id}#reply""#)));
+    let reply = b.get(&svc, &format!("/letters?reply_to={id}")).await;
+    assert!(reply.contains(&format!(
+        r#"<a href="/letters#comment-{id}">Cancel reply</a>"#
+    )));
+
+    // A refused comment comes back on the page itself, text kept.
+    let res = b
+        .submit(
+            &svc,
+            "/letters",
+            "/posts/letters/comments",
+            &[("body", "   "), ("website", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.contains(r#"<h1 class="article-title">Letters to the editor</h1>"#));
+    assert!(!res.contains(r#"class="dateline""#));
+
+    // Editing and deleting lead back to the page.
+    let edit = b.get(&svc, &format!("/comments/{id}/edit")).await;
+    assert!(edit.contains(&format!(
+        r#"<a href="/letters#comment-{id}">Back to the article</a>"#
+    )));
+    let res = b
+        .submit(
+            &svc,
+            &format!("/comments/{id}/edit"),
+            &format!("/comments/{id}/edit"),
+            &[("body", "Dear editor, more buses.")],
+        )
+        .await;
+    assert_eq!(res.location(), format!("/letters#comment-{id}"));
+    let res = b
+        .submit(&svc, "/letters", &format!("/comments/{id}/delete"), &[])
+        .await;
+    assert_eq!(res.location(), "/letters#comments");
+}
+
+#[actix_web::test]
+async fn a_page_with_comments_off_shows_no_comment_section_and_takes_none() {
+    let app = TestApp::new();
+    app.user("ann", Role::Commenter);
+    app.page("About", |p| p.slug = "about".into());
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "ann").await;
+    let page = b.get(&svc, "/about").await;
+    assert!(!page.contains("Post a Comment") && !page.contains(r#"name="body""#));
+    let res = b
+        .submit(
+            &svc,
+            "/about",
+            "/posts/about/comments",
+            &[("body", "Hello"), ("website", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}

@@ -16,6 +16,7 @@ use common::{Browser, Page, TestApp};
 /// The post input a fixture saved, for updating it.
 fn input_of(post: &Post, tags: &[&str]) -> PostInput {
     PostInput {
+        kind: post.kind,
         title: post.title.clone(),
         slug: post.slug.clone(),
         dateline: post.dateline.clone(),
@@ -873,4 +874,53 @@ async fn the_search_migration_indexes_existing_posts_as_plain_text() {
         main_of(&page)
     );
     assert!(!main_of(&b.get(&svc, "/search?q=secretword").await).contains("Old post"));
+}
+
+#[actix_web::test]
+async fn pages_are_found_by_search_and_the_sitemap_at_their_own_address_but_stay_out_of_feeds() {
+    let app = TestApp::new();
+    app.post_with("Lighthouse restored", |p| {
+        p.body = "The lighthouse shines again.".into();
+        p.tags = vec!["Coast".into()];
+    });
+    app.page("About the lighthouse", |p| {
+        p.slug = "about".into();
+        p.body = "Our office is in the old lighthouse.".into();
+        p.tags = vec!["Coast".into()];
+    });
+    app.page("Unpublished page", |p| {
+        p.published = false;
+        p.body = "A lighthouse draft.".into();
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+
+    let results = b.get(&svc, "/search?q=lighthouse").await;
+    assert!(results.contains("2 results"), "{}", results.body);
+    assert!(results.contains(r#"<a href="/about">About the <mark>lighthouse</mark></a>"#));
+    assert!(results.contains(r#"<a href="/posts/lighthouse-restored">"#));
+    assert!(!results.contains("Unpublished page"));
+
+    let (_, urls) = sitemap(&svc).await;
+    let locs: Vec<&str> = urls.iter().map(|(loc, _)| loc.as_str()).collect();
+    for expected in [
+        "http://blog.test/about",
+        "http://blog.test/posts/lighthouse-restored",
+        "http://blog.test/tags",
+        "http://blog.test/tags/coast",
+    ] {
+        assert!(locs.contains(&expected), "{expected} in {locs:?}");
+    }
+    for absent in [
+        "http://blog.test/posts/about",
+        "http://blog.test/unpublished-page",
+    ] {
+        assert!(!locs.contains(&absent), "{absent} in {locs:?}");
+    }
+
+    for uri in ["/feed.xml", "/tags/coast/feed.xml"] {
+        let feed = parse_feed(&b.get(&svc, uri).await);
+        let titles: Vec<&str> = feed.entries().iter().map(|e| e.title().as_str()).collect();
+        assert_eq!(titles, ["Lighthouse restored"], "{uri}");
+    }
 }

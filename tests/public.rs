@@ -419,6 +419,7 @@ async fn archive_counts_and_tag_lists_follow_edits_unpublishing_and_deletion() {
         .contains(r#"<a href="/archive/2024/05">May</a> <span class="count">(2)</span>"#));
 
     let mut input = broadsheet::models::post::PostInput {
+        kind: broadsheet::models::PostKind::Post,
         title: post.title.clone(),
         slug: post.slug.clone(),
         dateline: String::new(),
@@ -508,6 +509,7 @@ async fn popular_tags_count_visible_posts_most_first_and_follow_every_change() {
 
     // Unpublishing and deleting lower the counts; a tag with none drops out.
     let mut input = broadsheet::models::post::PostInput {
+        kind: broadsheet::models::PostKind::Post,
         title: a.title.clone(),
         slug: a.slug.clone(),
         dateline: String::new(),
@@ -667,4 +669,277 @@ async fn tags_of_drafts_and_scheduled_posts_are_404_until_a_post_with_them_is_ou
         assert_eq!(page.status, StatusCode::OK, "{uri}");
         assert!(page.contains(name), "{uri}");
     }
+}
+
+fn march(day: u32) -> Option<chrono::NaiveDateTime> {
+    NaiveDate::from_ymd_opt(2025, 3, day).and_then(|d| d.and_hms_opt(9, 0, 0))
+}
+
+#[actix_web::test]
+async fn a_page_is_served_at_its_own_address_and_kept_out_of_home_archive_tags_and_feeds() {
+    let app = TestApp::new();
+    app.post_with("Harbour reopens", |p| {
+        p.published_at = march(10);
+        p.tags = vec!["Harbour".into()];
+    });
+    app.page("About us", |p| {
+        p.slug = "about".into();
+        p.published_at = march(12);
+        p.body = "We are a **small** paper by the sea.".into();
+        p.tags = vec!["Harbour".into()];
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+
+    let page = b.get(&svc, "/about").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains(r#"<h1 class="article-title">About us</h1>"#));
+    assert!(page.contains("We are a <strong>small</strong> paper by the sea."));
+    assert!(page.contains("<title>About us · Broadsheet</title>"));
+    assert!(page.contains(r#"<link rel="canonical" href="http://blog.test/about">"#));
+    for absent in [
+        r#"class="dateline""#,
+        r#"class="byline""#,
+        "March 12, 2025",
+        "Post a Comment",
+        "Previous Post",
+        r#"href="/tags/harbour">Harbour</a></li></ul>"#,
+    ] {
+        assert!(!page.contains(absent), "a page shows no {absent}");
+    }
+
+    // Its old-style address leads to it; a post is not at the top level.
+    let old = b.get(&svc, "/posts/about").await;
+    assert_eq!(old.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(old.location(), "/about");
+    assert_eq!(
+        b.get(&svc, "/posts/about?reply_to=7").await.location(),
+        "/about?reply_to=7"
+    );
+    let not_here = b.get(&svc, "/harbour-reopens").await;
+    assert_eq!(not_here.status, StatusCode::NOT_FOUND);
+    assert!(not_here.contains("Page not found"));
+    assert_eq!(
+        b.get(&svc, "/posts/harbour-reopens").await.status,
+        StatusCode::OK
+    );
+
+    let lists = [
+        "/",
+        "/archive/2025",
+        "/archive/2025/03",
+        "/tags/harbour",
+        "/posts/harbour-reopens",
+    ];
+    for uri in lists {
+        let list = b.get(&svc, uri).await;
+        assert_eq!(list.status, StatusCode::OK, "{uri}");
+        assert!(list.contains("Harbour reopens"), "{uri} lists the post");
+        assert!(
+            !list.contains("About us") && !list.contains(r#"href="/about""#),
+            "{uri} leaves the page out"
+        );
+    }
+    // Counted as one post in March and one under its tag, not two.
+    let archive = b.get(&svc, "/archive").await;
+    assert!(
+        archive.contains(r#"<a href="/archive/2025/03">March</a> <span class="count">(1)</span>"#)
+    );
+    let home = b.get(&svc, "/").await;
+    assert!(home.contains(r#"href="/tags/harbour">Harbour <span class="tag-count">1<"#));
+    for feed in ["/feed.xml", "/tags/harbour/feed.xml"] {
+        let feed = b.get(&svc, feed).await;
+        assert!(feed.contains("Harbour reopens"));
+        assert!(!feed.contains("About us") && !feed.contains("/about"));
+    }
+}
+
+#[actix_web::test]
+async fn draft_and_scheduled_pages_are_404_until_they_are_out() {
+    let app = TestApp::new();
+    app.page("Staff", |p| p.published = false);
+    app.page("Coming soon", |p| {
+        p.published_at = Some(now() + Duration::days(1));
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for uri in [
+        "/staff",
+        "/posts/staff",
+        "/coming-soon",
+        "/posts/coming-soon",
+    ] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(page.contains("Page not found"), "{uri}");
+    }
+    diesel::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE posts SET published_at = datetime('now', '-1 minute') WHERE slug = 'coming-soon'",
+        ),
+        &mut *app.conn(),
+    )
+    .unwrap();
+    assert_eq!(b.get(&svc, "/coming-soon").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_page_address_hides_no_address_of_the_site() {
+    let app = TestApp::new();
+    app.post("A story", "Text.", 1);
+    // Written behind the form's back, which refuses these slugs for pages.
+    for slug in ["archive", "search", "healthz"] {
+        app.page(&format!("Shadow {slug}"), |p| p.slug = slug.into());
+    }
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let archive = b.get(&svc, "/archive").await;
+    assert!(archive.contains("<h1>Archive</h1>") && !archive.contains("Shadow"));
+    assert!(!b.get(&svc, "/search").await.contains("Shadow"));
+    assert_eq!(b.get(&svc, "/healthz").await.status, StatusCode::OK);
+    assert!(!b.get(&svc, "/healthz").await.contains("Shadow"));
+    let css = b.get(&svc, "/static/site.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(b.get(&svc, "/static").await.status, StatusCode::NOT_FOUND);
+    assert!(b.get(&svc, "/feed.xml").await.contains("<feed"));
+    assert_eq!(b.get(&svc, "/login").await.status, StatusCode::OK);
+    // Unknown addresses of one segment are still the site's 404 page, for
+    // every method.
+    for uri in ["/nowhere", "/favicon.ico", "/About", "/a-story", "/-"] {
+        let page = b.get(&svc, uri).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(page.contains("Page not found"), "{uri}");
+        assert!(page.contains(r#"<a class="site-title" href="/">Broadsheet</a>"#));
+    }
+    let post = b.post(&svc, "/nowhere", &[("x", "1")]).await;
+    assert_eq!(post.status, StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn tags_show_in_the_order_the_writer_typed_them() {
+    let app = TestApp::new();
+    app.post_with("Market day", |p| {
+        p.tags = vec!["Zebra crossings".into(), "Apples".into(), "Market".into()];
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let in_order = |body: &str| {
+        let at = |name: &str| body.find(&format!(">{name}</a>")).unwrap_or(usize::MAX);
+        at("Zebra crossings") < at("Apples")
+            && at("Apples") < at("Market")
+            && at("Market") < usize::MAX
+    };
+    let article = b.get(&svc, "/posts/market-day").await;
+    let kicker = &article.body[article.body.find(r#"class="kicker""#).unwrap()..];
+    assert!(
+        in_order(&kicker[..kicker.find("</p>").unwrap()]),
+        "article kicker"
+    );
+    let footer = &article.body[article.body.find("article-tags").unwrap()..];
+    assert!(in_order(footer), "article tag list");
+    let home = b.get(&svc, "/").await;
+    let card = &home.body[home.body.find(r#"<article class="card">"#).unwrap()..];
+    assert!(in_order(&card[..card.find("</article>").unwrap()]), "card");
+}
+
+#[actix_web::test]
+async fn the_tags_page_lists_every_published_tag_by_name_with_its_count() {
+    let app = TestApp::new();
+    app.post_with("Budget vote", |p| {
+        p.tags = vec!["Politics".into(), "economy".into()];
+    });
+    app.post_with("Prices rise", |p| p.tags = vec!["Economy".into()]);
+    app.post_with("Secret draft", |p| {
+        p.published = false;
+        p.tags = vec!["Merger Talks".into(), "Politics".into()];
+    });
+    app.post_with("Tomorrow's news", |p| {
+        p.published_at = Some(now() + Duration::days(1));
+        p.tags = vec!["Embargoed Name".into(), "economy".into()];
+    });
+    app.page("About", |p| p.tags = vec!["Page Only".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/tags").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("<h1>Tags</h1>"));
+    let economy = page
+        .body
+        .find(r#"<a href="/tags/economy">economy</a> <span class="count">(2<"#)
+        .expect("economy with its two published posts");
+    let politics = page
+        .body
+        .find(r#"<a href="/tags/politics">Politics</a> <span class="count">(1<"#)
+        .expect("Politics with its one published post");
+    assert!(economy < politics, "by name, whatever the case");
+    for hidden in ["Merger Talks", "Embargoed Name", "Page Only"] {
+        assert!(!page.contains(hidden), "{hidden} is not announced");
+    }
+    assert!(b
+        .get(&svc, "/")
+        .await
+        .contains(r#"<a href="/tags">Tags</a>"#));
+
+    // An empty site still has the page.
+    let empty = TestApp::new();
+    let svc = test::init_service(build_app(empty.state())).await;
+    let page = Browser::new().get(&svc, "/tags").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("No tags yet"));
+}
+
+#[actix_web::test]
+async fn a_post_made_a_page_leaves_the_archive_and_its_tags_and_comes_back_when_made_a_post() {
+    use broadsheet::models::{Post, PostKind};
+    let app = TestApp::new();
+    let post = app.post_with("Opening hours", |p| {
+        p.published_at = march(5);
+        p.tags = vec!["Office".into()];
+    });
+    app.post_with("Harbour reopens", |p| {
+        p.published_at = march(6);
+        p.tags = vec!["Office".into()];
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let march_count = |n: usize| {
+        format!(r#"<a href="/archive/2025/03">March</a> <span class="count">({n})</span>"#)
+    };
+    let office_count =
+        |n: usize| format!(r#"<a href="/tags/office">Office</a> <span class="count">({n}<"#);
+    assert!(b.get(&svc, "/archive").await.contains(&march_count(2)));
+    assert!(b.get(&svc, "/tags").await.contains(&office_count(2)));
+
+    let mut input = broadsheet::models::post::PostInput {
+        kind: PostKind::Page,
+        title: post.title.clone(),
+        slug: post.slug.clone(),
+        dateline: String::new(),
+        body: post.body.clone(),
+        tags: vec!["Office".into()],
+        published: true,
+        published_at: post.published_at,
+        comments_enabled: false,
+        author_id: None,
+        ..Default::default()
+    };
+    Post::update(&mut app.conn(), post.id, &input.clone().render(), now()).unwrap();
+    assert!(b.get(&svc, "/archive").await.contains(&march_count(1)));
+    assert!(b.get(&svc, "/tags").await.contains(&office_count(1)));
+    assert!(!b.get(&svc, "/tags/office").await.contains("Opening hours"));
+    assert_eq!(b.get(&svc, "/opening-hours").await.status, StatusCode::OK);
+    assert_eq!(
+        b.get(&svc, "/posts/opening-hours").await.location(),
+        "/opening-hours"
+    );
+
+    input.kind = PostKind::Post;
+    Post::update(&mut app.conn(), post.id, &input.render(), now()).unwrap();
+    assert!(b.get(&svc, "/archive").await.contains(&march_count(2)));
+    assert!(b.get(&svc, "/tags").await.contains(&office_count(2)));
+    assert!(b.get(&svc, "/tags/office").await.contains("Opening hours"));
+    assert_eq!(
+        b.get(&svc, "/opening-hours").await.status,
+        StatusCode::NOT_FOUND
+    );
 }

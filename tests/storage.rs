@@ -230,7 +230,7 @@ fn editors_commenters_and_profile_updates_together_get_no_server_error() {
 
     // Editors: each saves a large post over and over; the last acknowledged
     // version must be the one stored.
-    // Just under the 128 KB a post body may have.
+    // Just under the 128 KB a post may hold (post::MAX_BODY_BYTES).
     let big = "A long paragraph about the harbour, the ferries and the council. ".repeat(1900);
     for editor in ["ed1", "ed2"] {
         let mut agent = server.agent();

@@ -65,6 +65,7 @@ pub async fn error_pages(
             description: String::new(),
             posts_per_page: 10,
             comment_policy: crate::models::CommentPolicy::AllHeld,
+            menu: String::new(),
             icon_media_id: None,
         })
     });

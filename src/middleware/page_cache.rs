@@ -73,9 +73,12 @@ fn parameters_of(path: &str) -> Option<&'static [&'static str]> {
         ["search"] => Some(&["q", "page"]),
         ["posts", _] => Some(&["reply_to"]),
         ["archive"]
+        | ["tags"]
         | ["tags", _, "feed.xml"]
         | ["feed.xml" | "sitemap.xml" | "sitemap-pages.xml" | "robots.txt"] => Some(&[]),
         [file] if file.starts_with("sitemap-posts-") => Some(&[]),
+        // A page (`/about`): only slug-shaped names can be one.
+        [slug] if !slug.is_empty() && crate::slug::slugify(slug) == *slug => Some(&["reply_to"]),
         _ => None,
     }
 }
@@ -270,8 +273,16 @@ mod tests {
                 "",
                 Canonical("/sitemap-posts-3.xml".into()),
             ),
+            ("/about", "x=1", Elsewhere("/about".into())),
+            (
+                "/about",
+                "reply_to=3",
+                Canonical("/about?reply_to=3".into()),
+            ),
+            ("/tags", "", Canonical("/tags".into())),
             // Never a redirect off the site, nor for addresses that are no page.
             ("//evil.example", "x=1", Uncached),
+            ("/favicon.ico", "x=1", Uncached),
             ("/nowhere/at/all", "x=1", Uncached),
         ];
         for (path, query, expected) in cases {

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use crate::markdown;
 use crate::models::paging::{Paged, Paging};
-use crate::models::{CommentPolicy, PostStatus, Role, User};
+use crate::models::{CommentPolicy, PostKind, PostStatus, Role, User};
 use crate::schema::{comments, posts, users};
 
 text_enum! {
@@ -371,6 +371,7 @@ pub struct QueuedComment {
     pub author: String,
     pub post_title: String,
     pub post_slug: String,
+    pub post_kind: PostKind,
     /// Whether readers can open the post (it is published and due).
     pub post_visible: bool,
 }
@@ -388,6 +389,7 @@ type QueueRow = (
     String,
     String,
     String,
+    PostKind,
     PostStatus,
     Option<NaiveDateTime>,
 );
@@ -397,6 +399,7 @@ type QueueColumns = (
     users::display_name,
     posts::title,
     posts::slug,
+    posts::kind,
     posts::status,
     posts::published_at,
 );
@@ -408,6 +411,7 @@ fn queue_columns() -> QueueColumns {
         users::display_name,
         posts::title,
         posts::slug,
+        posts::kind,
         posts::status,
         posts::published_at,
     )
@@ -416,13 +420,16 @@ fn queue_columns() -> QueueColumns {
 fn queued(rows: Vec<QueueRow>, now: NaiveDateTime) -> Vec<QueuedComment> {
     rows.into_iter()
         .map(
-            |(comment, author, post_title, post_slug, status, published_at)| QueuedComment {
-                comment,
-                author,
-                post_title,
-                post_slug,
-                post_visible: status == PostStatus::Published
-                    && published_at.is_some_and(|at| at <= now),
+            |(comment, author, post_title, post_slug, post_kind, status, published_at)| {
+                QueuedComment {
+                    comment,
+                    author,
+                    post_title,
+                    post_slug,
+                    post_kind,
+                    post_visible: status == PostStatus::Published
+                        && published_at.is_some_and(|at| at <= now),
+                }
             },
         )
         .collect()

@@ -81,7 +81,7 @@ pub mod tag;
 pub mod user;
 
 pub use comment::{Comment, CommentStatus};
-pub use post::{Post, PostStatus};
+pub use post::{Post, PostKind, PostStatus};
 pub use session::Session;
 pub use setting::{CommentPolicy, Settings};
 pub use tag::Tag;

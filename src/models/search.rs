@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use crate::markdown;
 use crate::models::paging::Paging;
-use crate::models::{Post, Tag};
+use crate::models::{Post, PostKind, Tag};
 use crate::schema::posts;
 
 /// A reader's query is cut to this many words.
@@ -30,10 +30,11 @@ pub struct Fragment {
     pub marked: bool,
 }
 
-/// One search result.
+/// One search result: a post, or a page (which has no date).
 #[derive(Debug, Clone)]
 pub struct Hit {
     pub slug: String,
+    pub kind: PostKind,
     pub title: Vec<Fragment>,
     pub dateline: String,
     pub published_at: Option<NaiveDateTime>,
@@ -58,6 +59,8 @@ struct HitRow {
     id: i32,
     #[diesel(sql_type = Text)]
     slug: String,
+    #[diesel(sql_type = Text)]
+    kind: PostKind,
     #[diesel(sql_type = Text)]
     title: String,
     #[diesel(sql_type = Text)]
@@ -113,7 +116,7 @@ fn match_expression(words: &[String]) -> String {
         .join(" ")
 }
 
-/// Visible posts with all of `words`, best first: bm25 with the title weighted
+/// Visible posts and pages with all of `words`, best first: bm25 with the title weighted
 /// well above the tags and the tags above the body.
 pub fn search(
     conn: &mut SqliteConnection,
@@ -177,7 +180,7 @@ pub fn search(
         Vec::new()
     } else {
         diesel::sql_query(format!(
-            "SELECT p.id, p.slug, highlight(posts_fts, 0, char(2), char(3)) AS title, \
+            "SELECT p.id, p.slug, p.kind, highlight(posts_fts, 0, char(2), char(3)) AS title, \
                 p.dateline, p.published_at, u.display_name AS author, \
                 snippet(posts_fts, 1, char(2), char(3), '…', 40) AS snippet, p.excerpt \
          FROM posts_fts \
@@ -206,6 +209,7 @@ pub fn search(
             Hit {
                 tags: tags.remove(&row.id).unwrap_or_default(),
                 slug: row.slug,
+                kind: row.kind,
                 title: fragments(&row.title),
                 dateline: row.dateline,
                 published_at: row.published_at,

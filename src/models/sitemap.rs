@@ -5,11 +5,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
-/// A visible post's address and times.
+use crate::models::PostKind;
+
+/// A visible post's (or page's) address and times.
 #[derive(QueryableByName, Debug, Clone)]
 pub struct DatedPost {
     #[diesel(sql_type = Text)]
     pub slug: String,
+    #[diesel(sql_type = Text)]
+    pub kind: PostKind,
     #[diesel(sql_type = Timestamp)]
     pub published_at: NaiveDateTime,
     #[diesel(sql_type = Timestamp)]
@@ -44,7 +48,7 @@ pub fn max_post_id(conn: &mut SqliteConnection) -> QueryResult<i64> {
     Ok(row.n.unwrap_or(0))
 }
 
-/// Visible posts with ids in `from..to`, by id.
+/// Visible posts and pages with ids in `from..to`, by id.
 pub fn posts_between(
     conn: &mut SqliteConnection,
     from: i64,
@@ -52,7 +56,7 @@ pub fn posts_between(
     now: NaiveDateTime,
 ) -> QueryResult<Vec<DatedPost>> {
     diesel::sql_query(
-        "SELECT slug, published_at, updated_at FROM posts INDEXED BY posts_sitemap \
+        "SELECT slug, kind, published_at, updated_at FROM posts INDEXED BY posts_sitemap \
          WHERE id >= ? AND id < ? AND status = 'published' AND published_at <= ? \
          ORDER BY id",
     )
@@ -62,14 +66,14 @@ pub fn posts_between(
     .load(conn)
 }
 
-/// When the newest visible post was published.
+/// When the newest visible post (not page) was published.
 pub fn newest_publication(
     conn: &mut SqliteConnection,
     now: NaiveDateTime,
 ) -> QueryResult<Option<NaiveDateTime>> {
     let row: Moment = diesel::sql_query(
         "SELECT max(published_at) AS at FROM posts \
-         WHERE status = 'published' AND published_at <= ?",
+         WHERE kind = 'post' AND status = 'published' AND published_at <= ?",
     )
     .bind::<Timestamp, _>(now)
     .get_result(conn)?;
@@ -82,7 +86,8 @@ pub fn months(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Ve
         "SELECT key, newest FROM ( \
              SELECT a.month AS key, ( \
                  SELECT max(p.published_at) FROM posts p \
-                 WHERE p.status = 'published' AND p.published_at >= a.month || '-01' \
+                 WHERE p.kind = 'post' AND p.status = 'published' \
+                 AND p.published_at >= a.month || '-01' \
                  AND p.published_at < a.month || '-32' AND p.published_at <= ? \
              ) AS newest FROM archive_months a WHERE a.count > 0 \
          ) WHERE newest IS NOT NULL ORDER BY key",
@@ -91,14 +96,16 @@ pub fn months(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Ve
     .load(conn)
 }
 
-/// Each tag with a visible post, by slug: one index lookup a tag.
+/// Each tag with a visible post, by slug: one index lookup a tag, among
+/// the tags with published posts (`tags_listed`; the condition is written
+/// out so SQLite can use that index).
 pub fn tags(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<Listing>> {
     diesel::sql_query(
         "SELECT key, newest FROM ( \
              SELECT t.slug AS key, ( \
                  SELECT max(pt.published_at) FROM post_tags pt \
                  WHERE pt.tag_id = t.id AND pt.published_at <= ? \
-             ) AS newest FROM tags t \
+             ) AS newest FROM tags t WHERE t.post_count > 0 \
          ) WHERE newest IS NOT NULL ORDER BY key",
     )
     .bind::<Timestamp, _>(now)

@@ -5,6 +5,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use diesel::sql_types::{Integer, Text};
+
+use crate::models::{PostKind, PostStatus};
 use crate::schema::{post_tags, posts, tags};
 use crate::slug::slugify;
 
@@ -37,34 +40,14 @@ impl Tag {
         now: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<TagCount>> {
-        let scheduled: Vec<(i32, i64)> = posts::table
-            .inner_join(post_tags::table)
-            .filter(posts::status.eq(crate::models::PostStatus::Published))
-            .filter(posts::published_at.gt(now))
-            .group_by(post_tags::tag_id)
-            .select((post_tags::tag_id, diesel::dsl::count_star()))
-            .load(conn)?;
+        let scheduled = scheduled_counts(conn, now)?;
         let rows: Vec<(Tag, i32)> = tags::table
             .filter(tags::post_count.gt(0))
             .order((tags::post_count.desc(), tags::name.asc()))
             .limit(limit + scheduled.len() as i64)
             .select((Tag::as_select(), tags::post_count))
             .load(conn)?;
-        let mut counted: Vec<TagCount> = rows
-            .into_iter()
-            .map(|(tag, count)| {
-                let due_later = scheduled
-                    .iter()
-                    .find(|(id, _)| *id == tag.id)
-                    .map_or(0, |(_, n)| *n);
-                TagCount {
-                    name: tag.name,
-                    slug: tag.slug,
-                    count: i64::from(count) - due_later,
-                }
-            })
-            .filter(|t| t.count > 0)
-            .collect();
+        let mut counted = visible_counts(rows, &scheduled);
         counted.sort_by(|a, b| {
             b.count
                 .cmp(&a.count)
@@ -72,6 +55,31 @@ impl Tag {
         });
         counted.truncate(usize::try_from(limit).unwrap_or(0));
         Ok(counted)
+    }
+
+    /// Every tag with a visible post, by name, with its count: the tags
+    /// index page. Read from `tags_listed`, the index of the tags whose
+    /// trigger-kept count is above 0 (the condition is written out so SQLite
+    /// can use it), less the scheduled posts not yet due; tags of drafts,
+    /// scheduled posts and pages alone stay out.
+    pub fn listed(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<TagCount>> {
+        let scheduled = scheduled_counts(conn, now)?;
+        let rows: Vec<ListedTag> = diesel::sql_query(
+            "SELECT id, name, slug, post_count FROM tags WHERE post_count > 0 ORDER BY name",
+        )
+        .load(conn)?;
+        let rows = rows
+            .into_iter()
+            .map(|r| {
+                let tag = Tag {
+                    id: r.id,
+                    name: r.name,
+                    slug: r.slug,
+                };
+                (tag, r.post_count)
+            })
+            .collect();
+        Ok(visible_counts(rows, &scheduled))
     }
 
     pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Tag>> {
@@ -133,7 +141,8 @@ impl Tag {
             .get_result(conn)
     }
 
-    /// Replaces a post's tags with these names (deduplicated without regard to case).
+    /// Replaces a post's tags with these names (deduplicated without regard
+    /// to case), keeping their order.
     pub fn set_for_post(
         conn: &mut SqliteConnection,
         post_id: i32,
@@ -144,16 +153,22 @@ impl Tag {
         for name in names {
             let tag = Tag::find_or_create(conn, name)?;
             if !seen.contains(&tag.id) {
+                let position = i32::try_from(seen.len()).unwrap_or(i32::MAX);
                 seen.push(tag.id);
                 diesel::insert_into(post_tags::table)
-                    .values((post_tags::post_id.eq(post_id), post_tags::tag_id.eq(tag.id)))
+                    .values((
+                        post_tags::post_id.eq(post_id),
+                        post_tags::tag_id.eq(tag.id),
+                        post_tags::position.eq(position),
+                    ))
                     .execute(conn)?;
             }
         }
         Ok(())
     }
 
-    /// The tags of each of these posts, by name.
+    /// The tags of each of these posts, in the order they were typed (links
+    /// older than that order go by name).
     pub fn for_posts(
         conn: &mut SqliteConnection,
         post_ids: &[i32],
@@ -161,7 +176,7 @@ impl Tag {
         let rows: Vec<(i32, Tag)> = post_tags::table
             .inner_join(tags::table)
             .filter(post_tags::post_id.eq_any(post_ids))
-            .order(tags::name.asc())
+            .order((post_tags::position.asc(), tags::name.asc()))
             .select((post_tags::post_id, Tag::as_select()))
             .load(conn)?;
         let mut map: HashMap<i32, Vec<Tag>> = HashMap::new();
@@ -170,6 +185,48 @@ impl Tag {
         }
         Ok(map)
     }
+}
+
+#[derive(QueryableByName)]
+struct ListedTag {
+    #[diesel(sql_type = Integer)]
+    id: i32,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    slug: String,
+    #[diesel(sql_type = Integer)]
+    post_count: i32,
+}
+
+/// Per tag, the published posts not yet due: counted in `post_count`, not
+/// yet shown. Few, from the posts' index of scheduled times.
+fn scheduled_counts(
+    conn: &mut SqliteConnection,
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<i32, i64>> {
+    let rows: Vec<(i32, i64)> = posts::table
+        .inner_join(post_tags::table)
+        .filter(posts::kind.eq(PostKind::Post))
+        .filter(posts::status.eq(PostStatus::Published))
+        .filter(posts::published_at.gt(now))
+        .group_by(post_tags::tag_id)
+        .select((post_tags::tag_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Tags with their trigger-kept counts less the posts not yet due; those
+/// left with none are dropped.
+fn visible_counts(rows: Vec<(Tag, i32)>, scheduled: &HashMap<i32, i64>) -> Vec<TagCount> {
+    rows.into_iter()
+        .map(|(tag, count)| TagCount {
+            count: i64::from(count) - scheduled.get(&tag.id).copied().unwrap_or(0),
+            name: tag.name,
+            slug: tag.slug,
+        })
+        .filter(|t| t.count > 0)
+        .collect()
 }
 
 /// Most tags a post may carry, and most characters in one.

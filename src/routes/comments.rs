@@ -28,7 +28,12 @@ pub struct CommentForm {
 }
 
 enum Outcome {
-    Posted { id: i32, status: CommentStatus },
+    /// `path` is where the post (or page) is read.
+    Posted {
+        id: i32,
+        status: CommentStatus,
+        path: String,
+    },
     Refused(String),
 }
 
@@ -108,6 +113,7 @@ pub async fn create(
         Ok(Outcome::Posted {
             id: comment.id,
             status,
+            path: post.path(),
         })
     })
     .await;
@@ -115,18 +121,20 @@ pub async fn create(
         // A bot learns nothing: it sees the article as if all went well.
         Ok(Outcome::Posted {
             status: CommentStatus::Spam,
+            path,
             ..
-        }) => Ok(crate::routes::see_other(&format!("/posts/{slug}#comments"))),
+        }) => Ok(crate::routes::see_other(&format!("{path}#comments"))),
         Ok(Outcome::Posted {
             id,
             status: CommentStatus::Pending,
+            path,
         }) => Ok(see_other_with(
-            &format!("/posts/{slug}#comment-{id}"),
+            &format!("{path}#comment-{id}"),
             "Thank you! Your comment is awaiting moderation and will appear once approved.",
         )),
-        Ok(Outcome::Posted { id, .. }) => Ok(crate::routes::see_other(&format!(
-            "/posts/{slug}#comment-{id}"
-        ))),
+        Ok(Outcome::Posted { id, path, .. }) => {
+            Ok(crate::routes::see_other(&format!("{path}#comment-{id}")))
+        }
         Ok(Outcome::Refused(error)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             article(&state, &visitor, slug, draft(error), status).await
@@ -139,7 +147,7 @@ pub async fn create(
     }
 }
 
-/// A comment the visitor may change, with the slug of its post.
+/// A comment the visitor may change, with where its post is read.
 fn owned_comment(
     conn: &mut diesel::SqliteConnection,
     id: i32,
@@ -153,7 +161,7 @@ fn owned_comment(
         return Err(AppError::Forbidden);
     }
     let post = Post::find(conn, comment.post_id)?.ok_or(AppError::NotFound)?;
-    Ok((comment, post.slug))
+    Ok((comment, post.path()))
 }
 
 #[derive(Template)]
@@ -161,7 +169,8 @@ fn owned_comment(
 pub struct EditPage {
     layout: Layout,
     id: i32,
-    slug: String,
+    /// Where the comment's post is read.
+    post_path: String,
     body: String,
     error: String,
 }
@@ -173,16 +182,16 @@ pub async fn edit_form(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let (comment, slug, settings) = db::run(&state.pool, move |conn| {
-        let (comment, slug) = editable(conn, id, &user)?;
-        Ok((comment, slug, Settings::load(conn)?))
+    let (comment, post_path, settings) = db::run(&state.pool, move |conn| {
+        let (comment, post_path) = editable(conn, id, &user)?;
+        Ok((comment, post_path, Settings::load(conn)?))
     })
     .await?;
     let layout = Layout::new(&visitor, &settings, "Edit your comment");
     let page = EditPage {
         layout,
         id,
-        slug,
+        post_path,
         body: comment.body,
         error: String::new(),
     };
@@ -223,21 +232,21 @@ pub async fn edit(
             let text = web::block(move || CommentText::render(&body)).await?;
             let editor = user.clone();
             let written = db::write(&state.pool, move |conn| {
-                let (comment, slug) = editable(conn, id, &editor)?;
+                let (comment, post_path) = editable(conn, id, &editor)?;
                 let policy = Settings::load(conn)?.comment_policy;
                 let held = Comment::edit(conn, &comment, &editor, policy, &text, models::now())?;
-                Ok((slug, held))
+                Ok((post_path, held))
             })
             .await;
             match written {
-                Ok((slug, held)) => {
+                Ok((post_path, held)) => {
                     let message = if held {
                         "Your comment is updated and will appear again once approved."
                     } else {
                         "Your comment is updated."
                     };
                     return Ok(see_other_with(
-                        &format!("/posts/{slug}#comment-{id}"),
+                        &format!("{post_path}#comment-{id}"),
                         message,
                     ));
                 }
@@ -246,9 +255,9 @@ pub async fn edit(
             }
         }
     };
-    let (slug, settings) = db::run(&state.pool, move |conn| {
-        let (_, slug) = editable(conn, id, &user)?;
-        Ok((slug, Settings::load(conn)?))
+    let (post_path, settings) = db::run(&state.pool, move |conn| {
+        let (_, post_path) = editable(conn, id, &user)?;
+        Ok((post_path, Settings::load(conn)?))
     })
     .await?;
     let status = if error == NOT_SAVED {
@@ -260,7 +269,7 @@ pub async fn edit(
     let page = EditPage {
         layout,
         id,
-        slug,
+        post_path,
         body: form.body,
         error,
     };
@@ -274,14 +283,14 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let slug = db::write(&state.pool, move |conn| {
-        let (_, slug) = owned_comment(conn, id, &user)?;
+    let post_path = db::write(&state.pool, move |conn| {
+        let (_, post_path) = owned_comment(conn, id, &user)?;
         Comment::remove(conn, id)?;
-        Ok(slug)
+        Ok(post_path)
     })
     .await?;
     Ok(see_other_with(
-        &format!("/posts/{slug}#comments"),
+        &format!("{post_path}#comments"),
         "Comment deleted.",
     ))
 }

@@ -182,8 +182,9 @@ fn post_files(max_id: i64) -> i64 {
     (max_id + SITEMAP_POST_IDS - 1) / SITEMAP_POST_IDS
 }
 
-/// The home and archive pages, each archive year and month, and each tag
-/// with a visible post; each dated by its newest visible publication.
+/// The home and archive pages, each archive year and month, the tags page
+/// and each tag with a visible post; each dated by its newest visible
+/// publication. (Pages are in the post files, by id.)
 pub async fn sitemap_pages(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let (newest, months, tags) = db::run(&state.pool, |conn| {
         let now = models::now();
@@ -220,6 +221,9 @@ pub async fn sitemap_pages(state: web::Data<AppState>) -> Result<HttpResponse, A
             &m.newest,
         )
     }));
+    if let Some(newest) = tags.iter().map(|t| t.newest).max() {
+        urls.push(url("/tags", &newest));
+    }
     urls.extend(
         tags.iter()
             .map(|t| url(&format!("/tags/{}", t.key), &t.newest)),
@@ -227,7 +231,7 @@ pub async fn sitemap_pages(state: web::Data<AppState>) -> Result<HttpResponse, A
     xml_response("application/xml; charset=utf-8", &Sitemap { urls }, newest)
 }
 
-/// The visible posts among ids `(n - 1) * SITEMAP_POST_IDS + 1 ..= n * SITEMAP_POST_IDS`.
+/// The visible posts and pages (each at its own address) among ids `(n - 1) * SITEMAP_POST_IDS + 1 ..= n * SITEMAP_POST_IDS`.
 pub async fn sitemap_posts(
     state: web::Data<AppState>,
     n: web::Path<String>,
@@ -254,7 +258,7 @@ pub async fn sitemap_posts(
             let at = later(p.updated_at, Some(p.published_at));
             newest = newest.max(Some(at));
             SitemapUrl {
-                loc: format!("{base}/posts/{}", p.slug),
+                loc: format!("{base}{}", view::post_path(p.kind, &p.slug)),
                 lastmod: view::iso(&at),
             }
         })

@@ -35,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, media_dir: &std::path::Path) {
         .route("/archive", read().to(public::archive))
         .route("/archive/{year}", read().to(public::archive_year))
         .route("/archive/{year}/{month}", read().to(public::archive_month))
+        .route("/tags", read().to(public::tags))
         .route("/tags/{slug}", read().to(public::tag))
         .route("/tags/{slug}/feed.xml", read().to(feeds::tag_feed))
         .route("/search", read().to(search::search))
@@ -62,6 +63,48 @@ pub fn configure(cfg: &mut web::ServiceConfig, media_dir: &std::path::Path) {
             web::post().to(account::sign_out_everywhere),
         )
         .register();
+    // Pages at the top level, registered last so that every address above
+    // (and `/static`) is matched first. Only GET and HEAD: any other method
+    // at a one-segment address the site does not have stays 404.
+    cfg.service(
+        web::resource("/{slug}")
+            .route(read().to(public::show_page))
+            .default_service(web::to(not_found)),
+    );
+}
+
+/// The first segments of the site's own addresses (`routes::configure`,
+/// `admin::configure`, the static files), which no page may take as its
+/// slug: a page there would never be reached, or would hide a feature.
+/// `Table::register` checks every route against this list in debug builds,
+/// so a new route cannot be forgotten here.
+pub const RESERVED: [&str; 19] = [
+    "account",
+    "admin",
+    "archive",
+    "comments",
+    "favicon.ico",
+    "feed.xml",
+    "healthz",
+    "login",
+    "logout",
+    "media",
+    "posts",
+    "register",
+    "robots.txt",
+    "search",
+    "setup",
+    "sitemap",
+    "sitemap.xml",
+    "static",
+    "tags",
+];
+
+/// Whether `segment` (a path's first segment, any case) belongs to the site:
+/// one of `RESERVED`, or a sitemap file (`sitemap-…`).
+pub fn is_reserved(segment: &str) -> bool {
+    let segment = segment.to_ascii_lowercase();
+    RESERVED.contains(&segment.as_str()) || segment.starts_with("sitemap-")
 }
 
 /// A folder of files whose names change when their content does, so
@@ -115,6 +158,13 @@ impl<'a> Table<'a> {
 
     pub fn register(self) {
         for (path, routes) in self.paths {
+            debug_assert!(
+                path.trim_start_matches('/')
+                    .split('/')
+                    .next()
+                    .is_some_and(|first| first.is_empty() || is_reserved(first)),
+                "{path}: add its first segment to routes::RESERVED, so no page takes it"
+            );
             let resource = routes
                 .into_iter()
                 .fold(web::resource(path), |resource, route| resource.route(route));
@@ -205,5 +255,27 @@ impl FromRequest for PageNumber {
                 },
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_reserved;
+
+    #[test]
+    fn the_sites_own_first_segments_are_reserved_and_others_free() {
+        for taken in ["admin", "Tags", "feed.xml", "sitemap-posts-3.xml", "static"] {
+            assert!(is_reserved(taken), "{taken}");
+        }
+        for free in [
+            "about",
+            "contact",
+            "postscript",
+            "tagsoup",
+            "archives",
+            "feed",
+        ] {
+            assert!(!is_reserved(free), "{free}");
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -14,8 +14,10 @@ use crate::models::comment::{visible_thread, CommentView};
 use crate::models::media::Media;
 use crate::models::paging::{Paged, Paging};
 use crate::models::post::{Article, ListedPost, Neighbour};
+use crate::models::tag::TagCount;
 use crate::models::{self, Post, Settings, Tag};
 use crate::routes::PageNumber;
+use crate::slug::slugify;
 use crate::view::{self, page_path, render, render_with, Layout, Pager, Sidebar, YearGroup};
 use crate::{db, AppState};
 
@@ -119,21 +121,26 @@ pub struct ArticleQuery {
     reply_to: Option<String>,
 }
 
+/// An article; a page's old address (`/posts/slug`) sends readers on (301)
+/// to the page's own, `/slug`.
 pub async fn show_post(
     state: web::Data<AppState>,
     visitor: Visitor,
     slug: web::Path<String>,
     query: web::Query<ArticleQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let reply_to = query
-        .reply_to
-        .as_deref()
-        .and_then(|r| r.parse::<i32>().ok());
-    let draft = CommentDraft {
-        parent_id: reply_to,
-        ..CommentDraft::default()
-    };
-    article(&state, &visitor, slug.into_inner(), draft, StatusCode::OK).await
+    let draft = query.draft();
+    let cached = cached_article(&state, slug.into_inner()).await?;
+    if cached.article.post.is_page() {
+        let mut to = cached.article.post.path();
+        if let Some(parent) = draft.parent_id {
+            to.push_str(&format!("?reply_to={parent}"));
+        }
+        return Ok(HttpResponse::MovedPermanently()
+            .insert_header((header::LOCATION, to))
+            .finish());
+    }
+    render_article(&state, &visitor, &cached, draft, StatusCode::OK)
 }
 
 /// The article as schema.org `BlogPosting` JSON-LD, safe inside `<script>`
@@ -174,8 +181,37 @@ fn blog_posting(
         .replace('&', "\\u0026")
 }
 
-/// Renders an article with its thread; `draft` fills the comment form (and
-/// opens the reply form under its parent).
+/// A page at the top level (`/about`). Only slug-shaped addresses can be
+/// pages; anything else, and a post's slug, is the site's 404.
+pub async fn show_page(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    slug: web::Path<String>,
+    query: web::Query<ArticleQuery>,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug.into_inner();
+    if slugify(&slug) != slug {
+        return Err(AppError::NotFound);
+    }
+    let cached = cached_article(&state, slug).await?;
+    if !cached.article.post.is_page() {
+        return Err(AppError::NotFound);
+    }
+    render_article(&state, &visitor, &cached, query.draft(), StatusCode::OK)
+}
+
+impl ArticleQuery {
+    /// An empty comment form, open under the comment `?reply_to=` names.
+    fn draft(&self) -> CommentDraft {
+        CommentDraft {
+            parent_id: self.reply_to.as_deref().and_then(|r| r.parse::<i32>().ok()),
+            ..CommentDraft::default()
+        }
+    }
+}
+
+/// Renders an article or page with its thread; `draft` fills the comment
+/// form (and opens the reply form under its parent).
 pub async fn article(
     state: &AppState,
     visitor: &Visitor,
@@ -183,38 +219,57 @@ pub async fn article(
     draft: CommentDraft,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let cached = cached_article(state, slug).await?;
+    render_article(state, visitor, &cached, draft, status)
+}
+
+/// The visible post or page with this slug as every reader's page is built
+/// from it: from the article cache, else loaded and kept there.
+async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArticle>, AppError> {
     state.cache.revalidate(&state.pool).await?;
-    let cached = match state.cache.articles.get(&slug) {
-        Some(cached) => cached,
-        None => {
-            let now = models::now();
-            let key = slug.clone();
-            let settings = state.cache.settings(&state.pool).await?;
-            let loaded = db::run(&state.pool, move |conn| {
-                let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
-                Ok(Arc::new(CachedArticle {
-                    settings: Settings::clone(&settings),
-                    article,
-                    sidebar: Sidebar::load(conn, now)?,
-                }))
-            })
-            .await?;
-            state.cache.articles.put(
-                key,
-                Arc::clone(&loaded),
-                cache::expiry(now, loaded.article.next_due),
-            );
-            loaded
-        }
-    };
+    if let Some(cached) = state.cache.articles.get(&slug) {
+        return Ok(cached);
+    }
+    let now = models::now();
+    let key = slug.clone();
+    let settings = state.cache.settings(&state.pool).await?;
+    let loaded = db::run(&state.pool, move |conn| {
+        let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+        Ok(Arc::new(CachedArticle {
+            settings: Settings::clone(&settings),
+            article,
+            sidebar: Sidebar::load(conn, now)?,
+        }))
+    })
+    .await?;
+    state.cache.articles.put(
+        key,
+        Arc::clone(&loaded),
+        cache::expiry(now, loaded.article.next_due),
+    );
+    Ok(loaded)
+}
+
+#[derive(Template)]
+#[template(path = "public/page.html")]
+pub struct PageView {
+    layout: Layout,
+    post: Post,
+    comments: Vec<CommentRow>,
+    draft: CommentDraft,
+    replying: bool,
+}
+
+fn render_article(
+    state: &AppState,
+    visitor: &Visitor,
+    cached: &CachedArticle,
+    draft: CommentDraft,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let (settings, article, sidebar) = (&cached.settings, &cached.article, &cached.sidebar);
     let thread = visible_thread(&article.comments, visitor.user().map(|u| u.id));
-    let (post, author, tags) = (
-        article.post.clone(),
-        article.author.clone(),
-        article.tags.clone(),
-    );
-    let (previous, next) = (article.previous.clone(), article.next.clone());
+    let post = article.post.clone();
     let user = visitor.user();
     let open = post.comments_enabled && user.is_some();
     let now = models::now();
@@ -246,11 +301,24 @@ pub async fn article(
     let cover = article.cover.clone();
     let layout = Layout::new(visitor, settings, post.title.clone())
         .described(&description)
-        .at(&base_url, &format!("/posts/{}", post.slug))
-        .with_sidebar(sidebar.clone());
+        .at(&base_url, &post.path());
+    if post.is_page() {
+        // A page stands alone: no archive or tags beside it.
+        return render_with(
+            status,
+            &PageView {
+                layout,
+                post,
+                comments,
+                draft,
+                replying,
+            },
+        );
+    }
+    let layout = layout.with_sidebar(sidebar.clone());
     let json_ld = blog_posting(
         &post,
-        &author,
+        &article.author,
         cover.as_ref(),
         settings,
         &layout.canonical,
@@ -264,11 +332,11 @@ pub async fn article(
         json_ld,
         layout,
         post,
-        author,
-        tags,
+        author: article.author.clone(),
+        tags: article.tags.clone(),
         comments,
-        previous,
-        next,
+        previous: article.previous.clone(),
+        next: article.next.clone(),
         draft,
         replying,
     };
@@ -436,4 +504,28 @@ pub async fn tag(
         &base,
         list,
     )
+}
+
+#[derive(Template)]
+#[template(path = "public/tags.html")]
+pub struct TagsPage {
+    layout: Layout,
+    tags: Vec<TagCount>,
+}
+
+/// Every tag with a visible post, by name, with its count.
+pub async fn tags(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    let settings = state.cache.settings(&state.pool).await?;
+    let (tags, sidebar) = db::run(&state.pool, |conn| {
+        let now = models::now();
+        Ok((Tag::listed(conn, now)?, Sidebar::archive_only(conn, now)?))
+    })
+    .await?;
+    render(&TagsPage {
+        layout: Layout::new(&visitor, &settings, "Tags")
+            .described(&format!("Every tag on {}, with its posts", settings.title))
+            .at(&state.config.base_url(), "/tags")
+            .with_sidebar(sidebar),
+        tags,
+    })
 }

@@ -6,7 +6,15 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 use crate::markdown::reading_minutes;
 use crate::models::post::EDITORS;
 use crate::models::post::{ListedPost, PostSummary};
-use crate::models::Post;
+use crate::models::{Post, PostKind};
+
+/// Where readers find a post (`/posts/slug`) or a page (`/slug`).
+pub fn post_path(kind: PostKind, slug: &str) -> String {
+    match kind {
+        PostKind::Post => format!("/posts/{slug}"),
+        PostKind::Page => format!("/{slug}"),
+    }
+}
 
 /// "August 20, 2025".
 // Formatted by hand rather than with strftime patterns, which chrono parses
@@ -77,6 +85,11 @@ fn dateline(place: &str, at: Option<&NaiveDateTime>) -> String {
 }
 
 impl Post {
+    /// Its address on the site: `/posts/slug`, or `/slug` for a page.
+    pub fn path(&self) -> String {
+        post_path(self.kind, &self.slug)
+    }
+
     /// "Washington/Brussels – August 20, 2025", or just the date.
     pub fn dateline_label(&self) -> String {
         dateline(&self.dateline, self.published_at.as_ref())
@@ -149,6 +162,14 @@ impl crate::models::comment::CommentView {
 }
 
 impl crate::models::search::Hit {
+    pub fn path(&self) -> String {
+        post_path(self.kind, &self.slug)
+    }
+
+    pub fn is_page(&self) -> bool {
+        self.kind == PostKind::Page
+    }
+
     pub fn dateline_label(&self) -> String {
         dateline(&self.dateline, self.published_at.as_ref())
     }

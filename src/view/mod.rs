@@ -78,6 +78,39 @@ pub struct Layout {
     pub feed: Option<FeedLink>,
     /// Reading pages show the archive and tags beside (or below) the content.
     pub sidebar: Option<Sidebar>,
+    /// The header menu: the owner's (settings) or Home and Archive.
+    pub menu: Vec<MenuLink>,
+}
+
+/// A link of the header menu, and whether it is the page being shown.
+#[derive(Debug, Clone)]
+pub struct MenuLink {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The header menu for a visitor at `here` (a path, perhaps with a query):
+/// the settings' items in order, or Home and Archive when there are none.
+pub fn menu(settings: &Settings, here: &str) -> Vec<MenuLink> {
+    let path = here.split(['?', '#']).next().unwrap_or(here);
+    let items = settings.menu_items();
+    let items: Vec<(String, String)> = if items.is_empty() {
+        vec![
+            ("Home".into(), "/".into()),
+            ("Archive".into(), "/archive".into()),
+        ]
+    } else {
+        items.into_iter().map(|i| (i.label, i.href)).collect()
+    };
+    items
+        .into_iter()
+        .map(|(label, href)| MenuLink {
+            current: href == path,
+            label,
+            href,
+        })
+        .collect()
 }
 
 /// An Atom feed the page links to in its head.
@@ -116,6 +149,7 @@ impl Layout {
             canonical: String::new(),
             feed: None,
             sidebar: None,
+            menu: menu(settings, visitor.here()),
         }
     }
 
@@ -215,6 +249,14 @@ impl Sidebar {
         Ok(Sidebar {
             years: archive_years(Post::months(conn, now)?),
             tags: Tag::popular(conn, now, Sidebar::TAGS)?,
+        })
+    }
+
+    /// The archive alone, for the tags page, which shows every tag itself.
+    pub fn archive_only(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Sidebar> {
+        Ok(Sidebar {
+            years: archive_years(Post::months(conn, now)?),
+            tags: Vec::new(),
         })
     }
 

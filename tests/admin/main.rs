@@ -14,7 +14,7 @@ use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::markdown::render_comment;
 use broadsheet::models::comment::NewComment;
-use broadsheet::models::{now, Comment, CommentStatus, Post, Role, Settings, User};
+use broadsheet::models::{now, Comment, CommentStatus, Post, PostKind, Role, Settings, User};
 use chrono::{Duration, NaiveDateTime};
 use common::{Browser, TestApp};
 use diesel::prelude::*;

@@ -457,3 +457,233 @@ async fn the_post_list_shows_status_date_author_and_comments_and_pages() {
     assert_eq!(second.status, StatusCode::OK);
     assert!(second.contains("← Newer"));
 }
+
+#[actix_web::test]
+async fn a_new_page_starts_with_comments_off_and_lives_at_the_top_level() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let dashboard = b.get(&svc, "/admin").await;
+    assert!(dashboard.contains(r#"href="/admin/posts/new?kind=page""#));
+    assert!(dashboard.contains(r#"href="/admin/posts/new""#));
+
+    let post_form = b.get(&svc, "/admin/posts/new").await;
+    assert!(post_form.contains(r#"value="post" checked"#));
+    assert!(post_form.contains(r#"name="comments_enabled" type="checkbox" checked"#));
+    let form = b.get(&svc, "/admin/posts/new?kind=page").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.contains("<h1>New page</h1>"));
+    assert!(form.contains(r#"<input id="kind-page" name="kind" type="radio" value="page" checked"#));
+    assert!(form.contains(r#"<label for="kind-page">Page</label>"#));
+    assert!(form.contains(r#"<label for="kind-post">Post</label>"#));
+    assert!(
+        !form.contains(r#"type="checkbox" checked"#),
+        "comments start off for a page"
+    );
+    assert_eq!(
+        b.get(&svc, "/admin/posts/new?kind=poster").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The browser sends no comments_enabled for the unticked box.
+    let mut fields = post_fields(&[
+        ("kind", "page"),
+        ("title", "About this paper"),
+        ("slug", "about"),
+        ("body", "Founded in 1901."),
+        ("status", "published"),
+    ]);
+    fields.retain(|(k, _)| *k != "comments_enabled");
+    let res = b
+        .submit(&svc, "/admin/posts/new?kind=page", "/admin/posts", &fields)
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id: i32 = res
+        .location()
+        .trim_start_matches("/admin/posts/")
+        .trim_end_matches("/edit")
+        .parse()
+        .unwrap();
+    let page = post_by_id(&app, id).unwrap();
+    assert_eq!(page.kind, PostKind::Page);
+    assert_eq!(page.slug, "about");
+    assert!(!page.comments_enabled);
+    let edit = b.get(&svc, res.location()).await;
+    assert!(edit.contains("Page published."));
+    assert!(edit.contains("<h1>Edit page</h1>"));
+    assert!(edit.contains(r#"href="/about">View page</a>"#));
+    assert!(Browser::new()
+        .get(&svc, "/about")
+        .await
+        .contains("Founded in 1901."));
+
+    // The list marks it and has a tab of pages.
+    app.post("Plain news", "Text.", 1);
+    let list = b.get(&svc, "/admin/posts").await;
+    assert!(
+        list.contains(r#"<span class="badge badge-page" title="A page, at /about">page</span>"#)
+    );
+    assert!(list.contains(r#"<a href="/about">View</a>"#));
+    assert!(list.contains(r#"<a href="/posts/plain-news">View</a>"#));
+    let pages = b.get(&svc, "/admin/posts?kind=page").await;
+    assert!(pages.contains("About this paper") && !pages.contains("Plain news"));
+    assert!(pages.contains(
+        r#"<a href="/admin/posts?kind=page" aria-current="page">Pages <span class="count">1</span>"#
+    ));
+
+    // A taken address gets a suffix, and the message says where the page is.
+    let res = b
+        .submit(
+            &svc,
+            "/admin/posts/new?kind=page",
+            "/admin/posts",
+            &post_fields(&[
+                ("kind", "page"),
+                ("title", "About"),
+                ("status", "published"),
+            ]),
+        )
+        .await;
+    let edit = b.get(&svc, res.location()).await;
+    assert!(
+        edit.contains("The address /about is taken, so this page is at /about-2."),
+        "{}",
+        edit.body
+    );
+
+    // Deleting one says it was a page, and its address is gone.
+    let confirm = format!("/admin/posts/{id}/delete");
+    assert!(b.get(&svc, &confirm).await.contains("Delete page</button>"));
+    let res = b.submit(&svc, &confirm, &confirm, &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(b
+        .get(&svc, "/admin/posts")
+        .await
+        .contains("Page deleted: “About this paper”."));
+    assert_eq!(
+        Browser::new().get(&svc, "/about").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[actix_web::test]
+async fn a_page_may_not_take_an_address_the_site_uses_but_a_post_may() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    for (slug, title, shown) in [
+        ("admin", "Kept title", "/admin"),
+        ("tags", "Kept title", "/tags"),
+        ("feed.xml", "Kept title", "/feed.xml"),
+        ("Archive", "Kept title", "/archive"),
+        ("/login/", "Kept title", "/login"),
+        ("static/site.css", "Kept title", "/static"),
+        ("sitemap-posts-1", "Kept title", "/sitemap-posts-1"),
+        ("", "Search", "/search"),
+    ] {
+        let res = b
+            .submit(
+                &svc,
+                "/admin/posts/new?kind=page",
+                "/admin/posts",
+                &post_fields(&[
+                    ("kind", "page"),
+                    ("slug", slug),
+                    ("title", title),
+                    ("status", "published"),
+                ]),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{slug:?}");
+        assert!(
+            res.contains(r#"id="slug-error""#),
+            "{slug:?}: tied to the address"
+        );
+        assert!(
+            res.contains(&format!("{shown} ")) && res.contains("belongs to the site itself"),
+            "{slug:?}: {}",
+            res.body
+        );
+        assert!(
+            res.contains(&format!(r#"name="slug" type="text" value="{slug}""#)),
+            "{slug:?} kept"
+        );
+        assert!(res.contains(&format!(r#"value="{title}""#)), "title kept");
+        assert!(res.contains(r#"value="page" checked"#), "still a page");
+    }
+    let count: i64 = broadsheet::schema::posts::table
+        .count()
+        .get_result(&mut *app.conn())
+        .unwrap();
+    assert_eq!(count, 0, "nothing saved");
+
+    let res = b
+        .submit(
+            &svc,
+            "/admin/posts/new?kind=page",
+            "/admin/posts",
+            &post_fields(&[("kind", "leaflet")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.contains("Choose post or page.") && res.contains(r#"id="kind-error""#));
+
+    // A post keeps any slug, as before: it lives under /posts/.
+    let res = b
+        .submit(
+            &svc,
+            "/admin/posts/new",
+            "/admin/posts",
+            &post_fields(&[("kind", "post"), ("slug", "tags"), ("status", "published")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(
+        Browser::new().get(&svc, "/posts/tags").await.status,
+        StatusCode::OK
+    );
+    // …but cannot become a page there.
+    let id = res
+        .location()
+        .trim_start_matches("/admin/posts/")
+        .trim_end_matches("/edit")
+        .to_string();
+    let res = b
+        .submit(
+            &svc,
+            &format!("/admin/posts/{id}/edit"),
+            &format!("/admin/posts/{id}"),
+            &post_fields(&[("kind", "page"), ("slug", "tags"), ("status", "published")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.contains(r#"id="slug-error""#));
+}
+
+#[actix_web::test]
+async fn the_edit_form_gives_the_tags_back_in_the_order_typed() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let res = b
+        .submit(
+            &svc,
+            "/admin/posts/new",
+            "/admin/posts",
+            &post_fields(&[("tags", "Weather, Boats, apples, boats")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let edit = b.get(&svc, res.location()).await;
+    assert!(
+        edit.contains(r#"name="tags" type="text" value="Weather, Boats, apples""#),
+        "{}",
+        edit.body
+    );
+}

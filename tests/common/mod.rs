@@ -94,6 +94,7 @@ impl TestApp {
 
     pub fn post_with(&self, title: &str, tune: impl FnOnce(&mut PostInput)) -> Post {
         let mut input = PostInput {
+            kind: broadsheet::models::PostKind::Post,
             title: title.into(),
             slug: String::new(),
             dateline: String::new(),
@@ -126,6 +127,7 @@ impl TestApp {
             description,
             posts_per_page,
             comment_policy: CommentPolicy::parse(comment_policy).expect("a comment policy"),
+            menu: None,
         };
         Settings::update(&mut self.conn(), &changes).unwrap();
     }
@@ -134,6 +136,16 @@ impl TestApp {
     pub fn comment_policy(&self, policy: &str) {
         let now = Settings::load(&mut self.conn()).unwrap();
         self.settings(&now.title, &now.description, now.posts_per_page, policy);
+    }
+
+    /// A published page (comments off, as the form starts one), made as
+    /// `post_with` makes posts.
+    pub fn page(&self, title: &str, tune: impl FnOnce(&mut PostInput)) -> Post {
+        self.post_with(title, |p| {
+            p.kind = broadsheet::models::PostKind::Page;
+            p.comments_enabled = false;
+            tune(p);
+        })
     }
 
     pub fn post_at(&self, title: &str, at: NaiveDateTime) -> Post {

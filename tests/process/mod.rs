@@ -422,6 +422,7 @@ pub fn count(path: &Path, sql: &str) -> i64 {
 pub fn publish(path: &Path, title: &str, body: &str) -> Post {
     let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
     let new = PostInput {
+        kind: broadsheet::models::PostKind::Post,
         title: title.into(),
         slug: String::new(),
         dateline: String::new(),

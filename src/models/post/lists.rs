@@ -1,5 +1,6 @@
 //! The lists readers browse: the home page, archive months, tag pages, an
-//! article with its neighbours, feeds. Each is one index range.
+//! article with its neighbours, feeds. Each is one index range. Pages are in
+//! none of them (see `PostKind`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -10,7 +11,7 @@ use crate::models::paging::{Paged, Paging};
 use crate::models::Tag;
 use crate::schema::{post_tags, posts, users};
 
-use super::{visible, Post, PostStatus};
+use super::{listed_at, Post, PostKind, PostStatus};
 
 /// The columns a list needs: no bodies.
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -78,7 +79,11 @@ impl Article {
         let Some(post) = Post::find_visible(conn, slug, now)? else {
             return Ok(None);
         };
-        let (previous, next) = post.neighbours(conn, now)?;
+        // A page stands outside the dated stream: it has no neighbours.
+        let (previous, next) = match post.kind {
+            PostKind::Post => post.neighbours(conn, now)?,
+            PostKind::Page => (None, None),
+        };
         Ok(Some(Article {
             author: post.author_name(conn)?,
             tags: post.tags(conn)?,
@@ -107,7 +112,7 @@ pub struct MonthCount {
 }
 
 impl Post {
-    /// Visible posts, newest first; `page` counts from 1.
+    /// Visible posts (no pages), newest first; `page` counts from 1.
     pub fn latest(
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
@@ -116,7 +121,7 @@ impl Post {
         // Paging walks the covering index alone; only the page's rows are read.
         let ids = paging.load(|limit, offset| {
             posts::table
-                .filter(visible(now))
+                .filter(listed_at(now))
                 .order((posts::published_at.desc(), posts::id.desc()))
                 .limit(limit)
                 .offset(offset)
@@ -137,6 +142,7 @@ impl Post {
         // One upper bound only: given both `< to` and `<= now`, SQLite may
         // pick the wrong one for its index range and walk far more rows.
         let mut query = posts::table
+            .filter(posts::kind.eq(PostKind::Post))
             .filter(posts::status.eq(PostStatus::Published))
             .filter(posts::published_at.ge(from))
             .into_boxed();
@@ -156,7 +162,8 @@ impl Post {
         ids.try_with(|ids| listed(conn, ids))
     }
 
-    /// Visible posts with a tag, newest first, from the tag links' own index.
+    /// Visible posts with a tag, newest first, from the tag links' own index
+    /// (whose times are NULL for pages, so none is listed).
     pub fn tagged(
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
@@ -188,7 +195,7 @@ impl Post {
         // Ties on the publication second first, then the strictly older or
         // newer post: each a single index range (an OR would scan the index).
         let tie_older = posts::table
-            .filter(visible(now))
+            .filter(listed_at(now))
             .filter(posts::published_at.eq(at).and(posts::id.lt(self.id)))
             .order(posts::id.desc())
             .select((posts::slug, posts::title))
@@ -197,7 +204,7 @@ impl Post {
         let previous = match tie_older {
             Some(n) => Some(n),
             None => posts::table
-                .filter(visible(now))
+                .filter(listed_at(now))
                 .filter(posts::published_at.lt(at))
                 .order((posts::published_at.desc(), posts::id.desc()))
                 .select((posts::slug, posts::title))
@@ -205,7 +212,7 @@ impl Post {
                 .optional()?,
         };
         let tie_newer = posts::table
-            .filter(visible(now))
+            .filter(listed_at(now))
             .filter(posts::published_at.eq(at).and(posts::id.gt(self.id)))
             .order(posts::id.asc())
             .select((posts::slug, posts::title))
@@ -214,6 +221,7 @@ impl Post {
         let next = match tie_newer {
             Some(n) => Some(n),
             None => posts::table
+                .filter(posts::kind.eq(PostKind::Post))
                 .filter(posts::status.eq(PostStatus::Published))
                 .filter(posts::published_at.gt(at).and(posts::published_at.le(now)))
                 .order((posts::published_at.asc(), posts::id.asc()))
@@ -232,7 +240,7 @@ impl Post {
              a.count - coalesce(s.n, 0) AS count \
              FROM archive_months a LEFT JOIN ( \
                  SELECT substr(published_at, 1, 7) AS month, count(*) AS n FROM posts \
-                 WHERE status = 'published' AND published_at > ? GROUP BY 1 \
+                 WHERE kind = 'post' AND status = 'published' AND published_at > ? GROUP BY 1 \
              ) s ON s.month = a.month \
              WHERE a.count - coalesce(s.n, 0) > 0 \
              ORDER BY a.month DESC",
@@ -241,7 +249,7 @@ impl Post {
         .load(conn)
     }
 
-    /// When the next scheduled post falls due, if any is waiting.
+    /// When the next scheduled post or page falls due, if any is waiting.
     pub fn next_scheduled(
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
@@ -285,8 +293,8 @@ fn listed(conn: &mut SqliteConnection, ids: Vec<i32>) -> QueryResult<Vec<ListedP
 }
 
 impl Post {
-    /// The `limit` newest visible posts, with a tag if one is given, and their
-    /// authors' names.
+    /// The `limit` newest visible posts (no pages), with a tag if one is
+    /// given, and their authors' names.
     pub fn recent(
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
@@ -295,7 +303,7 @@ impl Post {
     ) -> QueryResult<Vec<(Post, Option<String>)>> {
         let mut query = posts::table
             .left_join(users::table)
-            .filter(visible(now))
+            .filter(listed_at(now))
             .into_boxed();
         if let Some(tag_id) = tag_id {
             query = query.filter(

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use crate::models::paging::{Paged, Paging};
 use crate::schema::{posts, users};
 
-use super::{visible, Post, PostStatus};
+use super::{visible, Post, PostKind, PostStatus};
 
 // Dashboard (admin): the writers' view of posts, drafts and schedules included.
 
@@ -48,12 +48,13 @@ impl PostState {
     }
 }
 
-/// How many posts are in each state.
+/// How many posts (pages included) are in each state, and how many are pages.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PostCounts {
     pub draft: i64,
     pub scheduled: i64,
     pub published: i64,
+    pub pages: i64,
 }
 
 /// The columns the dashboard's post list needs.
@@ -68,6 +69,7 @@ pub struct ManagedPost {
     pub author_id: Option<i32>,
     pub comment_count: i32,
     pub updated_at: NaiveDateTime,
+    pub kind: PostKind,
 }
 
 /// A row of the dashboard's post list, with its author's name.
@@ -103,15 +105,21 @@ impl Post {
                 .count()
                 .get_result(conn)?,
             published: mine().filter(visible(now)).count().get_result(conn)?,
+            pages: mine()
+                .filter(posts::kind.eq(PostKind::Page))
+                .count()
+                .get_result(conn)?,
         })
     }
 
-    /// A page of posts in any state (or in `state`), only `author`'s when given.
-    /// Published and scheduled lists run by publication time, the others newest first.
+    /// A page of posts in any state (or in `state`), of any kind (or of
+    /// `kind`), only `author`'s when given. Published and scheduled lists run
+    /// by publication time, the others newest first.
     pub fn managed(
         conn: &mut SqliteConnection,
         now: NaiveDateTime,
         state: Option<PostState>,
+        kind: Option<PostKind>,
         author: Option<i32>,
         paging: Paging,
     ) -> QueryResult<Paged<ManagedRow>> {
@@ -121,6 +129,9 @@ impl Post {
             .into_boxed();
         if let Some(author) = author {
             query = query.filter(posts::author_id.eq(author));
+        }
+        if let Some(kind) = kind {
+            query = query.filter(posts::kind.eq(kind));
         }
         query = match state {
             None => query.order(posts::id.desc()),

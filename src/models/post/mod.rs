@@ -24,6 +24,17 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a row of posts is: an article in the dated stream, or a page that
+    /// stands outside it (an About page at `/about`: no date, in no list or feed).
+    #[derive(Default)]
+    pub enum PostKind {
+        #[default]
+        Post = "post",
+        Page = "page",
+    }
+}
+
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = posts)]
 pub struct Post {
@@ -42,6 +53,7 @@ pub struct Post {
     pub comment_count: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub kind: PostKind,
     pub cover_media_id: Option<i32>,
     /// The writer's own summary for lists and feeds; empty: the automatic one.
     pub custom_excerpt: String,
@@ -60,6 +72,7 @@ pub const EDITORS: &str = "The editors";
 /// What the dashboard (or a fixture) saves.
 #[derive(Debug, Clone, Default)]
 pub struct PostInput {
+    pub kind: PostKind,
     pub title: String,
     /// Empty means: made from the title.
     pub slug: String,
@@ -124,6 +137,14 @@ fn summary_of<'a>(custom: &'a str, automatic: &'a str) -> &'a str {
     }
 }
 
+pub(crate) type Listed = diesel::dsl::And<diesel::dsl::Eq<posts::kind, PostKind>, Visible>;
+
+/// Visible posts that are not pages: what the home page, the archive and the
+/// feeds list (from the `posts_kind_status_published` index).
+pub(crate) fn listed_at(now: NaiveDateTime) -> Listed {
+    posts::kind.eq(PostKind::Post).and(visible(now))
+}
+
 impl Post {
     pub fn is_published(&self) -> bool {
         self.status == PostStatus::Published
@@ -142,6 +163,10 @@ impl Post {
         } else {
             self.search_description.clone()
         }
+    }
+
+    pub fn is_page(&self) -> bool {
+        self.kind == PostKind::Page
     }
 
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Post>> {
@@ -248,6 +273,7 @@ struct PostColumns<'a> {
     published_at: Option<NaiveDateTime>,
     comments_enabled: bool,
     updated_at: NaiveDateTime,
+    kind: PostKind,
     cover_media_id: Option<i32>,
     custom_excerpt: &'a str,
     search_description: &'a str,
@@ -273,6 +299,7 @@ impl<'a> PostColumns<'a> {
             published_at: published_at_of(input, published_before, now),
             comments_enabled: input.comments_enabled,
             updated_at: now,
+            kind: input.kind,
             cover_media_id: input.cover_media_id,
             custom_excerpt: input.excerpt.trim(),
             search_description: input.search_description.trim(),
@@ -346,6 +373,7 @@ const WELCOME: &str = include_str!("../welcome.md");
 /// The first post of a fresh site, telling its owner how to begin.
 pub fn welcome_post() -> RenderedPost {
     PostInput {
+        kind: PostKind::Post,
         title: "Welcome to Broadsheet".into(),
         slug: String::new(),
         dateline: String::new(),

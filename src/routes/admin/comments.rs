@@ -12,7 +12,7 @@ use crate::models::comment::{QueuedComment, StatusCounts};
 use crate::models::paging::Paging;
 use crate::models::{self, Comment, CommentStatus};
 use crate::routes::{see_other_with, PageNumber};
-use crate::view::{iso, long_time, plural, render, Layout, Pager};
+use crate::view::{iso, long_time, plural, post_path, render, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 30;
@@ -38,11 +38,10 @@ pub struct CommentsPage {
 impl QueuedComment {
     /// The comment on its public page, or the post's edit page while readers cannot see it.
     pub fn post_href(&self) -> String {
+        let path = post_path(self.post_kind, &self.post_slug);
         match (self.post_visible, self.comment.status) {
-            (true, CommentStatus::Approved) => {
-                format!("/posts/{}#comment-{}", self.post_slug, self.comment.id)
-            }
-            (true, _) => format!("/posts/{}", self.post_slug),
+            (true, CommentStatus::Approved) => format!("{path}#comment-{}", self.comment.id),
+            (true, _) => path,
             (false, _) => format!("/admin/posts/{}/edit", self.comment.post_id),
         }
     }

@@ -17,10 +17,10 @@ use crate::models::media::Media;
 use crate::models::paging::Paging;
 use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState, EDITORS, MAX_BODY_BYTES};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
-use crate::models::{self, Post, PostStatus, User};
-use crate::routes::{see_other_with, PageNumber};
+use crate::models::{self, Post, PostKind, PostStatus, User};
+use crate::routes::{is_reserved, see_other_with, PageNumber};
 use crate::slug::slugify;
-use crate::view::{iso, long_date, long_time, render, render_with, Layout, Pager};
+use crate::view::{iso, long_date, long_time, post_path, render, render_with, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
@@ -58,6 +58,7 @@ fn managed_post(
 #[derive(Deserialize, Debug, Default)]
 pub struct ListQuery {
     status: Option<String>,
+    kind: Option<String>,
 }
 
 #[derive(Template)]
@@ -66,6 +67,8 @@ pub struct PostsPage {
     layout: Layout,
     nav: AdminNav,
     filter: Option<PostState>,
+    /// `Some(Page)`: the Pages tab.
+    kind: Option<PostKind>,
     counts: PostCounts,
     rows: Vec<ManagedRow>,
     pager: Pager,
@@ -89,6 +92,24 @@ impl ManagedRow {
     pub fn date_iso(&self) -> String {
         iso(&self.post.published_at.unwrap_or(self.post.updated_at))
     }
+
+    pub fn is_page(&self) -> bool {
+        self.post.kind == PostKind::Page
+    }
+
+    /// Where readers find it.
+    pub fn path(&self) -> String {
+        post_path(self.post.kind, &self.post.slug)
+    }
+}
+
+/// The kind a query names: absent or empty is none; anything but `post` or
+/// `page` is not a page of the dashboard.
+fn kind_named(name: Option<&str>) -> Result<Option<PostKind>, AppError> {
+    match name {
+        None | Some("") => Ok(None),
+        Some(s) => PostKind::parse(s).map(Some).ok_or(AppError::NotFound),
+    }
 }
 
 pub async fn list(
@@ -103,26 +124,37 @@ pub async fn list(
         None | Some("") => None,
         Some(s) => Some(PostState::parse(s).ok_or(AppError::NotFound)?),
     };
+    let kind = kind_named(query.kind.as_deref())?;
     // Authors see their own posts; admins everyone's.
     let author = (!frame.user.is_admin()).then_some(frame.user.id);
     let (counts, list) = db::run(&state.pool, move |conn| {
         let now = models::now();
         let counts = Post::counts(conn, now, author)?;
-        let list = Post::managed(conn, now, filter, author, Paging::new(page, PER_PAGE))?;
+        let paging = Paging::new(page, PER_PAGE);
+        let list = Post::managed(conn, now, filter, kind, author, paging)?;
         Ok((counts, list))
     })
     .await?;
     if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
-    let base = match filter {
-        Some(f) => format!("/admin/posts?status={}", f.as_str()),
-        None => "/admin/posts".to_string(),
+    let mut query = Vec::new();
+    if let Some(f) = filter {
+        query.push(format!("status={}", f.as_str()));
+    }
+    if let Some(k) = kind {
+        query.push(format!("kind={}", k.as_str()));
+    }
+    let base = if query.is_empty() {
+        "/admin/posts".to_string()
+    } else {
+        format!("/admin/posts?{}", query.join("&"))
     };
     render(&PostsPage {
         layout: layout(&visitor, &frame.settings, "Posts"),
         nav: frame.nav("posts"),
         filter,
+        kind,
         counts,
         pager: Pager::new(&base, list.page, list.more),
         rows: list.items,
@@ -134,6 +166,9 @@ pub async fn list(
 /// The post form as submitted; kept as typed so a refused form shows it again.
 #[derive(Deserialize, Debug, Default, Clone)]
 pub struct PostForm {
+    /// "post" or "page"; absent means post.
+    #[serde(default)]
+    pub kind: String,
     #[serde(default)]
     pub title: String,
     #[serde(default)]
@@ -164,16 +199,19 @@ pub struct PostForm {
 }
 
 impl PostForm {
-    fn blank() -> PostForm {
+    /// A new post, or a new page: pages start with comments off.
+    fn blank(kind: PostKind) -> PostForm {
         PostForm {
+            kind: kind.as_str().into(),
             status: PostStatus::Draft.as_str().into(),
-            comments_enabled: Some("on".into()),
+            comments_enabled: (kind == PostKind::Post).then(|| "on".into()),
             ..PostForm::default()
         }
     }
 
     fn of(post: &Post, tags: &[String]) -> PostForm {
         PostForm {
+            kind: post.kind.as_str().into(),
             title: post.title.clone(),
             slug: post.slug.clone(),
             dateline: post.dateline.clone(),
@@ -193,6 +231,44 @@ impl PostForm {
             excerpt: post.custom_excerpt.clone(),
             search_description: post.search_description.clone(),
         }
+    }
+
+    /// The kind the form says: a page, or (for anything else) a post.
+    pub fn kind(&self) -> PostKind {
+        PostKind::parse(&self.kind).unwrap_or(PostKind::Post)
+    }
+
+    pub fn is_page(&self) -> bool {
+        self.kind() == PostKind::Page
+    }
+
+    /// What the address field's prefix shows: `/posts/` or `/`.
+    pub fn path_prefix(&self) -> &'static str {
+        match self.kind() {
+            PostKind::Post => "/posts/",
+            PostKind::Page => "/",
+        }
+    }
+
+    /// Why a page cannot have the address asked for (typed, or made from the
+    /// title): it starts with one of the site's own first segments.
+    fn reserved_address(&self) -> Option<String> {
+        let typed = self.slug.trim().trim_matches('/');
+        let first = typed.split('/').next().unwrap_or_default();
+        if !first.is_empty() && is_reserved(first) {
+            return Some(format!(
+                "The address /{} belongs to the site itself, so a page cannot have it. Choose another address.",
+                first.to_lowercase()
+            ));
+        }
+        let from = if typed.is_empty() { &self.title } else { typed };
+        let made = slugify(from);
+        is_reserved(&made).then(|| {
+            let source = if typed.is_empty() { " (made from the title)" } else { "" };
+            format!(
+                "This page would be at /{made}{source}, an address that belongs to the site itself. Choose another address."
+            )
+        })
     }
 
     /// Whether the form says published (anything else shows as a draft).
@@ -231,6 +307,13 @@ impl PostForm {
     /// The checked form as the model takes it, or each problem by field.
     fn check(&self, author_id: Option<i32>) -> Result<PostInput, FieldErrors> {
         let mut errors = FieldErrors::default();
+        let kind = match self.kind.as_str() {
+            "" => PostKind::Post,
+            text => PostKind::parse(text).unwrap_or_else(|| {
+                errors.add("kind", "Choose post or page.");
+                PostKind::Post
+            }),
+        };
         let title = self.title.trim();
         if title.is_empty() {
             errors.add("title", "Give the post a title.");
@@ -245,6 +328,10 @@ impl PostForm {
                 "slug",
                 "Use letters or digits in the address, or leave it empty to make one from the title.",
             );
+        } else if kind == PostKind::Page {
+            if let Some(problem) = self.reserved_address() {
+                errors.add("slug", problem);
+            }
         }
         if self.dateline.trim().chars().count() > MAX_DATELINE {
             errors.add(
@@ -306,6 +393,7 @@ impl PostForm {
             return Err(errors);
         }
         Ok(PostInput {
+            kind,
             title: title.to_string(),
             slug: self.slug.trim().to_string(),
             dateline: self.dateline.trim().to_string(),
@@ -352,7 +440,10 @@ impl Preview {
             .flatten()
             .unwrap_or_else(models::now);
         let place = form.dateline.trim();
-        let dateline = if place.is_empty() {
+        let dateline = if form.is_page() {
+            // Pages show no date.
+            String::new()
+        } else if place.is_empty() {
             long_date(&at)
         } else {
             format!("{place} – {}", long_date(&at))
@@ -368,6 +459,7 @@ impl Preview {
 /// What the form page says about a post that exists already.
 pub struct Saved {
     pub id: i32,
+    pub kind: PostKind,
     pub state: PostState,
     pub view_href: Option<String>,
     pub created: String,
@@ -380,8 +472,9 @@ impl Saved {
         let state = PostState::of(post.status, post.published_at, models::now());
         Saved {
             id: post.id,
+            kind: post.kind,
             state,
-            view_href: (state == PostState::Published).then(|| format!("/posts/{}", post.slug)),
+            view_href: (state == PostState::Published).then(|| post.path()),
             created: long_time(&post.created_at),
             updated: long_time(&post.updated_at),
             comment_count: post.comment_count,
@@ -442,8 +535,14 @@ async fn form_page(
 ) -> Result<HttpResponse, AppError> {
     let (settings, nav) = (&frame.settings, frame.nav(active));
     let (heading, action) = match &saved {
-        Some(s) => ("Edit post".to_string(), format!("/admin/posts/{}", s.id)),
-        None => ("New post".to_string(), "/admin/posts".to_string()),
+        Some(s) => (
+            format!("Edit {}", s.kind.as_str()),
+            format!("/admin/posts/{}", s.id),
+        ),
+        None => (
+            format!("New {}", form.kind().as_str()),
+            "/admin/posts".to_string(),
+        ),
     };
     let status = errors.status();
     let chosen = form.cover().ok().flatten();
@@ -465,18 +564,26 @@ async fn form_page(
     render_with(status, &page)
 }
 
+#[derive(Deserialize, Debug, Default)]
+pub struct NewQuery {
+    kind: Option<String>,
+}
+
+/// The empty form; `?kind=page` opens it for a page (comments off).
 pub async fn new(
     state: web::Data<AppState>,
     visitor: Visitor,
     WriterFrame(frame): WriterFrame,
+    query: web::Query<NewQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let kind = kind_named(query.kind.as_deref())?.unwrap_or(PostKind::Post);
     form_page(
         &state,
         &visitor,
         &frame,
-        "new",
+        new_section(kind),
         None,
-        Filled::fresh(PostForm::blank()),
+        Filled::fresh(PostForm::blank(kind)),
     )
     .await
 }
@@ -534,7 +641,11 @@ async fn save(
     id: Option<i32>,
     form: PostForm,
 ) -> Result<HttpResponse, AppError> {
-    let active = if id.is_some() { "posts" } else { "new" };
+    let active = if id.is_some() {
+        "posts"
+    } else {
+        new_section(form.kind())
+    };
     let checked = if form.is_preview() {
         let mut errors = FieldErrors::default();
         if let Some(problem) = form.body_too_long() {
@@ -645,6 +756,22 @@ async fn cover_exists(
     Ok(Err(errors))
 }
 
+/// "Post" or "Page", to begin a message.
+fn noun(kind: PostKind) -> &'static str {
+    match kind {
+        PostKind::Post => "Post",
+        PostKind::Page => "Page",
+    }
+}
+
+/// The dashboard section a new post or page is written in.
+fn new_section(kind: PostKind) -> &'static str {
+    match kind {
+        PostKind::Post => "new",
+        PostKind::Page => "new-page",
+    }
+}
+
 /// The form shows times to the minute: an untouched field keeps the stored
 /// time, seconds and all. The field shows the stored time, so an empty one
 /// was cleared on purpose: publishing then means now. A post readers already
@@ -665,19 +792,20 @@ fn to_minute(at: NaiveDateTime) -> NaiveDateTime {
         .unwrap_or(at)
 }
 
-/// "Post published.", "Draft saved.", "Post scheduled for …", and a word when
+/// "Post published.", "Draft saved.", "Page scheduled for …", and a word when
 /// the address had to differ from the one asked for.
 fn saved_message(old: Option<&Post>, post: &Post, input: &PostInput) -> String {
     let now = models::now();
     let state = PostState::of(post.status, post.published_at, now);
     let was = old.map(|p| PostState::of(p.status, p.published_at, now));
+    let noun = noun(post.kind);
     let mut message = match (state, post.published_at) {
         (PostState::Draft, _) => "Draft saved.".to_string(),
-        (PostState::Scheduled, Some(at)) => format!("Post scheduled for {}.", long_time(&at)),
+        (PostState::Scheduled, Some(at)) => format!("{noun} scheduled for {}.", long_time(&at)),
         (PostState::Published, _) if was == Some(PostState::Published) => {
-            "Post updated.".to_string()
+            format!("{noun} updated.")
         }
-        _ => "Post published.".to_string(),
+        _ => format!("{noun} published."),
     };
     let wanted = slugify(if input.slug.is_empty() {
         &input.title
@@ -686,8 +814,10 @@ fn saved_message(old: Option<&Post>, post: &Post, input: &PostInput) -> String {
     });
     if !wanted.is_empty() && wanted != post.slug {
         message.push_str(&format!(
-            " The address /posts/{wanted} is taken, so this post is at /posts/{}.",
-            post.slug
+            " The address {} is taken, so this {} is at {}.",
+            post_path(post.kind, &wanted),
+            post.kind.as_str(),
+            post.path()
         ));
     }
     message
@@ -713,7 +843,11 @@ pub async fn confirm_delete(
     let user = frame.user.clone();
     let post = db::run(&state.pool, move |conn| managed_post(conn, &user, id)).await?;
     render(&DeletePage {
-        layout: layout(&visitor, &frame.settings, "Delete post"),
+        layout: layout(
+            &visitor,
+            &frame.settings,
+            &format!("Delete {}", post.kind.as_str()),
+        ),
         nav: frame.nav("posts"),
         post,
     })
@@ -726,15 +860,15 @@ pub async fn delete(
     CsrfForm(_): CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let title = db::write(&state.pool, move |conn| {
+    let (kind, title) = db::write(&state.pool, move |conn| {
         let post = managed_post(conn, &user, id)?;
         // Its comments and tag links go with it (ON DELETE CASCADE).
         Post::delete(conn, post.id)?;
-        Ok(post.title)
+        Ok((post.kind, post.title))
     })
     .await?;
     Ok(see_other_with(
         "/admin/posts",
-        &format!("Post deleted: “{title}”."),
+        &format!("{} deleted: “{title}”.", noun(kind)),
     ))
 }

@@ -1,5 +1,6 @@
-//! The site's settings: title, description, posts per page and comment policy.
-//! Pages read them on every request, so a change shows at once.
+//! The site's settings: title, description, posts per page, comment policy
+//! and the header menu. Pages read them on every request, so a change shows
+//! at once.
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -9,7 +10,7 @@ use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::accounts::FieldErrors;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
-use crate::models::setting::{CommentPolicy, SettingsChanges};
+use crate::models::setting::{parse_menu, CommentPolicy, SettingsChanges};
 use crate::models::Settings;
 use crate::routes::see_other_with;
 use crate::view::{render_with, Layout};
@@ -29,6 +30,18 @@ pub struct SettingsForm {
     posts_per_page: String,
     #[serde(default)]
     comment_policy: String,
+    /// One `Label | /path` a line; empty for Home and Archive.
+    #[serde(default)]
+    menu: String,
+}
+
+/// The settings as checked, ready to save.
+struct Checked {
+    title: String,
+    description: String,
+    posts_per_page: i32,
+    comment_policy: CommentPolicy,
+    menu: String,
 }
 
 impl SettingsForm {
@@ -38,6 +51,7 @@ impl SettingsForm {
             description: settings.description.clone(),
             posts_per_page: settings.posts_per_page.to_string(),
             comment_policy: settings.comment_policy.as_str().to_string(),
+            menu: settings.menu.clone(),
         }
     }
 
@@ -45,8 +59,9 @@ impl SettingsForm {
         CommentPolicy::parse(&self.comment_policy) == Some(*policy)
     }
 
-    /// The trimmed title, description, number and policy, or each problem by field.
-    fn check(&self) -> Result<(String, String, i32, CommentPolicy), FieldErrors> {
+    /// The trimmed title, description, number, policy and menu, or each
+    /// problem by field.
+    fn check(&self) -> Result<Checked, FieldErrors> {
         let mut errors = FieldErrors::default();
         let title = self.title.split_whitespace().collect::<Vec<_>>().join(" ");
         if title.is_empty() || title.chars().count() > MAX_TITLE {
@@ -73,8 +88,21 @@ impl SettingsForm {
         if policy.is_none() {
             errors.add("comment_policy", "Choose one of the comment policies.");
         }
+        // Saved as typed (less blank lines at the ends), so the form shows
+        // it again as the owner wrote it.
+        let menu = self.menu.trim_matches(['\r', '\n']).replace("\r\n", "\n");
+        if let Err(problems) = parse_menu(&menu) {
+            // One problem a line (the template keeps the breaks).
+            errors.add("menu", problems.join("\n"));
+        }
         match policy {
-            Some(policy) if errors.is_empty() => Ok((title, description, per_page, policy)),
+            Some(comment_policy) if errors.is_empty() => Ok(Checked {
+                title,
+                description,
+                posts_per_page: per_page,
+                comment_policy,
+                menu,
+            }),
             _ => Err(errors),
         }
     }
@@ -130,15 +158,16 @@ pub async fn update(
     CsrfForm(form): CsrfForm<SettingsForm>,
 ) -> Result<HttpResponse, AppError> {
     let errors = match form.check() {
-        Ok((title, description, posts_per_page, policy)) => {
+        Ok(checked) => {
             let saved = db::write(&state.pool, move |conn| {
                 Ok(Settings::update(
                     conn,
                     &SettingsChanges {
-                        title: &title,
-                        description: &description,
-                        posts_per_page,
-                        comment_policy: policy,
+                        title: &checked.title,
+                        description: &checked.description,
+                        posts_per_page: checked.posts_per_page,
+                        comment_policy: checked.comment_policy,
+                        menu: Some(&checked.menu),
                     },
                 )?)
             })
