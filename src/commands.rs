@@ -67,6 +67,10 @@ pub fn backup(config: Config, file: &Path) -> Result<(), String> {
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
     backup::backup(&mut conn, file).map_err(|e| e.to_string())?;
     println!("Backed up to {}", file.display());
+    println!(
+        "Images are not in it: copy the media folder {} too (its files never change).",
+        state.media.dir().display()
+    );
     Ok(())
 }
 

@@ -706,3 +706,70 @@ async fn the_automatic_description_is_cut_at_a_word_to_160_characters() {
     assert!(description.chars().count() <= 160, "{description}");
     assert!(description.ends_with("harbour…"), "{description}");
 }
+
+#[actix_web::test]
+async fn the_site_icon_is_chosen_in_settings_and_served_at_favicon_ico() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    app.post("Harbour news", "The harbour reopened.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+
+    // No icon: browsers are told not to ask, and asking finds nothing.
+    let home = reader.get(&svc, "/").await;
+    assert!(home.contains(r#"<link rel="icon" href="data:,">"#));
+    assert_eq!(
+        reader.get(&svc, "/favicon.ico").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let logo = png_with_text(512, 512, "");
+    upload(
+        &mut b,
+        &svc,
+        "Broadsheet logo",
+        vec![file("logo.png", "image/png", &logo)],
+    )
+    .await;
+    let m = media_rows(&app).remove(0);
+    let id = m.id.to_string();
+    let settings = b.get(&svc, "/admin/settings").await;
+    assert!(settings.contains("Broadsheet logo (512 × 512)"));
+    let res = b
+        .submit(
+            &svc,
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("title", "Broadsheet"),
+                ("description", ""),
+                ("posts_per_page", "10"),
+                ("comment_policy", "open"),
+                ("menu", ""),
+                ("icon_media_id", &id),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    let article = reader.get(&svc, "/posts/harbour-news").await;
+    assert!(article.contains(&format!(r#"<link rel="icon" href="/favicon.ico?v={id}">"#)));
+    let icon = reader.get(&svc, "/favicon.ico").await;
+    assert_eq!(icon.status, StatusCode::OK);
+    assert_eq!(icon.headers.get(header::CONTENT_TYPE).unwrap(), "image/png");
+
+    // The library says the icon is in use; deleting it (once confirmed) removes it.
+    let delete = format!("/admin/media/{}/delete", m.id);
+    let ask = b.submit(&svc, "/admin/media", &delete, &[]).await;
+    assert!(ask.contains("as the site icon"));
+    let token = ask.csrf();
+    b.post(&svc, &delete, &[("csrf_token", &token), ("confirm", "yes")])
+        .await;
+    assert_eq!(
+        reader.get(&svc, "/favicon.ico").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(reader.get(&svc, "/").await.contains(r#"href="data:,""#));
+}

@@ -26,6 +26,8 @@ pub struct SettingsChanges<'a> {
     pub comment_policy: CommentPolicy,
     /// `None` leaves the menu as it is.
     pub menu: Option<&'a str>,
+    /// `None` leaves the icon as it is; `Some(None)` removes it.
+    pub icon_media_id: Option<Option<i32>>,
 }
 
 text_enum! {

@@ -275,6 +275,35 @@ pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
         ))
 }
 
+/// The site icon chosen in settings (its smallest stored copy); 404 when
+/// there is none. Pages link it with the icon's id in the query, so a new
+/// icon is fetched at once, and an hour's caching is enough.
+pub async fn favicon(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let settings = state.cache.settings(&state.pool).await?;
+    let id = settings.icon_media_id.ok_or(AppError::NotFound)?;
+    let media = db::run(&state.pool, move |conn| {
+        Ok(models::media::Media::find(conn, id)?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let name = media
+        .thumbnail_url()
+        .trim_start_matches("/media/")
+        .to_string();
+    let file = actix_files::NamedFile::open_async(state.media.path_of(&name))
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let mut res = file.into_response(&req);
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=3600"),
+    );
+    Ok(res)
+}
+
 /// When a post last changed for its readers: edited, or (if scheduled) appeared.
 fn modified(post: &Post) -> NaiveDateTime {
     later(post.updated_at, post.published_at)

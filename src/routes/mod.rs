@@ -44,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, media_dir: &std::path::Path) {
         .route("/sitemap-pages.xml", read().to(feeds::sitemap_pages))
         .route("/sitemap-posts-{n}.xml", read().to(feeds::sitemap_posts))
         .route("/robots.txt", read().to(feeds::robots))
+        .route("/favicon.ico", read().to(feeds::favicon))
         .route("/healthz", read().to(health::healthz))
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))

@@ -80,6 +80,8 @@ pub struct Layout {
     pub sidebar: Option<Sidebar>,
     /// The header menu: the owner's (settings) or Home and Archive.
     pub menu: Vec<MenuLink>,
+    /// The library image the site uses as its icon, if any.
+    pub icon: Option<i32>,
 }
 
 /// A link of the header menu, and whether it is the page being shown.
@@ -150,6 +152,7 @@ impl Layout {
             feed: None,
             sidebar: None,
             menu: menu(settings, visitor.here()),
+            icon: settings.icon_media_id,
         }
     }
 

@@ -128,6 +128,7 @@ impl TestApp {
             posts_per_page,
             comment_policy: CommentPolicy::parse(comment_policy).expect("a comment policy"),
             menu: None,
+            icon_media_id: None,
         };
         Settings::update(&mut self.conn(), &changes).unwrap();
     }

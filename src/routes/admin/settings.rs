@@ -10,6 +10,7 @@ use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::accounts::FieldErrors;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
+use crate::models::media::Media;
 use crate::models::setting::{parse_menu, CommentPolicy, SettingsChanges};
 use crate::models::Settings;
 use crate::routes::see_other_with;
@@ -33,6 +34,9 @@ pub struct SettingsForm {
     /// One `Label | /path` a line; empty for Home and Archive.
     #[serde(default)]
     menu: String,
+    /// A library image's id, or empty for no icon.
+    #[serde(default)]
+    icon_media_id: String,
 }
 
 /// The settings as checked, ready to save.
@@ -42,6 +46,7 @@ struct Checked {
     posts_per_page: i32,
     comment_policy: CommentPolicy,
     menu: String,
+    icon_media_id: Option<i32>,
 }
 
 impl SettingsForm {
@@ -52,7 +57,19 @@ impl SettingsForm {
             posts_per_page: settings.posts_per_page.to_string(),
             comment_policy: settings.comment_policy.as_str().to_string(),
             menu: settings.menu.clone(),
+            icon_media_id: settings
+                .icon_media_id
+                .map(|id| id.to_string())
+                .unwrap_or_default(),
         }
+    }
+
+    fn icon(&self) -> Option<i32> {
+        self.icon_media_id.trim().parse().ok()
+    }
+
+    pub fn is_icon(&self, media: &Media) -> bool {
+        self.icon() == Some(media.id)
     }
 
     pub fn has_policy(&self, policy: &CommentPolicy) -> bool {
@@ -95,8 +112,13 @@ impl SettingsForm {
             // One problem a line (the template keeps the breaks).
             errors.add("menu", problems.join("\n"));
         }
+        let icon = self.icon();
+        if icon.is_none() && !self.icon_media_id.trim().is_empty() {
+            errors.add("icon_media_id", "Choose an image from the list, or none.");
+        }
         match policy {
             Some(comment_policy) if errors.is_empty() => Ok(Checked {
+                icon_media_id: icon,
                 title,
                 description,
                 posts_per_page: per_page,
@@ -116,15 +138,26 @@ pub struct SettingsPage {
     form: SettingsForm,
     policies: &'static [CommentPolicy],
     errors: FieldErrors,
+    /// Library images offered as the site icon.
+    icons: Vec<Media>,
 }
 
-fn page(
+/// Images offered as the icon: the newest, and the chosen one.
+const ICON_CHOICES: i64 = 100;
+
+async fn page(
+    state: &AppState,
     visitor: &Visitor,
     settings: &Settings,
     nav: AdminNav,
     form: SettingsForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
+    let chosen = form.icon();
+    let icons = db::run(&state.pool, move |conn| {
+        Ok(Media::cover_choices(conn, ICON_CHOICES, chosen)?)
+    })
+    .await?;
     render_with(
         errors.status(),
         &SettingsPage {
@@ -133,22 +166,26 @@ fn page(
             form,
             policies: CommentPolicy::ALL,
             errors,
+            icons,
         },
     )
 }
 
 pub async fn edit(
+    state: web::Data<AppState>,
     visitor: Visitor,
     AdminFrame(frame): AdminFrame,
 ) -> Result<HttpResponse, AppError> {
     let form = SettingsForm::of(&frame.settings);
     page(
+        &state,
         &visitor,
         &frame.settings,
         frame.nav("settings"),
         form,
         FieldErrors::default(),
     )
+    .await
 }
 
 pub async fn update(
@@ -160,6 +197,11 @@ pub async fn update(
     let errors = match form.check() {
         Ok(checked) => {
             let saved = db::write(&state.pool, move |conn| {
+                // An icon deleted since the form was sent is not an error: no icon.
+                let icon = match checked.icon_media_id {
+                    Some(id) => Media::find(conn, id)?.map(|m| m.id),
+                    None => None,
+                };
                 Ok(Settings::update(
                     conn,
                     &SettingsChanges {
@@ -168,6 +210,7 @@ pub async fn update(
                         posts_per_page: checked.posts_per_page,
                         comment_policy: checked.comment_policy,
                         menu: Some(&checked.menu),
+                        icon_media_id: Some(icon),
                     },
                 )?)
             })
@@ -182,10 +225,12 @@ pub async fn update(
     };
     let frame = Frame::load(&state, user).await?;
     page(
+        &state,
         &visitor,
         &frame.settings,
         frame.nav("settings"),
         form,
         errors,
     )
+    .await
 }
