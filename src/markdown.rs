@@ -588,10 +588,16 @@ impl Prose {
                 Tag::Heading { .. }
                 | Tag::CodeBlock(_)
                 | Tag::Table(_)
-                | Tag::FootnoteDefinition(_),
+                | Tag::FootnoteDefinition(_)
+                // An image's alt text describes it; it is not the story's prose.
+                | Tag::Image { .. },
             ) => self.skip += 1,
             Event::End(
-                TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::Table | TagEnd::FootnoteDefinition,
+                TagEnd::Heading(_)
+                | TagEnd::CodeBlock
+                | TagEnd::Table
+                | TagEnd::FootnoteDefinition
+                | TagEnd::Image,
             ) => self.skip = self.skip.saturating_sub(1),
             Event::Text(t) | Event::Code(t) if self.skip == 0 => self.out.push_str(t),
             Event::SoftBreak | Event::HardBreak | Event::End(TagEnd::Paragraph | TagEnd::Item)
@@ -645,6 +651,14 @@ mod tests {
         assert!(!r.html.contains("<script"));
         assert!(!r.html.contains("onerror"));
         assert!(!r.html.contains("javascript:"));
+    }
+
+    #[test]
+    fn the_excerpt_leaves_out_image_descriptions() {
+        let r = render_post(
+            "The ferry left at six.\n\n![The harbour at dawn](/media/a.jpg)\n\nMore soon.",
+        );
+        assert_eq!(r.excerpt, "The ferry left at six. More soon.");
     }
 
     #[test]

@@ -419,3 +419,114 @@ async fn a_busy_site_reads_well_with_its_archive_and_tags_beside_the_posts() {
 
     reader.close().await;
 }
+
+/// A photo-like JPEG written to `dir` for the file input.
+fn photo_file(dir: &std::path::Path, name: &str, w: u32, h: u32) -> std::path::PathBuf {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let sky = (y * 200 / h) as u8;
+        image::Rgb([40 + sky / 3, 90 + sky / 2, 140 + (x * 100 / w) as u8])
+    });
+    let path = dir.join(name);
+    img.save(&path).expect("write a test photo");
+    path
+}
+
+#[actix_web::test]
+async fn the_owner_uploads_a_picture_and_the_article_shows_it_with_a_link_preview() {
+    const TEST: &str = "media";
+    let Some(tools) = Tools::find(TEST) else {
+        return;
+    };
+    let site = Site::start();
+    let driver = Driver::start(&tools);
+    let owner = Session::open(&driver, &site, TEST, "owner").await;
+    set_up_the_blog(&owner, false).await;
+
+    // Upload through the library's form, as a person picks a file.
+    let files = tempfile::tempdir().unwrap();
+    let harbour = photo_file(files.path(), "harbour.jpg", 2400, 1600);
+    owner.click_link(".admin-nav", "Media").await;
+    owner.wait_for_path("/admin/media").await;
+    owner.fill("#alt", "The harbour at dawn").await;
+    owner
+        .find("#file")
+        .await
+        .send_keys(harbour.to_str().unwrap())
+        .await
+        .expect("choose a file");
+    owner.press(".media-upload", "Upload").await;
+    owner.wait_for_text("Added 1 image.").await;
+    assert!(owner.body_text().await.contains("2400 × 1600"));
+    let snippet = owner
+        .find(".snippet")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .expect("a snippet");
+    assert!(
+        snippet.starts_with("![The harbour at dawn](/media/"),
+        "{snippet}"
+    );
+    owner.screenshots("library", false).await;
+
+    // A post with it as the cover, and in the text.
+    owner.visit("/admin/posts/new").await;
+    owner.fill("#title", "The ferries are back").await;
+    owner
+        .fill(
+            "#body",
+            &format!("The first ferry left at six.\n\n{snippet}\n\nMore soon."),
+        )
+        .await;
+    owner
+        .find("#cover_media_id")
+        .await
+        .select_by_label("The harbour at dawn (2400 × 1600)")
+        .await
+        .expect("choose the cover");
+    owner
+        .find("#status")
+        .await
+        .select_by_value("published")
+        .await
+        .expect("choose Published");
+    owner.screenshots("post-form-cover", false).await;
+    owner.press(".post-form", "Save").await;
+    owner.wait_for_text("Post published.").await;
+
+    let reader = Session::open(&driver, &site, TEST, "reader").await;
+    reader.visit("/posts/the-ferries-are-back").await;
+    let loaded = reader
+        .client
+        .execute(
+            "const imgs = [...document.querySelectorAll('.article-cover img, .article-body img')]; \
+             return imgs.length === 2 && imgs.every(i => i.complete && i.naturalWidth > 0);",
+            vec![],
+        )
+        .await
+        .expect("check the images");
+    assert_eq!(
+        loaded,
+        serde_json::json!(true),
+        "cover and inline image load"
+    );
+    let preview = reader
+        .client
+        .execute(
+            "const ld = JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent); \
+             const og = document.querySelector('meta[property=\"og:image\"]').content; \
+             return [ld['@type'], ld.headline, ld.image.url === og, og.startsWith('http')];",
+            vec![],
+        )
+        .await
+        .expect("read the structured data");
+    assert_eq!(
+        preview,
+        serde_json::json!(["BlogPosting", "The ferries are back", true, true])
+    );
+    reader.screenshots("article-cover", true).await;
+    reader.visit("/").await;
+    assert!(reader.exists(".card.has-cover .card-cover img").await);
+    reader.screenshots("home-cover", false).await;
+}
