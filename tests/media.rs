@@ -773,3 +773,35 @@ async fn the_site_icon_is_chosen_in_settings_and_served_at_favicon_ico() {
     );
     assert!(reader.get(&svc, "/").await.contains(r#"href="data:,""#));
 }
+
+#[actix_web::test]
+async fn an_upload_carries_at_most_ten_files_and_a_non_multipart_body_is_a_400() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let photos: Vec<Vec<u8>> = (0..11).map(|n| jpeg(40 + n, 30)).collect();
+    let names: Vec<String> = (0..11).map(|n| format!("p{n}.jpg")).collect();
+    let files = photos
+        .iter()
+        .zip(&names)
+        .map(|(bytes, name)| file(name, "image/jpeg", bytes))
+        .collect();
+    let res = upload(&mut b, &svc, "", files).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(res.contains("Send at most 10 images at a time."));
+    assert!(res.contains("10 are in the library now"));
+    assert_eq!(media_rows(&app).len(), 10, "the first ten were added");
+
+    let token = b.get(&svc, "/admin/media").await.csrf();
+    let res = b
+        .post(
+            &svc,
+            "/admin/media",
+            &[("csrf_token", &token), ("alt", "x")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert!(res.contains("could not be read"));
+}

@@ -186,9 +186,13 @@ pub async fn upload(
                     continue;
                 }
                 if outcomes.len() == media::MAX_FILES {
+                    let added = outcomes
+                        .iter()
+                        .filter(|(_, o)| !matches!(o, Outcome::Refused(_)))
+                        .count();
                     return Err(AppError::UploadTooLarge(format!(
-                        "Send at most {} images at a time.",
-                        media::MAX_FILES
+                        "Send at most {max} images at a time. Of the first {max}, {added} are in the library now; the rest were not read.",
+                        max = media::MAX_FILES
                     )));
                 }
                 let outcome = match read_file(&mut field).await? {
