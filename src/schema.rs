@@ -90,6 +90,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    redirects (id) {
+        id -> Integer,
+        from_path -> Text,
+        to_path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     server_keys (name) {
         name -> Text,
         value -> Text,
@@ -158,6 +167,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_media,
     post_tags,
     posts,
+    redirects,
     server_keys,
     sessions,
     settings,

@@ -57,8 +57,10 @@ async fn wrong_methods_on_known_addresses_are_405_with_allow() {
             .uri(uri);
         let page = b.send(&svc, req).await;
         if allowed.is_empty() {
-            // Not an address the site has (a trailing slash): 404 as before.
-            assert_eq!(page.status, StatusCode::NOT_FOUND, "{method} {uri}");
+            // Not an address the site has: a trailing slash is sent on to
+            // the address without it.
+            assert_eq!(page.status, StatusCode::MOVED_PERMANENTLY, "{method} {uri}");
+            assert_eq!(page.location(), uri.trim_end_matches('/'));
             continue;
         }
         assert_eq!(

@@ -4,13 +4,16 @@
 //! 1. `log`: times and logs everything, refusals included.
 //! 2. `headers::limit_head`: refuses oversized request heads before any work.
 //! 3. `headers::security_headers`: every answer, cached or not, carries them.
-//! 4. `page_cache`: answers signed-out readers before sessions, rendering or
+//! 4. `redirects`: old addresses answer 301; outside the page cache, which
+//!    would otherwise send an old site's `/?p=12` to `/`, and so that a
+//!    cached "not found" still turns into the redirect added since.
+//! 5. `page_cache`: answers signed-out readers before sessions, rendering or
 //!    compression cost anything; it stores answers as they will be sent, so
 //!    it sits outside ETags and compression.
-//! 5. `etags`: validators over the bytes sent, so outside compression.
-//! 6. `Compress`: one coding per answer, negotiated as the page cache keys it.
-//! 7. `auth::session::load`: resolves the visitor for everything inside.
-//! 8. `error_pages`: innermost, so an error page is rendered for the visitor
+//! 6. `etags`: validators over the bytes sent, so outside compression.
+//! 7. `Compress`: one coding per answer, negotiated as the page cache keys it.
+//! 8. `auth::session::load`: resolves the visitor for everything inside.
+//! 9. `error_pages`: innermost, so an error page is rendered for the visitor
 //!    and then compressed, tagged and cached like any page.
 
 pub mod error_pages;
@@ -18,6 +21,7 @@ pub mod etags;
 pub mod headers;
 pub mod log;
 pub mod page_cache;
+pub mod redirects;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -53,6 +57,7 @@ where
         .wrap(Compress::default())
         .wrap(from_fn(etags::etags))
         .wrap(from_fn(page_cache::serve))
+        .wrap(from_fn(redirects::redirects))
         .wrap(headers::security_headers(https))
         .wrap(from_fn(headers::limit_head))
         .wrap(from_fn(log::log_requests))

@@ -71,6 +71,7 @@ pub mod comment;
 pub mod media;
 pub mod paging;
 pub mod post;
+pub mod redirect;
 pub mod search;
 pub mod server_key;
 pub mod session;

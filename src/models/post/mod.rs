@@ -249,6 +249,11 @@ impl Post {
             .get_result(conn)?;
         Tag::set_for_post(conn, post.id, &new.input.tags)?;
         search::index_post(conn, &post, &new.rendered.plain)?;
+        // Readers (and other sites) may have linked the old address.
+        let was_public = PostState::of(old.status, old.published_at, now) == PostState::Published;
+        if was_public && old.path() != post.path() {
+            crate::models::redirect::Redirect::moved(conn, &old.path(), &post.path(), now)?;
+        }
         Ok(post)
     }
 

@@ -6,6 +6,7 @@ pub mod comments;
 pub mod dashboard;
 pub mod media;
 pub mod posts;
+pub mod redirects;
 pub mod settings;
 pub mod users;
 
@@ -49,6 +50,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/role", web::post().to(users::set_role))
         .route("/admin/users/{id}/disable", web::post().to(users::disable))
         .route("/admin/users/{id}/enable", web::post().to(users::enable))
+        .route("/admin/redirects", web::get().to(redirects::list))
+        .route("/admin/redirects", web::post().to(redirects::create))
+        .route(
+            "/admin/redirects/{id}/delete",
+            web::post().to(redirects::delete),
+        )
         .route("/admin/settings", web::get().to(settings::edit))
         .route("/admin/settings", web::post().to(settings::update))
         .register();
