@@ -70,6 +70,16 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         let state = state.clone();
         move || build_app(state.clone())
     })
+    // Answers go out as soon as they are written: without TCP_NODELAY the
+    // end of each file waits for the client's delayed ACK (about 40 ms per
+    // image on a kept-alive connection).
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!("could not set TCP_NODELAY: {e}");
+            }
+        }
+    })
     .bind(&bind)?
     .client_request_timeout(HEAD_TIMEOUT)
     .client_disconnect_timeout(DISCONNECT_TIMEOUT)

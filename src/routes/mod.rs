@@ -129,7 +129,13 @@ fn files(
             DefaultHeaders::new()
                 .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
         )
-        .service(actix_files::Files::new("", dir).prefer_utf8(true))
+        // Files under 512 KB (a page's images, the style sheet) are read in
+        // one go rather than streamed through the blocking pool in chunks.
+        .service(
+            actix_files::Files::new("", dir)
+                .prefer_utf8(true)
+                .read_mode_threshold(512 * 1024),
+        )
 }
 
 /// The route table: each address becomes one resource holding all its

@@ -337,18 +337,10 @@ async fn store(
     if known {
         return Ok(Outcome::AlreadyThere);
     }
-    let processed: Processed = {
-        let _processing = state
-            .media
-            .processing
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(|_| AppError::Busy)?;
-        match web::block(move || media::process(&bytes)).await? {
-            Ok(processed) => processed,
-            Err(why) => return Ok(Outcome::Refused(why.to_string())),
-        }
+    let processed: Processed = match state.media.process(bytes).await {
+        Some(Ok(processed)) => processed,
+        Some(Err(why)) => return Ok(Outcome::Refused(why.to_string())),
+        None => return Err(AppError::Busy),
     };
     let store = state.media.clone();
     let (processed, written) = web::block(move || {
