@@ -94,9 +94,9 @@ pub fn stem_of(hash: &str) -> &str {
     &hash[..20.min(hash.len())]
 }
 
-/// Recognises, decodes and re-encodes one upload. CPU-heavy: call it off the
-/// async workers, one at a time.
-pub fn process(bytes: &[u8]) -> Result<Processed, Refused> {
+/// Recognises, decodes and re-encodes one upload whose `hash_of` is `hash`.
+/// CPU-heavy: `Store::process` runs it on the image thread.
+pub fn process(bytes: &[u8], hash: String) -> Result<Processed, Refused> {
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(Refused::TooLarge);
     }
@@ -105,7 +105,6 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Refused> {
         _ if looks_like_svg(bytes) => return Err(Refused::Svg),
         _ => return Err(Refused::NotAnImage),
     };
-    let hash = hash_of(bytes);
     if format == ImageFormat::Gif {
         if let Some(animated) = animation(bytes, &hash)? {
             return Ok(animated);
@@ -294,6 +293,7 @@ fn encode(image: &DynamicImage, format: MediaFormat) -> Result<Vec<u8>, Refused>
 
 type Job = (
     Vec<u8>,
+    String,
     tokio::sync::oneshot::Sender<Result<Processed, Refused>>,
 );
 
@@ -302,7 +302,7 @@ type Job = (
 /// thread keeping the hundreds of megabytes a photo needed.
 #[derive(Debug)]
 struct Processor {
-    jobs: std::sync::Mutex<std::sync::mpsc::SyncSender<Job>>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
 }
 
 impl Processor {
@@ -312,21 +312,18 @@ impl Processor {
             .name("broadsheet-images".into())
             .spawn(move || {
                 // Ends when the store (every sender) is gone.
-                for (bytes, reply) in queue {
-                    let done =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(&bytes)))
-                            .unwrap_or_else(|_| {
-                                Err(Refused::Damaged("the decoder failed on it".into()))
-                            });
+                for (bytes, hash, reply) in queue {
+                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        process(&bytes, hash)
+                    }))
+                    .unwrap_or_else(|_| Err(Refused::Damaged("the decoder failed on it".into())));
                     let _ = reply.send(done);
                 }
             });
         if let Err(e) = spawned {
             tracing::error!("could not start the image thread: {e}");
         }
-        Processor {
-            jobs: std::sync::Mutex::new(jobs),
-        }
+        Processor { jobs }
     }
 }
 
@@ -352,13 +349,17 @@ impl Store {
         }
     }
 
-    /// Processes an upload on the image thread, waiting for its turn.
-    /// `None` when the thread is gone (it never should be).
-    pub async fn process(&self, bytes: Vec<u8>) -> Option<Result<Processed, Refused>> {
+    /// Processes an upload (whose `hash_of` is `hash`) on the image thread,
+    /// waiting for its turn. `None` when the thread is gone (it never should be).
+    pub async fn process(
+        &self,
+        bytes: Vec<u8>,
+        hash: String,
+    ) -> Option<Result<Processed, Refused>> {
         let _turn = self.processing.acquire().await.ok()?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         // The permit means the queue (of one) is free: this never waits.
-        self.processor.jobs.lock().ok()?.send((bytes, reply)).ok()?;
+        self.processor.jobs.send((bytes, hash, reply)).ok()?;
         answer.await.ok()
     }
 

@@ -214,9 +214,9 @@ impl Media {
             .collect())
     }
 
-    /// What the post form offers as covers: the newest images, and the
-    /// chosen one wherever it is.
-    pub fn cover_choices(
+    /// What a form offers to choose from (a cover, the site icon): the
+    /// `limit` newest images, and the chosen one wherever it is.
+    pub fn newest_with(
         conn: &mut SqliteConnection,
         limit: i64,
         chosen: Option<i32>,

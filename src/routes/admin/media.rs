@@ -325,19 +325,17 @@ async fn store(
     file_name: &str,
     alt: &str,
 ) -> Result<Outcome, AppError> {
-    let hash = web::block({
-        let bytes = bytes.clone();
-        move || media::hash_of(&bytes)
-    })
-    .await?;
+    // The bytes go to the blocking thread and come back: no copy of the file.
+    let (hash, bytes) = web::block(move || (media::hash_of(&bytes), bytes)).await?;
+    let lookup = hash.clone();
     let known = db::run(&state.pool, move |conn| {
-        Ok(Media::find_by_hash(conn, &hash)?.is_some())
+        Ok(Media::find_by_hash(conn, &lookup)?.is_some())
     })
     .await?;
     if known {
         return Ok(Outcome::AlreadyThere);
     }
-    let processed: Processed = match state.media.process(bytes).await {
+    let processed: Processed = match state.media.process(bytes, hash).await {
         Some(Ok(processed)) => processed,
         Some(Err(why)) => return Ok(Outcome::Refused(why.to_string())),
         None => return Err(AppError::Busy),

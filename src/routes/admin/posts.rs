@@ -547,7 +547,7 @@ async fn form_page(
     let status = errors.status();
     let chosen = form.cover().ok().flatten();
     let covers = db::run(&state.pool, move |conn| {
-        Ok(Media::cover_choices(conn, COVER_CHOICES, chosen)?)
+        Ok(Media::newest_with(conn, COVER_CHOICES, chosen)?)
     })
     .await?;
     let page = PostFormPage {

@@ -155,7 +155,7 @@ async fn page(
 ) -> Result<HttpResponse, AppError> {
     let chosen = form.icon();
     let icons = db::run(&state.pool, move |conn| {
-        Ok(Media::cover_choices(conn, ICON_CHOICES, chosen)?)
+        Ok(Media::newest_with(conn, ICON_CHOICES, chosen)?)
     })
     .await?;
     render_with(
