@@ -455,6 +455,30 @@ async fn alt_text_is_editable_and_an_unused_image_is_deleted_with_its_files() {
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(media_rows(&app)[0].alt, "Two boats in fog");
 
+    // Too long: refused by name, the typed text kept in the image's form.
+    let long = "fog ".repeat(100);
+    let res = b
+        .submit(
+            &svc,
+            "/admin/media",
+            &format!("/admin/media/{}", m.id),
+            &[("alt", &long)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.contains("Keep the alt text to 300 characters or fewer."));
+    assert!(res.contains(&format!(r#"value="{}""#, long.trim())));
+    assert_eq!(media_rows(&app)[0].alt, "Two boats in fog");
+    // An image that is not there.
+    let res = b
+        .submit(&svc, "/admin/media", "/admin/media/999/delete", &[])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    let res = b
+        .submit(&svc, "/admin/media", "/admin/media/999", &[("alt", "x")])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
     let res = b
         .submit(
             &svc,
@@ -753,6 +777,25 @@ async fn the_site_icon_is_chosen_in_settings_and_served_at_favicon_ico() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // Something not an image id is refused, the rest of the form kept.
+    let bad = b
+        .submit(
+            &svc,
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("title", "Kept title"),
+                ("description", ""),
+                ("posts_per_page", "10"),
+                ("comment_policy", "open"),
+                ("menu", ""),
+                ("icon_media_id", "logo"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("Choose an image from the list, or none."));
+    assert!(bad.contains(r#"value="Kept title""#));
 
     let article = reader.get(&svc, "/posts/harbour-news").await;
     assert!(article.contains(&format!(r#"<link rel="icon" href="/favicon.ico?v={id}">"#)));

@@ -113,6 +113,10 @@ async fn redirects_added_in_the_dashboard_answer_301_and_never_hide_a_page() {
         reader.get(&svc, "/2019/05/03/old-post/").await.location(),
         "/posts/live-story"
     );
+    let res = admin
+        .submit(&svc, "/admin/redirects", "/admin/redirects/999/delete", &[])
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
 
     // Only admins manage them.
     app.user("writer", Role::Author);

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use actix_multipart::{Field, Multipart};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
@@ -64,6 +65,31 @@ pub struct LibraryPage {
     alt: String,
     problems: Vec<String>,
     added: usize,
+    /// An alt text that was not saved, shown again in its image's form.
+    edited: Option<Edited>,
+}
+
+pub struct Edited {
+    id: i32,
+    alt: String,
+    problem: String,
+}
+
+impl LibraryPage {
+    /// What the image's alt field shows: the text just refused, or the saved one.
+    fn alt_shown<'a>(&'a self, item: &'a Item) -> &'a str {
+        match &self.edited {
+            Some(e) if e.id == item.media.id => &e.alt,
+            _ => &item.media.alt,
+        }
+    }
+
+    fn alt_problem(&self, item: &Item) -> Option<&str> {
+        self.edited
+            .as_ref()
+            .filter(|e| e.id == item.media.id)
+            .map(|e| e.problem.as_str())
+    }
 }
 
 #[derive(Template)]
@@ -108,6 +134,7 @@ fn library_page(
         alt,
         problems,
         added,
+        edited: None,
     }
 }
 
@@ -247,7 +274,7 @@ pub async fn upload(
     let frame = Frame::load(&state, user).await?;
     let (items, pager, _) = items(&state, 1).await?;
     render_with(
-        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        StatusCode::UNPROCESSABLE_ENTITY,
         &library_page(&visitor, &frame, (items, pager), alt, problems, added),
     )
 }
@@ -420,9 +447,11 @@ async fn managed(state: &AppState, user: &User, id: i32) -> Result<Item, AppErro
     .await
 }
 
-/// `POST /admin/media/{id}`: the alt text.
+/// `POST /admin/media/{id}`: the alt text. A refused one (too long, or not
+/// saved) shows the library again with the text in its image's form.
 pub async fn update(
     state: web::Data<AppState>,
+    visitor: Visitor,
     WriterUser(user): WriterUser,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<AltForm>,
@@ -430,16 +459,43 @@ pub async fn update(
     let id = id.into_inner();
     managed(&state, &user, id).await?;
     let alt = form.alt.trim().to_string();
-    if alt.chars().count() > MAX_ALT {
-        return Err(AppError::BadRequest(format!(
-            "Keep the alt text to {MAX_ALT} characters or fewer."
-        )));
-    }
-    db::write(&state.pool, move |conn| Ok(Media::set_alt(conn, id, &alt)?)).await?;
-    Ok(see_other_with(
-        &format!("{LIBRARY}#media-{id}"),
-        "Alt text saved.",
-    ))
+    let (status, problem) = if alt.chars().count() > MAX_ALT {
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Keep the alt text to {MAX_ALT} characters or fewer."),
+        )
+    } else {
+        let saved = alt.clone();
+        match db::write(&state.pool, move |conn| {
+            Ok(Media::set_alt(conn, id, &saved)?)
+        })
+        .await
+        {
+            Ok(_) => {
+                return Ok(see_other_with(
+                    &format!("{LIBRARY}#media-{id}"),
+                    "Alt text saved.",
+                ))
+            }
+            Err(e) if e.is_not_saved() => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                crate::error::NOT_SAVED.to_string(),
+            ),
+            Err(e) => return Err(e),
+        }
+    };
+    let frame = Frame::load(&state, user).await?;
+    let (items, pager, _) = items(&state, 1).await?;
+    let mut page = library_page(
+        &visitor,
+        &frame,
+        (items, pager),
+        String::new(),
+        Vec::new(),
+        0,
+    );
+    page.edited = Some(Edited { id, alt, problem });
+    render_with(status, &page)
 }
 
 #[derive(Deserialize, Debug)]
