@@ -848,3 +848,70 @@ async fn an_upload_carries_at_most_ten_files_and_a_non_multipart_body_is_a_400()
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
     assert!(res.contains("could not be read"));
 }
+
+#[actix_web::test]
+async fn readers_get_images_from_memory_with_the_files_headers_until_one_is_deleted() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let photo = jpeg(1200, 800);
+    upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
+    let m = media_rows(&app).remove(0);
+    let stored = std::fs::read(app.state.media.dir().join(m.file_name())).unwrap();
+
+    // A signed-out reader, twice: the second answer comes from the page
+    // cache and must be the file, with the file service's own headers.
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let res =
+            test::call_service(&svc, test::TestRequest::get().uri(&m.url()).to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let headers = res.headers().clone();
+        answers.push((headers, test::read_body(res).await));
+    }
+    for (headers, body) in &answers {
+        assert_eq!(body.as_ref(), stored.as_slice());
+        assert_eq!(headers.get(header::CONTENT_TYPE).unwrap(), "image/jpeg");
+        assert_eq!(
+            headers.get(header::CACHE_CONTROL).unwrap(),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(),
+            "nosniff"
+        );
+    }
+    let etag = answers[0].0.get(header::ETAG).unwrap().clone();
+    assert_eq!(answers[1].0.get(header::ETAG), Some(&etag));
+    assert_eq!(app.state.cache.pages.len(), 1, "the image is cached");
+
+    // Revalidation and ranges keep working for the cached file.
+    let res = test::call_service(
+        &svc,
+        test::TestRequest::get()
+            .uri(&m.url())
+            .insert_header((header::IF_NONE_MATCH, etag))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    let res = test::call_service(
+        &svc,
+        test::TestRequest::get()
+            .uri(&m.url())
+            .insert_header((header::RANGE, "bytes=2-5"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(test::read_body(res).await.as_ref(), &stored[2..=5]);
+
+    // Once deleted, no reader gets it from memory either.
+    let delete = format!("/admin/media/{}/delete", m.id);
+    let res = b.submit(&svc, "/admin/media", &delete, &[]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let res = test::call_service(&svc, test::TestRequest::get().uri(&m.url()).to_request()).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

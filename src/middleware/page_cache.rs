@@ -51,6 +51,8 @@ fn cacheable_request(req: &ServiceRequest) -> bool {
             .iter()
             .any(|p| path == *p || path.starts_with(&format!("{p}/")))
         && !path.starts_with("/static/")
+        // A part of a file is answered by the file service, which knows ranges.
+        && !req.headers().contains_key(header::RANGE)
 }
 
 /// The coding `Compress` will answer this request in, from all its
@@ -77,6 +79,9 @@ fn parameters_of(path: &str) -> Option<&'static [&'static str]> {
         | ["tags", _, "feed.xml"]
         | ["feed.xml" | "sitemap.xml" | "sitemap-pages.xml" | "robots.txt"] => Some(&[]),
         [file] if file.starts_with("sitemap-posts-") => Some(&[]),
+        // Uploaded images: immutable, and read from disk on every request
+        // otherwise (a photo is often the largest answer a page asks for).
+        ["media", file] if !file.is_empty() => Some(&[]),
         // A page (`/about`): only slug-shaped names can be one.
         [slug] if !slug.is_empty() && crate::slug::slugify(slug) == *slug => Some(&["reply_to"]),
         _ => None,
