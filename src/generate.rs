@@ -453,12 +453,15 @@ fn write_comments(
             conn,
             &NewComment {
                 post_id,
-                author_id: plan.author_id,
+                author_id: Some(plan.author_id),
                 parent_id: plan.parent.and_then(|i| ids.get(i).copied()),
                 body: &plan.body,
                 body_html: &plan.body_html,
                 status: plan.status,
                 created_at: plan.created_at,
+                guest_name: "",
+                guest_website: "",
+                guest_email: "",
             },
         )?;
         ids.push(comment.id);

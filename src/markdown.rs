@@ -90,12 +90,7 @@ pub fn render_post_with(markdown: &str, pictures: &Pictures) -> Rendered {
         &mut raw,
         WithPictures::new(Flatten::new(events), pictures, &mut shown),
     );
-    let html = ammonia::Builder::default()
-        .add_tag_attributes("img", &["srcset", "sizes", "loading", "decoding"])
-        .link_rel(Some("noopener noreferrer"))
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
-        .clean(&raw)
-        .to_string();
+    let html = post_sanitiser().clean(&raw).to_string();
     Rendered {
         html,
         excerpt: excerpt_of(&prose.finish()),
@@ -103,6 +98,57 @@ pub fn render_post_with(markdown: &str, pictures: &Pictures) -> Rendered {
         plain: normalise(&words.0),
         media_ids: shown,
     }
+}
+
+/// What a post's HTML may hold, markdown and HTML posts alike.
+fn post_sanitiser() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_tags(["figure", "figcaption"])
+        .add_tag_attributes("img", &["srcset", "sizes", "loading", "decoding"])
+        .link_rel(Some("noopener noreferrer"))
+        .url_schemes(HashSet::from(["http", "https", "mailto"]));
+    builder
+}
+
+/// A post written in HTML (brought in by an import): sanitised by the same
+/// rules as a markdown post's HTML, with its words and excerpt taken from
+/// the text the sanitised HTML shows. The library images it refers to are
+/// counted as shown, so the library knows where they are used.
+pub fn render_html_post(html: &str, pictures: &Pictures) -> Rendered {
+    let clean = post_sanitiser().clean(html).to_string();
+    // Tags become spaces so that blocks do not run their words together.
+    let spaced = clean.replace('<', " <");
+    let text = ammonia::Builder::default()
+        .tags(HashSet::new())
+        .clean(&spaced)
+        .to_string();
+    let text = normalise(&unescape(&text));
+    let mut shown = Vec::new();
+    for path in media_paths(&clean) {
+        if let Some(picture) = pictures.get(&path) {
+            if !shown.contains(&picture.id) {
+                shown.push(picture.id);
+            }
+        }
+    }
+    Rendered {
+        html: clean,
+        excerpt: excerpt_of(&text),
+        word_count: i32::try_from(text.split_whitespace().count()).unwrap_or(i32::MAX),
+        plain: text,
+        media_ids: shown,
+    }
+}
+
+/// Text as ammonia writes it back to plain characters (it escapes only these).
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
 }
 
 /// Markdown events with each library image replaced by the `<img>` that
@@ -641,6 +687,28 @@ pub fn reading_minutes(word_count: i32) -> i32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn html_posts_are_sanitised_and_their_words_counted_from_the_text() {
+        let r = render_html_post(
+            "<p>First&nbsp;words &amp; more</p><script>alert(1)</script><p>Second<br>line</p>\
+             <figure><img src=\"/media/a.jpg\" alt=\"A\" onerror=\"x()\"><figcaption>Cap</figcaption></figure>",
+            &Pictures::new(),
+        );
+        assert!(
+            !r.html.contains("script") && !r.html.contains("onerror"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<figcaption>Cap</figcaption>"),
+            "{}",
+            r.html
+        );
+        assert_eq!(r.plain, "First words & more Second line Cap");
+        assert_eq!(r.word_count, 7);
+        assert!(r.excerpt.starts_with("First"));
+    }
+
     use super::*;
 
     #[test]

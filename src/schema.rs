@@ -11,13 +11,41 @@ diesel::table! {
     comments (id) {
         id -> Integer,
         post_id -> Integer,
-        author_id -> Integer,
+        author_id -> Nullable<Integer>,
         parent_id -> Nullable<Integer>,
         body -> Text,
         body_html -> Text,
         status -> Text,
         created_at -> Timestamp,
         edited_at -> Nullable<Timestamp>,
+        guest_name -> Text,
+        guest_website -> Text,
+        guest_email -> Text,
+    }
+}
+
+diesel::table! {
+    import_jobs (id) {
+        id -> Integer,
+        file_name -> Text,
+        status -> Text,
+        bytes_total -> BigInt,
+        bytes_read -> BigInt,
+        items_done -> Integer,
+        report -> Text,
+        started_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    imported (source, kind, source_id) {
+        source -> Text,
+        kind -> Text,
+        source_id -> Text,
+        local_id -> Integer,
+        source_parent -> Nullable<Text>,
     }
 }
 
@@ -75,6 +103,7 @@ diesel::table! {
         cover_media_id -> Nullable<Integer>,
         custom_excerpt -> Text,
         search_description -> Text,
+        format -> Text,
     }
 }
 
@@ -160,9 +189,13 @@ diesel::joinable!(posts -> media (cover_media_id));
 diesel::joinable!(posts -> users (author_id));
 diesel::joinable!(sessions -> users (user_id));
 
+diesel::joinable!(import_jobs -> users (started_by));
+
 diesel::allow_tables_to_appear_in_same_query!(
     archive_months,
     comments,
+    import_jobs,
+    imported,
     media,
     post_media,
     post_tags,

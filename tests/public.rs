@@ -150,12 +150,15 @@ async fn an_article_shows_its_title_byline_body_tags_and_comments() {
             &mut app.conn(),
             &NewComment {
                 post_id: post.id,
-                author_id: reader.id,
+                author_id: Some(reader.id),
                 parent_id: None,
                 body,
                 body_html: &format!("<p>{body}</p>"),
                 status: CommentStatus::parse(status).unwrap(),
                 created_at: now(),
+                guest_name: "",
+                guest_website: "",
+                guest_email: "",
             },
         )
         .unwrap();

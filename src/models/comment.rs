@@ -99,35 +99,63 @@ impl CommentText {
 pub struct Comment {
     pub id: i32,
     pub post_id: i32,
-    pub author_id: i32,
+    /// `None` for a guest's comment (one brought in by an import).
+    pub author_id: Option<i32>,
     pub parent_id: Option<i32>,
     pub body: String,
     pub body_html: String,
     pub status: CommentStatus,
     pub created_at: NaiveDateTime,
     pub edited_at: Option<NaiveDateTime>,
+    pub guest_name: String,
+    pub guest_website: String,
 }
 
 #[derive(Insertable, Debug)]
 #[diesel(table_name = comments)]
 pub struct NewComment<'a> {
     pub post_id: i32,
-    pub author_id: i32,
+    pub author_id: Option<i32>,
     pub parent_id: Option<i32>,
     pub body: &'a str,
     pub body_html: &'a str,
     pub status: CommentStatus,
     pub created_at: NaiveDateTime,
+    /// A guest's name (then `author_id` is `None`), website and email; empty
+    /// for an account's comment.
+    pub guest_name: &'a str,
+    pub guest_website: &'a str,
+    pub guest_email: &'a str,
 }
 
 /// A comment with its author's display name, username and role, as a page
-/// shows it.
+/// shows it. A guest has their name, no username and the commenter role.
 #[derive(Debug, Clone)]
 pub struct CommentView {
     pub comment: Comment,
     pub author: String,
     pub author_username: String,
     pub author_role: Role,
+}
+
+/// An account's display name, username and role.
+type Account = (String, String, Role);
+
+impl CommentView {
+    fn of(comment: Comment, account: Option<Account>) -> CommentView {
+        let (author, author_username, author_role) =
+            account.unwrap_or_else(|| (comment.guest_name.clone(), String::new(), Role::Commenter));
+        CommentView {
+            comment,
+            author,
+            author_username,
+            author_role,
+        }
+    }
+
+    pub fn is_guest(&self) -> bool {
+        self.comment.author_id.is_none()
+    }
 }
 
 /// Replies nest this deep; deeper ones are shown at the last level.
@@ -165,12 +193,13 @@ impl Comment {
     /// deleted ones nobody.
     pub fn editable_by(&self, user: &User, now: NaiveDateTime) -> bool {
         !self.status.is_deleted()
-            && (user.is_admin() || (self.author_id == user.id && self.within_edit_window(now)))
+            && (user.is_admin()
+                || (self.author_id == Some(user.id) && self.within_edit_window(now)))
     }
 
     /// Admins delete any comment, authors their own; deleted ones are gone.
     pub fn deletable_by(&self, user: &User) -> bool {
-        !self.status.is_deleted() && (user.is_admin() || self.author_id == user.id)
+        !self.status.is_deleted() && (user.is_admin() || self.author_id == Some(user.id))
     }
 
     /// Only approved comments of the same post take replies.
@@ -227,8 +256,8 @@ impl Comment {
     /// deleted ones (placeholders) and those awaiting moderation (for their
     /// authors), oldest first. `visible_thread` picks a viewer's share.
     pub fn for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<CommentView>> {
-        let rows: Vec<(Comment, String, String, Role)> = comments::table
-            .inner_join(users::table)
+        let rows: Vec<(Comment, Option<Account>)> = comments::table
+            .left_join(users::table)
             .filter(comments::post_id.eq(post_id))
             .filter(comments::status.eq_any([
                 CommentStatus::Approved,
@@ -238,21 +267,12 @@ impl Comment {
             .order(comments::id.asc())
             .select((
                 Comment::as_select(),
-                users::display_name,
-                users::username,
-                users::role,
+                (users::display_name, users::username, users::role).nullable(),
             ))
             .load(conn)?;
         Ok(rows
             .into_iter()
-            .map(
-                |(comment, author, author_username, author_role)| CommentView {
-                    comment,
-                    author,
-                    author_username,
-                    author_role,
-                },
-            )
+            .map(|(comment, account)| CommentView::of(comment, account))
             .collect())
     }
 
@@ -312,7 +332,11 @@ impl Comment {
 pub fn visible_thread(all: &[CommentView], viewer: Option<i32>) -> Vec<Threaded> {
     let shown = all
         .iter()
-        .filter(|c| !c.comment.status.is_pending() || Some(c.comment.author_id) == viewer)
+        .filter(|c| {
+            // A held guest comment is nobody's to see here: no viewer is its author.
+            !c.comment.status.is_pending()
+                || (c.comment.author_id.is_some() && c.comment.author_id == viewer)
+        })
         .cloned()
         .collect();
     thread(shown)
@@ -386,7 +410,7 @@ pub struct StatusCounts {
 
 type QueueRow = (
     Comment,
-    String,
+    Option<String>,
     String,
     String,
     PostKind,
@@ -396,7 +420,7 @@ type QueueRow = (
 
 type QueueColumns = (
     diesel::helper_types::AsSelect<Comment, diesel::sqlite::Sqlite>,
-    users::display_name,
+    diesel::helper_types::Nullable<users::display_name>,
     posts::title,
     posts::slug,
     posts::kind,
@@ -408,7 +432,7 @@ type QueueColumns = (
 fn queue_columns() -> QueueColumns {
     (
         Comment::as_select(),
-        users::display_name,
+        users::display_name.nullable(),
         posts::title,
         posts::slug,
         posts::kind,
@@ -422,8 +446,8 @@ fn queued(rows: Vec<QueueRow>, now: NaiveDateTime) -> Vec<QueuedComment> {
         .map(
             |(comment, author, post_title, post_slug, post_kind, status, published_at)| {
                 QueuedComment {
+                    author: author.unwrap_or_else(|| format!("{} (guest)", comment.guest_name)),
                     comment,
-                    author,
                     post_title,
                     post_slug,
                     post_kind,
@@ -472,7 +496,7 @@ impl Comment {
     ) -> QueryResult<Paged<QueuedComment>> {
         let rows = paging.load(|limit, offset| {
             comments::table
-                .inner_join(users::table)
+                .left_join(users::table)
                 .inner_join(posts::table)
                 .filter(comments::status.eq(status))
                 .order(comments::id.desc())
@@ -491,7 +515,7 @@ impl Comment {
         limit: i64,
     ) -> QueryResult<Vec<QueuedComment>> {
         let rows: Vec<QueueRow> = comments::table
-            .inner_join(users::table)
+            .left_join(users::table)
             .inner_join(posts::table)
             .filter(comments::status.eq_any([CommentStatus::Pending, CommentStatus::Approved]))
             .order(comments::id.desc())

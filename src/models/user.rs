@@ -241,7 +241,7 @@ impl User {
             users::table
                 .left_join(
                     comments::table.on(comments::author_id
-                        .eq(users::id)
+                        .eq(users::id.nullable())
                         .and(comments::status.ne(CommentStatus::Deleted))),
                 )
                 .group_by(users::id)

@@ -102,12 +102,15 @@ pub async fn create(
             conn,
             &NewComment {
                 post_id: post.id,
-                author_id: user.id,
+                author_id: Some(user.id),
                 parent_id,
                 body: &text.body,
                 body_html: &text.html,
                 status,
                 created_at: models::now(),
+                guest_name: "",
+                guest_website: "",
+                guest_email: "",
             },
         )?;
         Ok(Outcome::Posted {

@@ -154,10 +154,18 @@ impl crate::models::comment::CommentView {
         }
     }
 
+    /// A guest's website, when it is a plain http(s) address (imports bring
+    /// whatever the old site stored).
+    pub fn guest_website(&self) -> Option<&str> {
+        let site = self.comment.guest_website.trim();
+        let url = url::Url::parse(site).ok()?;
+        (self.is_guest() && matches!(url.scheme(), "http" | "https")).then_some(site)
+    }
+
     /// Whether the display name differs from the username, which is then shown
     /// beside it so nobody passes for someone else by name alone.
     pub fn shows_username(&self) -> bool {
-        self.author.to_lowercase() != self.author_username.to_lowercase()
+        !self.is_guest() && self.author.to_lowercase() != self.author_username.to_lowercase()
     }
 }
 

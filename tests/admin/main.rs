@@ -24,12 +24,15 @@ fn comment(app: &TestApp, post: &Post, author: &User, body: &str, status: &str) 
         &mut app.conn(),
         &NewComment {
             post_id: post.id,
-            author_id: author.id,
+            author_id: Some(author.id),
             parent_id: None,
             body,
             body_html: &render_comment(body),
             status: CommentStatus::parse(status).unwrap(),
             created_at: now(),
+            guest_name: "",
+            guest_website: "",
+            guest_email: "",
         },
     )
     .unwrap()

@@ -35,6 +35,17 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a post's body is written in: markdown from the editor, or the
+    /// HTML an imported post's old site showed. The editor keeps either.
+    #[derive(Default)]
+    pub enum PostFormat {
+        #[default]
+        Markdown = "markdown",
+        Html = "html",
+    }
+}
+
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone)]
 #[diesel(table_name = posts)]
 pub struct Post {
@@ -59,6 +70,7 @@ pub struct Post {
     pub custom_excerpt: String,
     /// For search engines and link previews; empty: the excerpt.
     pub search_description: String,
+    pub format: PostFormat,
 }
 
 /// The longest post body the editor saves or previews, in bytes: about
@@ -87,6 +99,7 @@ pub struct PostInput {
     pub cover_media_id: Option<i32>,
     pub excerpt: String,
     pub search_description: String,
+    pub format: PostFormat,
 }
 
 /// A post's input with its markdown rendered: what `Post::create` and
@@ -105,7 +118,10 @@ impl PostInput {
 
     /// Renders the body showing the library's `pictures` at their best.
     pub fn render_with(self, pictures: &markdown::Pictures) -> RenderedPost {
-        let rendered = markdown::render_post_with(&self.body, pictures);
+        let rendered = match self.format {
+            PostFormat::Markdown => markdown::render_post_with(&self.body, pictures),
+            PostFormat::Html => markdown::render_html_post(&self.body, pictures),
+        };
         RenderedPost {
             input: self,
             rendered,
@@ -282,6 +298,7 @@ struct PostColumns<'a> {
     cover_media_id: Option<i32>,
     custom_excerpt: &'a str,
     search_description: &'a str,
+    format: PostFormat,
 }
 
 impl<'a> PostColumns<'a> {
@@ -308,6 +325,7 @@ impl<'a> PostColumns<'a> {
             cover_media_id: input.cover_media_id,
             custom_excerpt: input.excerpt.trim(),
             search_description: input.search_description.trim(),
+            format: input.format,
         }
     }
 }

@@ -15,7 +15,9 @@ use crate::error::AppError;
 use crate::markdown;
 use crate::models::media::Media;
 use crate::models::paging::Paging;
-use crate::models::post::{ManagedRow, PostCounts, PostInput, PostState, EDITORS, MAX_BODY_BYTES};
+use crate::models::post::{
+    ManagedRow, PostCounts, PostFormat, PostInput, PostState, EDITORS, MAX_BODY_BYTES,
+};
 use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, PostKind, PostStatus, User};
 use crate::routes::{is_reserved, see_other_with, PageNumber};
@@ -196,6 +198,9 @@ pub struct PostForm {
     pub excerpt: String,
     #[serde(default)]
     pub search_description: String,
+    /// "html" for a post that came in as HTML; anything else is markdown.
+    #[serde(default)]
+    pub format: String,
 }
 
 impl PostForm {
@@ -230,7 +235,16 @@ impl PostForm {
                 .unwrap_or_default(),
             excerpt: post.custom_excerpt.clone(),
             search_description: post.search_description.clone(),
+            format: post.format.as_str().into(),
         }
+    }
+
+    pub fn format(&self) -> PostFormat {
+        PostFormat::parse(&self.format).unwrap_or_default()
+    }
+
+    pub fn is_html(&self) -> bool {
+        self.format() == PostFormat::Html
     }
 
     /// The kind the form says: a page, or (for anything else) a post.
@@ -406,6 +420,7 @@ impl PostForm {
             cover_media_id: cover,
             excerpt: self.excerpt.trim().to_string(),
             search_description: self.search_description.trim().to_string(),
+            format: self.format(),
         })
     }
 }
@@ -451,7 +466,10 @@ impl Preview {
         Preview {
             title: form.title.trim().to_string(),
             dateline,
-            html: markdown::render_post_with(&form.body, pictures).html,
+            html: match form.format() {
+                PostFormat::Markdown => markdown::render_post_with(&form.body, pictures).html,
+                PostFormat::Html => markdown::render_html_post(&form.body, pictures).html,
+            },
         }
     }
 }
