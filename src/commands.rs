@@ -109,3 +109,31 @@ pub fn generate(config: Config, args: &GenerateArgs) -> Result<(), String> {
     );
     Ok(())
 }
+
+pub fn import(config: Config, file: &Path, dry_run: bool) -> Result<(), String> {
+    let state = open_existing(config)?;
+    let opened = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} · {msg} · {eta} left",
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let input = std::io::BufReader::with_capacity(256 * 1024, opened);
+    let options = crate::import::Options { dry_run };
+    let report = crate::import::run(&state.pool, input, &options, |p| {
+        bar.set_position(p.bytes);
+        bar.set_message(format!("{} items", p.items));
+    })
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    for line in report.lines() {
+        println!("{line}");
+    }
+    match report.error {
+        Some(error) => Err(format!("{}: {error}", file.display())),
+        None => Ok(()),
+    }
+}

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod generate;
+pub mod import;
 pub mod markdown;
 pub mod media;
 pub mod middleware;

@@ -35,6 +35,15 @@ enum Command {
     Backup { file: PathBuf },
     /// Put the backup FILE in place of the database (stop the server first).
     Restore { file: PathBuf },
+    /// Bring in a WordPress (WXR) export: posts, pages, tags, comments with
+    /// their threads, authors and old addresses. Running it again skips what
+    /// it brought before.
+    Import {
+        file: PathBuf,
+        /// Read and check everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Fill the database with realistic posts, users and comments (for load tests).
     Generate(broadsheet::generate::GenerateArgs),
 }
@@ -55,6 +64,7 @@ fn main() -> ExitCode {
         }
         Command::Backup { file } => commands::backup(cli.config, &file),
         Command::Restore { file } => commands::restore(&cli.config.database, &file),
+        Command::Import { file, dry_run } => commands::import(cli.config, &file, dry_run),
         Command::Generate(args) => commands::generate(cli.config, &args),
     };
     match result {

@@ -116,7 +116,9 @@ fn post_sanitiser() -> ammonia::Builder<'static> {
 /// the text the sanitised HTML shows. The library images it refers to are
 /// counted as shown, so the library knows where they are used.
 pub fn render_html_post(html: &str, pictures: &Pictures) -> Rendered {
-    let clean = post_sanitiser().clean(html).to_string();
+    let mut raw = String::with_capacity(html.len());
+    push_flattened_html(&mut raw, html);
+    let clean = post_sanitiser().clean(&raw).to_string();
     // Tags become spaces so that blocks do not run their words together.
     let spaced = clean.replace('<', " <");
     let text = ammonia::Builder::default()
@@ -239,12 +241,21 @@ pub fn render_comment(markdown: &str) -> String {
         });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, Flatten::new(parser));
-    ammonia::Builder::default()
+    comment_sanitiser().clean(&raw).to_string()
+}
+
+/// What a comment's HTML may hold: the comment subset, links marked as user content.
+fn comment_sanitiser() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
         .tags(HashSet::from([
             "p",
             "br",
             "em",
             "strong",
+            // Imported comments (WordPress allows these).
+            "b",
+            "i",
             "del",
             "a",
             "code",
@@ -260,9 +271,24 @@ pub fn render_comment(markdown: &str) -> String {
             HashSet::from(["href"]),
         )]))
         .link_rel(Some("nofollow ugc noopener"))
-        .url_schemes(HashSet::from(["http", "https", "mailto"]))
-        .clean(&raw)
-        .to_string()
+        .url_schemes(HashSet::from(["http", "https", "mailto"]));
+    builder
+}
+
+/// A comment that came as HTML (an import): nesting bounded as in
+/// markdown's raw HTML, then the comment rules.
+pub fn render_comment_html(html: &str) -> String {
+    let mut raw = String::with_capacity(html.len());
+    push_flattened_html(&mut raw, html);
+    comment_sanitiser().clean(&raw).to_string()
+}
+
+/// Raw HTML through the same nesting bound as markdown's raw HTML.
+fn push_flattened_html(out: &mut String, html: &str) {
+    html::push_html(
+        out,
+        Flatten::new(std::iter::once(Event::Html(CowStr::from(html)))),
+    );
 }
 
 /// Ampersands one attribute may carry (a link's address or title, a raw

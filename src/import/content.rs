@@ -24,6 +24,7 @@ macro_rules! regex {
 }
 
 /// wpautop's block-level elements: never wrapped in `<p>`, no `<br />` beside them.
+/// Matched in any case, as old pasted content has `<P>` and `<DIV>`.
 macro_rules! blocks {
     () => {
         "(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre\
@@ -32,11 +33,21 @@ macro_rules! blocks {
     };
 }
 
+/// A whole block tag, opening or closing. The word boundary is not
+/// WordPress's: without it `<p` also matched `<param>` and `<picture>`, and
+/// `<tr` matched `<track>`, pulling inline media out of their paragraphs.
+macro_rules! block_tag {
+    () => {
+        concat!("</?", blocks!(), r"(?-u:\b)[^>]*>")
+    };
+}
+
 /// Stand-ins for what the paragraph rules must not touch: a protected `<pre>`
 /// (shaped as a block tag, so the rules treat it as one) and a newline inside a
 /// tag. Unicode reserves these noncharacters for a program's internal use, so
 /// dropping any the input holds loses nothing a reader could see.
 const PRE_MARK: &str = "<pre \u{FDD0}></pre>";
+const PRE_MARK_CHAR: char = '\u{FDD0}';
 const HIDDEN_NEWLINE: char = '\u{FDD1}';
 
 /// WordPress content as WordPress shows it. Block-editor content (it holds
@@ -69,13 +80,16 @@ pub fn autop(text: &str) -> String {
     let source = text
         .replace("\r\n", "\n")
         .replace('\r', "\n")
-        .replace([PRE_MARK.as_bytes()[5] as char, '\u{FDD0}', HIDDEN_NEWLINE], "");
+        .replace([PRE_MARK_CHAR, HIDDEN_NEWLINE], "");
     if source.trim_matches(is_php_blank).is_empty() {
         return String::new();
     }
+    // The steps and their order are wpautop's; the padding lets the last
+    // paragraph end like the others.
     let source = source + "\n";
     let (text, pres) = hide_pres(&source);
 
+    // Two breaks in a row were meant as a new paragraph.
     let text = sub(text, regex!(r"(?i)<br\s*/?>\s*<br\s*/?>"), "\n\n");
     let text = sub(
         text,
@@ -83,6 +97,8 @@ pub fn autop(text: &str) -> String {
         "\n\n$1",
     );
     let text = sub(text, regex!(concat!("(?i)(</", blocks!(), ">)")), "$1\n\n");
+    // A block tag stands alone between blank lines, so it becomes a
+    // paragraph of its own that the unwrapping below takes apart again.
     let text = sub(text, regex!(r"(?i)(<hr\s*/?>)"), "$1\n\n");
     let text = hide_tag_newlines(&text);
     let text = collapse_markup_breaks(text);
@@ -97,6 +113,7 @@ pub fn autop(text: &str) -> String {
         }
     }
 
+    // Now undo the <p> that went around block tags, or half around them.
     let text = sub(wrapped, regex!(r"<p>\s*</p>"), "");
     let text = sub(
         text,
@@ -105,7 +122,7 @@ pub fn autop(text: &str) -> String {
     );
     let text = sub(
         text,
-        regex!(concat!(r"(?i)<p>\s*(</?", blocks!(), r"(?-u:\b)[^>]*>)\s*</p>")),
+        regex!(concat!(r"(?i)<p>\s*(", block_tag!(), r")\s*</p>")),
         "$1",
     );
     let text = sub(text, regex!(r"(?i)<p>(<li.+?)</p>"), "$1");
@@ -117,20 +134,21 @@ pub fn autop(text: &str) -> String {
     let text = sub(text, regex!(r"(?i)</blockquote></p>"), "</p></blockquote>");
     let text = sub(
         text,
-        regex!(concat!(r"(?i)<p>\s*(</?", blocks!(), r"(?-u:\b)[^>]*>)")),
+        regex!(concat!(r"(?i)<p>\s*(", block_tag!(), ")")),
         "$1",
     );
     let text = sub(
         text,
-        regex!(concat!(r"(?i)(</?", blocks!(), r"(?-u:\b)[^>]*>)\s*</p>")),
+        regex!(concat!(r"(?i)(", block_tag!(), r")\s*</p>")),
         "$1",
     );
 
+    // One spelling of <br />, so that the look-behind below knows them all.
     let text = sub(text, regex!(r"(?i)<br\s*/?>"), "<br />");
     let text = line_breaks(text);
     let text = sub(
         text,
-        regex!(concat!(r"(?i)(</?", blocks!(), r"(?-u:\b)[^>]*>)\s*<br />")),
+        regex!(concat!(r"(?i)(", block_tag!(), r")\s*<br />")),
         "$1",
     );
     let text = sub(
@@ -138,6 +156,12 @@ pub fn autop(text: &str) -> String {
         regex!(r"(?i)<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)(?-u:\b)[^>]*>)"),
         "$1",
     );
+
+    // PCRE's `$` matches before a final newline too.
+    let text = match text.strip_suffix("\n</p>\n") {
+        Some(head) => format!("{head}</p>\n"),
+        None => text,
+    };
 
     restore_pres(&text, &pres).replace(HIDDEN_NEWLINE, "\n")
 }
@@ -176,6 +200,7 @@ pub fn captions(text: &str) -> String {
         };
         let Some(close) = close else { continue };
         let end = close + CLOSES[name].len();
+        // `[[caption]…[/caption]]` is WordPress's way to show a shortcode as text.
         if open > copied && text[..open].ends_with('[') && text[end..].starts_with(']') {
             out.push_str(&text[copied..open - 1]);
             out.push_str(&text[open..end]);
@@ -227,7 +252,10 @@ fn hide_pres(text: &str) -> (String, Vec<&str>) {
     while let Some(close) = lower[at..].find(CLOSE).map(|c| at + c + CLOSE.len()) {
         let part = &lower[at..close];
         let open = part.match_indices("<pre").map(|(i, _)| at + i).find(|&i| {
-            matches!(lower.as_bytes().get(i + 4), Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\x0C'))
+            matches!(
+                lower.as_bytes().get(i + 4),
+                Some(b'>' | b'/' | b' ' | b'\t' | b'\n' | b'\x0C')
+            )
         });
         match open {
             Some(open) => {
@@ -263,7 +291,11 @@ fn hide_tag_newlines(text: &str) -> String {
         let (before, from) = rest.split_at(lt);
         out.push_str(before);
         let len = tag_len(from);
-        out.extend(from[..len].chars().map(|c| if c == '\n' { HIDDEN_NEWLINE } else { c }));
+        out.extend(
+            from[..len]
+                .chars()
+                .map(|c| if c == '\n' { HIDDEN_NEWLINE } else { c }),
+        );
         rest = &from[len..];
     }
     out.push_str(rest);
@@ -273,10 +305,13 @@ fn hide_tag_newlines(text: &str) -> String {
 /// The length of the tag or comment that `from` (at a `<`) starts, 1 for a `<`
 /// that starts neither ("I <3 it"). One left open runs to the end, as in WordPress.
 fn tag_len(from: &str) -> usize {
+    let starts_tag = from
+        .as_bytes()
+        .get(1)
+        .is_some_and(|c| c.is_ascii_alphabetic() || b"/!?".contains(c));
     let end = if let Some(body) = from.strip_prefix("<!--") {
         body.find("-->").map(|at| 4 + at + 3)
-    } else if matches!(from.as_bytes().get(1), Some(c) if c.is_ascii_alphabetic() || b"/!?".contains(c))
-    {
+    } else if starts_tag {
         from.find('>').map(|at| at + 1)
     } else {
         Some(1)
@@ -287,9 +322,8 @@ fn tag_len(from: &str) -> usize {
 /// Line breaks that only lay out markup, not text: around `<option>`, inside
 /// `<object>`, around `<source>` and `<track>` in `<audio>`/`<video>`, and
 /// before a `<figcaption>` or after its end.
-fn collapse_markup_breaks(text: String) -> String {
+fn collapse_markup_breaks(mut text: String) -> String {
     let lower = text.to_ascii_lowercase();
-    let mut text = text;
     if lower.contains("<option") {
         text = sub(text, regex!(r"(?i)\s*<option"), "<option");
         text = sub(text, regex!(r"(?i)</option>\s*"), "</option>");
@@ -300,7 +334,11 @@ fn collapse_markup_breaks(text: String) -> String {
         text = sub(text, regex!(r"(?i)\s*(</?(?:param|embed)[^>]*>)\s*"), "$1");
     }
     if lower.contains("<source") || lower.contains("<track") {
-        text = sub(text, regex!(r"(?i)([<\[](?:audio|video)[^>\]]*[>\]])\s*"), "$1");
+        text = sub(
+            text,
+            regex!(r"(?i)([<\[](?:audio|video)[^>\]]*[>\]])\s*"),
+            "$1",
+        );
         text = sub(text, regex!(r"(?i)\s*([<\[]/(?:audio|video)[>\]])"), "$1");
         text = sub(text, regex!(r"(?i)\s*(<(?:source|track)[^>]*>)\s*"), "$1");
     }
@@ -320,10 +358,11 @@ fn line_breaks(text: String) -> String {
         Some(run) => &text[run.range()],
         None => "",
     });
-    match changed {
-        Cow::Owned(changed) => changed,
-        Cow::Borrowed(_) => text.clone(),
-    }
+    let changed = match changed {
+        Cow::Owned(changed) => Some(changed),
+        Cow::Borrowed(_) => None,
+    };
+    changed.unwrap_or(text)
 }
 
 /// The caption shortcode starting at `text[open]` (a `[`), if it is one:
@@ -333,7 +372,8 @@ fn opening_tag<'a>(text: &'a str, open: usize, names: &[&str]) -> Option<(usize,
     let rest = &text[open + 1..];
     let name = names.iter().position(|name| {
         rest.starts_with(name)
-            && !rest[name.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && !rest[name.len()..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     })?;
     let attrs = open + 1 + names[name].len();
     // WordPress lets attributes hold a `[`; stopping at one keeps each opening
@@ -365,9 +405,18 @@ fn figure(attrs: &str, content: &str) -> String {
         return media.to_owned();
     }
     let mut class = String::from("wp-caption");
-    let given = [attr("align").unwrap_or("alignnone"), attr("class").unwrap_or_default()];
-    for name in given.iter().flat_map(|names| names.split_ascii_whitespace()) {
-        if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    let given = [
+        attr("align").unwrap_or("alignnone"),
+        attr("class").unwrap_or_default(),
+    ];
+    for name in given
+        .iter()
+        .flat_map(|names| names.split_ascii_whitespace())
+    {
+        if name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
             class.push(' ');
             class.push_str(name);
         }
@@ -421,14 +470,23 @@ mod tests {
 
     #[test]
     fn a_single_newline_is_a_line_break() {
-        assert_eq!(autop("Line one\nline two"), "<p>Line one<br />\nline two</p>\n");
+        assert_eq!(
+            autop("Line one\nline two"),
+            "<p>Line one<br />\nline two</p>\n"
+        );
         // An existing break gets no second one.
-        assert_eq!(autop("Line one<br>\nline two"), "<p>Line one<br />\nline two</p>\n");
+        assert_eq!(
+            autop("Line one<br>\nline two"),
+            "<p>Line one<br />\nline two</p>\n"
+        );
     }
 
     #[test]
     fn lists_get_no_paragraphs_or_breaks() {
-        assert_eq!(autop("<ul>\n<li>a</li>\n</ul>"), "<ul>\n<li>a</li>\n</ul>\n");
+        assert_eq!(
+            autop("<ul>\n<li>a</li>\n</ul>"),
+            "<ul>\n<li>a</li>\n</ul>\n"
+        );
         assert_eq!(
             autop("Intro\n<ol>\n<li>one</li>\n<li>two</li>\n</ol>\nOutro"),
             "<p>Intro</p>\n<ol>\n<li>one</li>\n<li>two</li>\n</ol>\n<p>Outro</p>\n"
@@ -437,13 +495,22 @@ mod tests {
 
     #[test]
     fn block_elements_are_not_wrapped() {
-        assert_eq!(autop("<h2>Title</h2>\nText"), "<h2>Title</h2>\n<p>Text</p>\n");
-        assert_eq!(autop("<div>\n\nInside\n\n</div>"), "<div>\n<p>Inside</p>\n</div>\n");
+        assert_eq!(
+            autop("<h2>Title</h2>\nText"),
+            "<h2>Title</h2>\n<p>Text</p>\n"
+        );
+        assert_eq!(
+            autop("<div>\n\nInside\n\n</div>"),
+            "<div>\n<p>Inside</p>\n</div>\n"
+        );
         assert_eq!(
             autop("<table>\n<tr>\n<td>a</td>\n</tr>\n</table>"),
             "<table>\n<tr>\n<td>a</td>\n</tr>\n</table>\n"
         );
-        assert_eq!(autop("Above\n<hr />\nBelow"), "<p>Above</p>\n<hr />\n<p>Below</p>\n");
+        assert_eq!(
+            autop("Above\n<hr />\nBelow"),
+            "<p>Above</p>\n<hr />\n<p>Below</p>\n"
+        );
         // Upper-case tags, as old pasted content has them, are blocks too.
         assert_eq!(autop("<DIV>x</DIV>"), "<DIV>x</DIV>\n");
     }
@@ -516,7 +583,8 @@ mod tests {
         );
         // A no-break space is text to WordPress, not a blank.
         assert_eq!(autop("\u{a0}"), "<p>\u{a0}</p>\n");
-        let caption = captions("[caption width=\"10\"]<img src=\"ß.png\" /> Straße · 東京[/caption]");
+        let caption =
+            captions("[caption width=\"10\"]<img src=\"ß.png\" /> Straße · 東京[/caption]");
         assert_eq!(
             caption,
             "<figure class=\"wp-caption alignnone\"><img src=\"ß.png\" />\
@@ -575,7 +643,10 @@ mod tests {
              <figcaption>A view</figcaption></figure>\n<p>after it.</p>\n<p>Next</p>\n"
         );
         let inline = wordpress_html("Look [caption width=\"5\"]<img src=\"c\" /> C[/caption] here");
-        assert!(!inline.contains("<p><figure") && !inline.contains("</figure></p>"), "{inline}");
+        assert!(
+            !inline.contains("<p><figure") && !inline.contains("</figure></p>"),
+            "{inline}"
+        );
         assert!(!inline.contains("<br />"), "{inline}");
     }
 
@@ -590,9 +661,15 @@ mod tests {
             assert_eq!(captions(text), text);
         }
         // Escaped, it shows the shortcode itself.
-        assert_eq!(captions("[[caption]<img src=\"a\" /> x[/caption]]"), "[caption]<img src=\"a\" /> x[/caption]");
+        assert_eq!(
+            captions("[[caption]<img src=\"a\" /> x[/caption]]"),
+            "[caption]<img src=\"a\" /> x[/caption]"
+        );
         // Nothing to caption: just the content, as WordPress gives it.
-        assert_eq!(captions("[caption]<img src=\"a\" />[/caption]"), "<img src=\"a\" />");
+        assert_eq!(
+            captions("[caption]<img src=\"a\" />[/caption]"),
+            "<img src=\"a\" />"
+        );
     }
 
     #[test]
@@ -609,7 +686,10 @@ mod tests {
         assert!(!out.contains("<br"), "{out}");
         assert_eq!(out.matches("<p>").count(), 1, "{out}");
         assert!(out.starts_with("<p>Hello, <em>world</em>.</p>\n"), "{out}");
-        assert!(out.contains("<ul>\n<li>One</li>\n<li>Two</li>\n</ul>"), "{out}");
+        assert!(
+            out.contains("<ul>\n<li>One</li>\n<li>Two</li>\n</ul>"),
+            "{out}"
+        );
         assert!(out.ends_with("<hr class=\"wp-block-separator\"/>"), "{out}");
         // Other comments, like the "more" marker, are not blocks.
         assert_eq!(
@@ -624,14 +704,22 @@ mod tests {
         assert_eq!(captions(&text), text);
         let out = wordpress_html(&text);
         assert!(out.starts_with("<p>[caption][caption]") && out.ends_with("[caption]</p>\n"));
-        // And many opened before one close: one caption holding the rest.
+        // Opening tags that never end, before a closing one: all left alone.
         let text = format!("{}[/caption]", "[caption".repeat(100_000));
         assert_eq!(captions(&text), text);
+        // Many opened before one close: the first takes the rest, which has
+        // no image to caption, and gives it back as it was.
+        let text = format!("{}[/caption]", "[caption]".repeat(100_000));
+        assert_eq!(captions(&text), "[caption]".repeat(99_999));
     }
 
     #[test]
     fn hostile_nested_pre_tags_finish() {
-        let text = format!("{}x\n\ny{}", "<pre>".repeat(100_000), "</pre>".repeat(100_000));
+        let text = format!(
+            "{}x\n\ny{}",
+            "<pre>".repeat(100_000),
+            "</pre>".repeat(100_000)
+        );
         let out = autop(&text);
         assert!(out.starts_with(&format!("{}x\n\ny</pre>", "<pre>".repeat(100_000))));
         assert!(!out.contains("<p>"));

@@ -67,6 +67,15 @@ impl User {
             .optional()
     }
 
+    /// The account with this email, compared without regard to case.
+    pub fn id_by_email(conn: &mut SqliteConnection, email: &str) -> QueryResult<Option<i32>> {
+        users::table
+            .filter(users::email.eq(email))
+            .select(users::id)
+            .first(conn)
+            .optional()
+    }
+
     pub fn username_taken(conn: &mut SqliteConnection, username: &str) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
             users::table.filter(users::username.eq(username)),

@@ -2,7 +2,7 @@
 //! included), paging links and rendering. The readable forms of dates,
 //! counts and names that templates show are in `format`.
 
-mod format;
+pub mod format;
 
 pub use format::*;
 

@@ -1,0 +1,891 @@
+//! Moving a blog in: a WordPress (WXR) or Blogger export read as a stream,
+//! each post with its comments written in batches of whole items, keyed by
+//! the old site's ids so that running it again skips what is here already
+//! and an interrupted run continues where it stopped.
+//!
+//! Reading and rendering happen outside the write transaction; a batch is
+//! one transaction, and each item in it a savepoint, so an item that fails
+//! leaves nothing behind and the rest of the batch is kept.
+
+pub mod content;
+mod source;
+mod time;
+mod wxr;
+mod xml;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::accounts;
+use crate::db::{self, DbPool};
+use crate::error::AppError;
+use crate::markdown;
+use crate::models::comment::NewComment;
+use crate::models::imported::{Imported, ImportedKind};
+use crate::models::post::{PostFormat, PostInput, RenderedPost, MAX_BODY_BYTES};
+use crate::models::redirect::{normalise_from, Redirect};
+use crate::models::{self, Comment, CommentStatus, Post, PostKind, Role, User};
+use crate::slug::slugify;
+use source::{Content, Entry, EntryKind, EntryStatus, Item};
+use xml::{Ns, Reader, Step};
+
+/// Items written in one transaction: few enough that the write lock is
+/// never held long, many enough that commits do not dominate.
+const BATCH_ITEMS: usize = 100;
+/// Comments in one transaction, whichever posts they belong to.
+const BATCH_COMMENTS: usize = 2000;
+/// Warnings kept in a report; more are counted.
+const MAX_WARNINGS: usize = 200;
+/// Addresses listed in the report for each list (external images, long posts).
+const MAX_LISTED: usize = 50;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Read and check everything, write nothing.
+    pub dry_run: bool,
+}
+
+/// What an import did: counts, what it skipped and why, and what to look at.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    pub format: String,
+    pub source: String,
+    pub dry_run: bool,
+    pub posts: u64,
+    pub pages: u64,
+    pub comments: u64,
+    pub guest_comments: u64,
+    pub authors: u64,
+    pub redirects: u64,
+    /// Items found here from an earlier run of the same import.
+    pub already_here: u64,
+    /// Items not brought in, by reason.
+    pub skipped: BTreeMap<String, u64>,
+    pub warnings: Vec<String>,
+    pub more_warnings: u64,
+    /// Accounts made for the old site's authors, without a usable password.
+    pub new_accounts: Vec<String>,
+    /// Posts longer than the editor saves: shown, but to be split before editing.
+    pub long_posts: Vec<String>,
+    pub sticky_posts: Vec<String>,
+    /// Images the content shows from elsewhere (the old site), left as they are.
+    pub external_images: u64,
+    pub external_image_examples: Vec<String>,
+    /// Why the import stopped early, with the line of the file.
+    pub error: Option<String>,
+}
+
+impl Report {
+    fn skip(&mut self, reason: impl Into<String>) {
+        *self.skipped.entry(reason.into()).or_default() += 1;
+    }
+
+    fn warn(&mut self, warning: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(warning);
+        } else {
+            self.more_warnings += 1;
+        }
+    }
+
+    /// The report as lines of text, for the terminal and the dashboard.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.format.is_empty() {
+            // Not an export at all: only why.
+            lines.extend(self.error.iter().map(|e| format!("Nothing imported: {e}.")));
+            return lines;
+        }
+        let verb = if self.dry_run {
+            "Would import"
+        } else {
+            "Imported"
+        };
+        lines.push(format!(
+            "{verb} {} posts, {} pages, {} comments ({} by guests), {} authors and {} redirects from {} ({}).",
+            self.posts,
+            self.pages,
+            self.comments,
+            self.guest_comments,
+            self.authors,
+            self.redirects,
+            if self.source.is_empty() { "an unnamed site" } else { &self.source },
+            self.format
+        ));
+        if self.dry_run {
+            lines.push("Dry run: nothing was written.".into());
+        }
+        if self.already_here > 0 {
+            lines.push(format!(
+                "{} items were here from an earlier import and were left as they are.",
+                self.already_here
+            ));
+        }
+        for (reason, n) in &self.skipped {
+            lines.push(format!("Skipped {n}: {reason}."));
+        }
+        if !self.new_accounts.is_empty() {
+            lines.push(format!(
+                "New author accounts, without a password (they cannot sign in): {}.",
+                self.new_accounts.join(", ")
+            ));
+        }
+        if !self.sticky_posts.is_empty() {
+            lines.push(format!(
+                "Sticky at the old site (not pinned here): {}.",
+                self.sticky_posts.join(", ")
+            ));
+        }
+        if !self.long_posts.is_empty() {
+            lines.push(format!(
+                "Longer than the editor saves ({} KB); split them before editing: {}.",
+                MAX_BODY_BYTES / 1024,
+                self.long_posts.join(", ")
+            ));
+        }
+        if self.external_images > 0 {
+            lines.push(format!(
+                "{} images are still shown from the old site, for example: {}.",
+                self.external_images,
+                self.external_image_examples.join(", ")
+            ));
+        }
+        for warning in &self.warnings {
+            lines.push(format!("Warning: {warning}"));
+        }
+        if self.more_warnings > 0 {
+            lines.push(format!("And {} more warnings.", self.more_warnings));
+        }
+        if let Some(error) = &self.error {
+            lines.push(format!("Stopped: {error}. What came before it is kept; run the import again once the file is fixed to continue."));
+        }
+        lines
+    }
+}
+
+/// How far an import has read, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub bytes: u64,
+    pub items: u64,
+}
+
+/// Imports `input` (a whole export) into the site. The report says what
+/// happened, including an error that stopped it; `Err` only when the
+/// database fails.
+pub fn run(
+    pool: &DbPool,
+    input: impl BufRead,
+    options: &Options,
+    mut progress: impl FnMut(Progress),
+) -> Result<Report, AppError> {
+    let mut report = Report {
+        dry_run: options.dry_run,
+        ..Report::default()
+    };
+    let mut reader = Reader::new(input);
+    let first = loop {
+        match reader.next() {
+            Ok(Step::Open { ns, name, .. }) => break Ok((ns, name)),
+            Ok(Step::Close { .. }) => continue,
+            Ok(Step::End) => {
+                break Err(if reader.bytes() == 0 {
+                    "the file is empty".to_string()
+                } else {
+                    "the file holds no XML element: it is not an export".to_string()
+                })
+            }
+            Err(e) => break Err(e.to_string()),
+        }
+    };
+    let mut items: Box<dyn ItemSource> = match first {
+        Ok((Ns::None, name)) if name == "rss" => {
+            report.format = "WordPress export (WXR)".into();
+            Box::new(wxr::Wxr::new(reader))
+        }
+        Ok((_, name)) => {
+            report.error = Some(format!(
+                "this is not a WordPress or Blogger export (it starts with <{name}>)"
+            ));
+            return Ok(report);
+        }
+        Err(message) => {
+            report.error = Some(message);
+            return Ok(report);
+        }
+    };
+    let mut import = Import {
+        pool,
+        options,
+        source: String::new(),
+        authors: HashMap::new(),
+        emails: HashMap::new(),
+        batch: Vec::new(),
+        batch_comments: 0,
+        report,
+        items: 0,
+    };
+    loop {
+        let item = match items.next_item() {
+            Ok(Some(item)) => item,
+            Ok(None) => break,
+            Err(e) => {
+                import.report.error = Some(e.to_string());
+                break;
+            }
+        };
+        import.items += 1;
+        import.take(item)?;
+        if import.batch.len() >= BATCH_ITEMS || import.batch_comments >= BATCH_COMMENTS {
+            import.flush()?;
+            progress(Progress {
+                bytes: items.bytes(),
+                items: import.items,
+            });
+        }
+    }
+    import.flush()?;
+    import.finish()?;
+    progress(Progress {
+        bytes: items.bytes(),
+        items: import.items,
+    });
+    Ok(import.report)
+}
+
+/// A reader of one export format.
+trait ItemSource {
+    fn next_item(&mut self) -> Result<Option<Item>, xml::XmlError>;
+    fn bytes(&self) -> u64;
+}
+
+impl<R: BufRead> ItemSource for wxr::Wxr<R> {
+    fn next_item(&mut self) -> Result<Option<Item>, xml::XmlError> {
+        wxr::Wxr::next_item(self)
+    }
+
+    fn bytes(&self) -> u64 {
+        wxr::Wxr::bytes(self)
+    }
+}
+
+/// An entry made ready for writing: rendered, with its comments rendered.
+struct Ready {
+    source_id: String,
+    title: String,
+    /// Already here: only its comments (new ones) are written.
+    existing: Option<i32>,
+    post: Option<RenderedPost>,
+    old_links: Vec<String>,
+    comments: Vec<ReadyComment>,
+    line: u64,
+}
+
+struct ReadyComment {
+    source_id: String,
+    parent: Option<String>,
+    author_id: Option<i32>,
+    guest_name: String,
+    guest_website: String,
+    guest_email: String,
+    body: String,
+    body_html: String,
+    status: CommentStatus,
+    created_at: NaiveDateTime,
+}
+
+struct Import<'a> {
+    pool: &'a DbPool,
+    options: &'a Options,
+    source: String,
+    /// Old site's author ids and logins → accounts here.
+    authors: HashMap<String, i32>,
+    /// Commenter emails → accounts here (`None`: nobody), looked up once.
+    emails: HashMap<String, Option<i32>>,
+    batch: Vec<Ready>,
+    batch_comments: usize,
+    report: Report,
+    items: u64,
+}
+
+impl Import<'_> {
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.pool.get().map_err(AppError::from)?;
+        f(&mut conn)
+    }
+
+    fn take(&mut self, item: Item) -> Result<(), AppError> {
+        match item {
+            Item::Site { address, title } => {
+                self.source = source_key(&address, &title);
+                self.report.source = if address.is_empty() { title } else { address };
+            }
+            Item::Author(author) => self.author(author)?,
+            Item::Entry(entry) => self.entry(*entry)?,
+            Item::TermPage { path, name } => {
+                let slug = slugify(&name);
+                if !slug.is_empty() && !self.options.dry_run {
+                    let from = path;
+                    let to = format!("/tags/{slug}");
+                    let added = self.write(|conn| Ok(add_redirect(conn, &from, &to)?))?;
+                    self.report.redirects += u64::from(added);
+                } else if !slug.is_empty() {
+                    self.report.redirects += 1;
+                }
+            }
+            Item::Skipped { reason } => self.report.skip(reason),
+        }
+        Ok(())
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let mut conn = self.pool.get().map_err(AppError::from)?;
+        db::write_with(&mut conn, f)
+    }
+
+    /// An author of the old site: the account with their email, or a new
+    /// one without a usable password.
+    fn author(&mut self, author: source::Author) -> Result<(), AppError> {
+        let source = self.source.clone();
+        let known = self.read(|conn| {
+            if let Some(id) =
+                Imported::local_id(conn, &source, ImportedKind::User, &author.source_id)?
+            {
+                return Ok(Some(id));
+            }
+            if author.email.is_empty() {
+                return Ok(None);
+            }
+            Ok(User::id_by_email(conn, &author.email)?)
+        })?;
+        let id = match known {
+            Some(id) => Some(id),
+            None if self.options.dry_run => {
+                self.report.authors += 1;
+                self.report.new_accounts.push(author.login.clone());
+                None
+            }
+            None => {
+                let created = self.write(|conn| {
+                    let username = free_username(conn, &author.login, &author.display_name)?;
+                    let email = if author.email.is_empty() {
+                        // Accounts need an address; `.invalid` is never delivered.
+                        format!("{username}@imported.invalid")
+                    } else {
+                        author.email.clone()
+                    };
+                    let Some(user) = accounts::create(
+                        conn,
+                        &username,
+                        &email,
+                        NO_PASSWORD,
+                        Role::Author,
+                        accounts::Admins::Any,
+                    )?
+                    else {
+                        return Ok(None);
+                    };
+                    let display = author.display_name.trim();
+                    if !display.is_empty() && accounts::display_name_problem(display).is_none() {
+                        User::set_display_name(conn, user.id, display)?;
+                    }
+                    Imported::record(
+                        conn,
+                        &source,
+                        ImportedKind::User,
+                        &author.source_id,
+                        user.id,
+                        None,
+                    )?;
+                    Ok(Some(user))
+                })?;
+                match created {
+                    Some(user) => {
+                        self.report.authors += 1;
+                        self.report.new_accounts.push(user.username.clone());
+                        Some(user.id)
+                    }
+                    None => {
+                        self.report.warn(format!("the author {} could not be given an account; their posts are by the editors", author.login));
+                        None
+                    }
+                }
+            }
+        };
+        if let Some(id) = id {
+            self.authors.insert(author.source_id.clone(), id);
+            self.authors.insert(author.login.clone(), id);
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, entry: Entry) -> Result<(), AppError> {
+        let label = if entry.title.is_empty() {
+            format!("item {}", entry.source_id)
+        } else {
+            format!("“{}”", entry.title)
+        };
+        if entry.status == EntryStatus::Trash {
+            self.report.skip("in the trash");
+            return Ok(());
+        }
+        for reason in &entry.skipped_comments {
+            self.report.skip(*reason);
+        }
+        let source = self.source.clone();
+        let existing = self.read(|conn| {
+            Ok(Imported::local_id(
+                conn,
+                &source,
+                ImportedKind::Post,
+                &entry.source_id,
+            )?)
+        })?;
+        let post = match existing {
+            Some(_) => {
+                self.report.already_here += 1;
+                None
+            }
+            None => Some(self.render(&entry, &label)),
+        };
+        let mut comments = Vec::new();
+        for comment in &entry.comments {
+            if let Some(ready) = self.comment(comment, &entry)? {
+                comments.push(ready);
+            }
+        }
+        self.batch_comments += comments.len();
+        self.batch.push(Ready {
+            source_id: entry.source_id.clone(),
+            title: label,
+            existing,
+            post,
+            old_links: old_links(&entry),
+            comments,
+            line: entry.line,
+        });
+        Ok(())
+    }
+
+    /// The post as it will be stored, rendered now, outside any transaction.
+    fn render(&mut self, entry: &Entry, label: &str) -> RenderedPost {
+        let (body, format) = match entry.content_kind {
+            Content::WordPress => (content::wordpress_html(&entry.content), PostFormat::Html),
+            Content::Html => (entry.content.clone(), PostFormat::Html),
+            Content::Markdown => (entry.content.clone(), PostFormat::Markdown),
+        };
+        if body.len() > MAX_BODY_BYTES && self.report.long_posts.len() < MAX_LISTED {
+            self.report.long_posts.push(label.to_string());
+        }
+        if format == PostFormat::Html {
+            for src in image_sources(&body) {
+                if !src.starts_with("/media/") {
+                    self.report.external_images += 1;
+                    if self.report.external_image_examples.len() < 3 {
+                        self.report.external_image_examples.push(src);
+                    }
+                }
+            }
+        }
+        if entry.sticky && self.report.sticky_posts.len() < MAX_LISTED {
+            self.report.sticky_posts.push(label.to_string());
+        }
+        let published = matches!(
+            entry.status,
+            EntryStatus::Published | EntryStatus::Scheduled
+        );
+        if published && entry.published_at.is_none() {
+            self.report.warn(format!(
+                "{label} (line {}) has no date; it is published as of the import",
+                entry.line
+            ));
+        }
+        let input = PostInput {
+            kind: match entry.kind {
+                EntryKind::Post => PostKind::Post,
+                EntryKind::Page => PostKind::Page,
+            },
+            title: if entry.title.trim().is_empty() {
+                "Untitled".into()
+            } else {
+                entry.title.trim().to_string()
+            },
+            slug: decoded_slug(&entry.slug),
+            dateline: entry.dateline.clone(),
+            body,
+            tags: entry.tags.clone(),
+            published,
+            published_at: entry.published_at,
+            comments_enabled: entry.comments_open,
+            author_id: self.authors.get(&entry.author_login).copied(),
+            cover_media_id: None,
+            excerpt: entry.excerpt.clone(),
+            search_description: entry.search_description.clone(),
+            format,
+        };
+        input.render()
+    }
+
+    fn comment(
+        &mut self,
+        c: &source::Comment,
+        entry: &Entry,
+    ) -> Result<Option<ReadyComment>, AppError> {
+        let status = match c.status {
+            source::CommentStatus::Approved => CommentStatus::Approved,
+            source::CommentStatus::Held => CommentStatus::Pending,
+            source::CommentStatus::Spam => CommentStatus::Spam,
+            source::CommentStatus::Trash => {
+                self.report.skip("comments in the trash");
+                return Ok(None);
+            }
+        };
+        if c.source_id.is_empty() {
+            self.report.skip("comments without an id");
+            return Ok(None);
+        }
+        let source = self.source.clone();
+        let here = self.read(|conn| {
+            Ok(Imported::local_id(
+                conn,
+                &source,
+                ImportedKind::Comment,
+                &c.source_id,
+            )?)
+        })?;
+        if here.is_some() {
+            self.report.already_here += 1;
+            return Ok(None);
+        }
+        let mut author_id = c
+            .author_account
+            .as_ref()
+            .and_then(|account| self.authors.get(account).copied());
+        let email = c.author_email.trim().to_lowercase();
+        if author_id.is_none() && !email.is_empty() {
+            author_id = match self.emails.get(&email) {
+                Some(found) => *found,
+                None => {
+                    let found = self.read(|conn| Ok(User::id_by_email(conn, &email)?))?;
+                    if self.emails.len() > 100_000 {
+                        self.emails.clear();
+                    }
+                    self.emails.insert(email.clone(), found);
+                    found
+                }
+            };
+        }
+        let created_at = match c.created_at {
+            Some(at) => at,
+            None => {
+                self.report.warn(format!(
+                    "comment {} on line {} has no date; it is dated as its post",
+                    c.source_id, entry.line
+                ));
+                entry.published_at.unwrap_or_else(models::now)
+            }
+        };
+        let (body, body_html) = match c.content_kind {
+            Content::Markdown => {
+                let text = crate::models::comment::CommentText::render(&c.content);
+                (text.body, text.html)
+            }
+            Content::WordPress | Content::Html => {
+                let html = content::autop(c.content.trim());
+                (
+                    c.content.trim().to_string(),
+                    markdown::render_comment_html(&html),
+                )
+            }
+        };
+        let guest_name = if author_id.is_some() {
+            String::new()
+        } else if c.author_name.trim().is_empty() {
+            "Anonymous".into()
+        } else {
+            c.author_name.trim().chars().take(100).collect()
+        };
+        Ok(Some(ReadyComment {
+            source_id: c.source_id.clone(),
+            parent: c.parent_source_id.clone(),
+            author_id,
+            guest_website: if author_id.is_some() {
+                String::new()
+            } else {
+                c.author_url.trim().to_string()
+            },
+            guest_email: if author_id.is_some() {
+                String::new()
+            } else {
+                email
+            },
+            guest_name,
+            body,
+            body_html,
+            status,
+            created_at,
+        }))
+    }
+
+    /// Writes the batch: one transaction, one savepoint per item.
+    fn flush(&mut self) -> Result<(), AppError> {
+        let batch = std::mem::take(&mut self.batch);
+        self.batch_comments = 0;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if self.options.dry_run {
+            for ready in &batch {
+                self.count(ready, ready.old_links.len() as u64);
+            }
+            return Ok(());
+        }
+        let source = self.source.clone();
+        let outcomes = self.write(|conn| {
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for ready in &batch {
+                let outcome = conn.transaction(|conn| write_item(conn, &source, ready));
+                outcomes.push(outcome);
+            }
+            Imported::link_parents(conn, &source)?;
+            Ok(outcomes)
+        })?;
+        for (ready, outcome) in batch.iter().zip(outcomes) {
+            match outcome {
+                Ok(redirects) => self.count(ready, redirects),
+                Err(e) => {
+                    self.report.skip("items the database refused");
+                    self.report.warn(format!(
+                        "{} (line {}) was not imported: {e}",
+                        ready.title, ready.line
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, ready: &Ready, redirects: u64) {
+        if let Some(post) = &ready.post {
+            match post.input.kind {
+                PostKind::Post => self.report.posts += 1,
+                PostKind::Page => self.report.pages += 1,
+            }
+        }
+        self.report.redirects += redirects;
+        self.report.comments += ready.comments.len() as u64;
+        self.report.guest_comments += ready
+            .comments
+            .iter()
+            .filter(|c| c.author_id.is_none())
+            .count() as u64;
+    }
+
+    /// Reports the comments whose parent never came and forgets them.
+    fn finish(&mut self) -> Result<(), AppError> {
+        if self.options.dry_run {
+            return Ok(());
+        }
+        let source = self.source.clone();
+        let (orphans, total) = self.write(|conn| {
+            let orphans = Imported::orphans(conn, &source, MAX_WARNINGS as i64)?;
+            let total = Imported::forget_orphans(conn, &source)?;
+            Ok((orphans, total))
+        })?;
+        for (id, parent) in &orphans {
+            self.report.warn(format!(
+                "comment {id} answers comment {parent}, which is not in the export; it is shown as a comment on the post"
+            ));
+        }
+        self.report.more_warnings += (total as u64).saturating_sub(orphans.len() as u64);
+        Ok(())
+    }
+}
+
+/// Not a PHC string, so no password ever matches it.
+const NO_PASSWORD: &str = "!imported";
+
+/// Writes one item inside the batch's transaction; returns the redirects added.
+fn write_item(
+    conn: &mut SqliteConnection,
+    source: &str,
+    ready: &Ready,
+) -> Result<u64, diesel::result::Error> {
+    let now = models::now();
+    let post_id = match (&ready.post, ready.existing) {
+        (_, Some(id)) => id,
+        (Some(new), None) => {
+            // Dated as the old site dated it (never later than now).
+            let at = new.input.published_at.map_or(now, |at| at.min(now));
+            let post = Post::create(conn, new, at)?;
+            Imported::record(
+                conn,
+                source,
+                ImportedKind::Post,
+                &ready.source_id,
+                post.id,
+                None,
+            )?;
+            post.id
+        }
+        (None, None) => return Ok(0),
+    };
+    let mut redirects = 0;
+    if ready.existing.is_none() {
+        let path: String = crate::schema::posts::table
+            .find(post_id)
+            .select((crate::schema::posts::kind, crate::schema::posts::slug))
+            .first::<(PostKind, String)>(conn)
+            .map(|(kind, slug)| crate::view::format::post_path(kind, &slug))?;
+        for from in &ready.old_links {
+            if add_redirect(conn, from, &path)? {
+                redirects += 1;
+            }
+        }
+    }
+    for c in &ready.comments {
+        let comment = Comment::create(
+            conn,
+            &NewComment {
+                post_id,
+                author_id: c.author_id,
+                parent_id: None,
+                body: &c.body,
+                body_html: &c.body_html,
+                status: c.status,
+                created_at: c.created_at,
+                guest_name: &c.guest_name,
+                guest_website: &c.guest_website,
+                guest_email: &c.guest_email,
+            },
+        )?;
+        Imported::record(
+            conn,
+            source,
+            ImportedKind::Comment,
+            &c.source_id,
+            comment.id,
+            c.parent.as_deref(),
+        )?;
+    }
+    Ok(redirects)
+}
+
+/// Adds a redirect from an old address unless the address is one this site
+/// answers itself or is taken; `true` when added.
+fn add_redirect(conn: &mut SqliteConnection, from: &str, to: &str) -> QueryResult<bool> {
+    let Some(from) = normalise_from(from) else {
+        return Ok(false);
+    };
+    if from == to || from == "/" || Redirect::target(conn, &from)?.is_some() {
+        return Ok(false);
+    }
+    Redirect::add(conn, &from, to, models::now())?;
+    Ok(true)
+}
+
+/// Every old address of an entry: its permalink and guid, `?p=` or
+/// `?page_id=`, and WordPress's dated form `/YYYY/MM/DD/slug/`.
+fn old_links(entry: &Entry) -> Vec<String> {
+    let mut links: Vec<String> = entry
+        .old_links
+        .iter()
+        .filter(|l| l.starts_with('/') || l.starts_with("http://") || l.starts_with("https://"))
+        .cloned()
+        .collect();
+    let id = &entry.source_id;
+    if id.chars().all(|c| c.is_ascii_digit()) {
+        links.push(match entry.kind {
+            EntryKind::Post => format!("/?p={id}"),
+            EntryKind::Page => format!("/?page_id={id}"),
+        });
+    }
+    if let (EntryKind::Post, Some(at), false) =
+        (entry.kind, entry.published_at, entry.slug.is_empty())
+    {
+        links.push(format!("/{}/{}/", at.format("%Y/%m/%d"), entry.slug));
+    }
+    links.dedup();
+    links
+}
+
+/// An import's key for the site it came from: the address without scheme
+/// or trailing slash, else the title.
+fn source_key(address: &str, title: &str) -> String {
+    let key = address
+        .trim()
+        .trim_start_matches("https://")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_lowercase();
+    if key.is_empty() {
+        format!("untitled:{}", title.trim())
+    } else {
+        key
+    }
+}
+
+/// WordPress stores non-ASCII slugs percent-encoded.
+fn decoded_slug(slug: &str) -> String {
+    urlencoding::decode(slug)
+        .map(|s| s.into_owned())
+        .unwrap_or_else(|_| slug.to_string())
+}
+
+/// A username for an old site's author: their login if it is free and fits
+/// the rules, else made from it (or the display name), numbered if taken.
+fn free_username(
+    conn: &mut SqliteConnection,
+    login: &str,
+    display: &str,
+) -> Result<String, AppError> {
+    let cleaned = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .trim_matches('-')
+            .chars()
+            .take(28)
+            .collect()
+    };
+    let mut base = cleaned(login);
+    if base.chars().count() < 3 {
+        base = cleaned(&slugify(display));
+    }
+    if base.chars().count() < 3 {
+        base = "author".into();
+    }
+    let mut name = base.clone();
+    let mut n = 2;
+    while User::username_taken(conn, &name)? {
+        name = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(name)
+}
+
+/// The `src` of every `<img>` in sanitised HTML.
+fn image_sources(html: &str) -> Vec<String> {
+    static IMG: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"<img\b[^>]*?\bsrc="([^"]*)""#).expect("a valid pattern")
+    });
+    IMG.captures_iter(html)
+        .filter_map(|c| c.get(1).map(|m| m.as_str().replace("&amp;", "&")))
+        .collect()
+}

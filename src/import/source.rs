@@ -1,0 +1,113 @@
+//! What an export holds, as the importer takes it in: the same few kinds of
+//! item whichever engine wrote the file, one at a time.
+
+use chrono::NaiveDateTime;
+
+/// One thing read from an export, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// The exporting site: its address, which keys every item it brings.
+    Site {
+        address: String,
+        title: String,
+    },
+    Author(Author),
+    Entry(Box<Entry>),
+    /// A category or tag page of the old site, to send to the tag page here.
+    TermPage {
+        path: String,
+        name: String,
+    },
+    /// Something the importer does not bring in, counted by its reason.
+    Skipped {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Author {
+    pub source_id: String,
+    pub login: String,
+    pub email: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Post,
+    Page,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryStatus {
+    Published,
+    /// Published at a time still to come.
+    Scheduled,
+    Draft,
+    /// Private or pending review there: a draft here.
+    Unpublished,
+    Trash,
+}
+
+/// How an entry's content was written, which decides how it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// WordPress content: paragraph rules, captions and block comments.
+    WordPress,
+    /// HTML to keep as it is (Blogger).
+    Html,
+    /// A Broadsheet export's own markdown source.
+    Markdown,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub source_id: String,
+    pub kind: EntryKind,
+    pub status: EntryStatus,
+    pub title: String,
+    pub slug: String,
+    /// In UTC; `None` when the export gives no usable time (drafts).
+    pub published_at: Option<NaiveDateTime>,
+    pub author_login: String,
+    pub content: String,
+    pub content_kind: Content,
+    pub excerpt: String,
+    pub dateline: String,
+    pub search_description: String,
+    /// Categories and tags alike, in the order the export lists them.
+    pub tags: Vec<String>,
+    pub sticky: bool,
+    pub comments_open: bool,
+    /// The entry's addresses on the old site (paths or full URLs).
+    pub old_links: Vec<String>,
+    pub comments: Vec<Comment>,
+    /// Comments not brought in (pingbacks, trackbacks), by their reason.
+    pub skipped_comments: Vec<&'static str>,
+    /// The line of the file the entry starts on, for the report.
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentStatus {
+    Approved,
+    Held,
+    Spam,
+    Trash,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    pub source_id: String,
+    /// The comment this one answers, by its id in the export.
+    pub parent_source_id: Option<String>,
+    pub author_name: String,
+    pub author_email: String,
+    pub author_url: String,
+    /// The author's account id at the old site, when the export says.
+    pub author_account: Option<String>,
+    pub created_at: Option<NaiveDateTime>,
+    pub content: String,
+    pub content_kind: Content,
+    pub status: CommentStatus,
+}

@@ -1,0 +1,327 @@
+//! Moving a WordPress blog in: posts, pages, tags, comment threads, guests,
+//! authors and old addresses from a hand-written export with the odd
+//! corners real ones have; running it again changes nothing; broken files
+//! are refused by line with what came before kept.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use broadsheet::build_app;
+use broadsheet::import::{self, Options, Report};
+use broadsheet::schema::{comments, posts, users};
+use common::{Browser, TestApp};
+use diesel::prelude::*;
+
+const WORDPRESS: &str = include_str!("fixtures/wordpress.xml");
+
+fn import_text(app: &TestApp, text: &str) -> Report {
+    import::run(
+        &app.state.pool,
+        text.as_bytes(),
+        &Options::default(),
+        |_| {},
+    )
+    .unwrap()
+}
+
+fn post_rows(app: &TestApp) -> Vec<(String, String, String, String)> {
+    posts::table
+        .order(posts::id)
+        .select((posts::slug, posts::title, posts::status, posts::kind))
+        .load(&mut app.conn())
+        .unwrap()
+}
+
+fn comment_count(app: &TestApp) -> i64 {
+    comments::table.count().get_result(&mut app.conn()).unwrap()
+}
+
+#[actix_web::test]
+async fn a_wordpress_export_moves_in_with_its_threads_guests_and_old_links() {
+    let app = TestApp::new();
+    // A reader who already has an account here, by the email they used there.
+    let mara = app.user("maraq", broadsheet::models::Role::Commenter);
+    diesel::update(users::table.find(mara.id))
+        .set(users::email.eq("MARA@harbour.example.org"))
+        .execute(&mut app.conn())
+        .unwrap();
+    let before = post_rows(&app).len();
+
+    let report = import_text(&app, WORDPRESS);
+    assert_eq!(report.error, None, "{:#?}", report);
+    assert_eq!((report.posts, report.pages), (6, 1), "{:#?}", report);
+    // 100, 101, 102, 103 approved, 104 spam, 105 held; the pingback and the
+    // trashed one are not brought in.
+    assert_eq!(report.comments, 6, "{:#?}", report);
+    assert_eq!(report.skipped.get("in the trash"), Some(&1));
+    assert_eq!(report.skipped.get("comments in the trash"), Some(&1));
+    assert_eq!(report.skipped.get("pingbacks and trackbacks"), Some(&1));
+    assert_eq!(
+        report
+            .skipped
+            .get("attachments (image files are not copied: posts show them from the old site)"),
+        Some(&1)
+    );
+    assert!(
+        report.skipped.keys().any(|k| k.contains("nav_menu_item")),
+        "{:?}",
+        report.skipped
+    );
+    assert_eq!(
+        report.new_accounts,
+        vec!["old-hand".to_string()],
+        "mara has an account here already"
+    );
+    assert_eq!(
+        report.sticky_posts,
+        vec!["“Storm closes the harbour”".to_string()]
+    );
+    assert_eq!(report.external_images, 1);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("comment 103 answers comment 99")),
+        "{:#?}",
+        report.warnings
+    );
+    let text = report.lines().join("\n");
+    assert!(
+        text.contains("Imported 6 posts, 1 pages, 6 comments (5 by guests)"),
+        "{text}"
+    );
+
+    let rows = post_rows(&app);
+    assert_eq!(rows.len(), before + 7);
+    let imported: Vec<_> = rows[before..]
+        .iter()
+        .map(|r| (r.0.as_str(), r.2.as_str(), r.3.as_str()))
+        .collect();
+    assert_eq!(
+        imported,
+        vec![
+            ("storm-closes-the-harbour", "published", "post"),
+            ("novosti", "published", "post"),
+            ("storm-closes-the-harbour-2", "published", "post"),
+            ("about", "published", "page"),
+            ("half-written-piece", "draft", "post"),
+            ("members-only", "draft", "post"),
+            ("next-weeks-tides", "published", "post"),
+        ],
+        "{rows:?}"
+    );
+
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    let story = reader.get(&svc, "/posts/storm-closes-the-harbour").await;
+    assert_eq!(story.status, StatusCode::OK);
+    // WordPress's paragraphs, the caption as a figure, no script.
+    assert!(
+        story.contains("<p>The storm came in at dawn.<br>"),
+        "{}",
+        story.body
+    );
+    assert!(story.contains("<figure"), "{}", story.body);
+    assert!(story.contains("<figcaption>Waves over the quay</figcaption>"));
+    assert!(!story.contains("alert(\"boo\")"));
+    assert!(story.contains("Nobody was hurt &amp; the pier held."));
+    // Tags from the category and the tag, not "Uncategorized".
+    assert!(story.contains("/tags/shipping") && story.contains("/tags/storms"));
+    assert!(!story.contains("/tags/uncategorized"));
+    // The thread: a guest, a reply by the account with mara's email, a reply to that.
+    assert!(story.contains("Pat Reader"), "{}", story.body);
+    assert!(
+        story.contains(
+            r#"<a href="https://pat.example" rel="nofollow ugc noopener">Pat Reader</a>"#
+        ),
+        "{}",
+        story.body
+    );
+    assert!(story.contains(">guest<"));
+    assert!(
+        !story.contains("pat@reader.example"),
+        "a guest's email is never shown"
+    );
+    assert!(story.contains("<b>Stay dry!</b>"), "{}", story.body);
+    assert!(story.contains("A reply to a reply."));
+    assert!(!story.contains("Buy now") && !story.contains("Waiting for moderation."));
+    let parents: Vec<(String, Option<i32>, Option<i32>)> = comments::table
+        .order(comments::id)
+        .select((comments::body, comments::parent_id, comments::author_id))
+        .load(&mut app.conn())
+        .unwrap();
+    let id_of = |body: &str| {
+        comments::table
+            .filter(comments::body.eq(body))
+            .select(comments::id)
+            .first::<i32>(&mut app.conn())
+            .unwrap()
+    };
+    let find = |body: &str| parents.iter().find(|p| p.0 == body).unwrap().clone();
+    assert_eq!(
+        find("Thank you, Pat.").1,
+        Some(id_of("Glad everyone is safe.\n\n<b>Stay dry!</b>"))
+    );
+    assert_eq!(
+        find("Thank you, Pat.").2,
+        Some(mara.id),
+        "linked to the account by email"
+    );
+    assert_eq!(
+        find("A reply to a reply.").1,
+        Some(id_of("Thank you, Pat."))
+    );
+    assert_eq!(find("My parent was deleted.").1, None);
+
+    // Old addresses: the permalink, ?p=, ?page_id=, the dated form, the
+    // category and tag pages.
+    for (from, to) in [
+        (
+            "/2020/05/03/storm-closes-the-harbour/",
+            "/posts/storm-closes-the-harbour",
+        ),
+        ("/?p=12", "/posts/storm-closes-the-harbour"),
+        ("/?p=14", "/posts/storm-closes-the-harbour-2"),
+        (
+            "/2020/05/10/%d0%bd%d0%be%d0%b2%d0%be%d1%81%d1%82%d0%b8/",
+            "/posts/novosti",
+        ),
+        ("/?page_id=2", "/about"),
+        ("/about/", "/about"),
+        ("/category/shipping/", "/tags/shipping"),
+        ("/tag/storms/", "/tags/storms"),
+    ] {
+        let res = reader.get(&svc, from).await;
+        assert_eq!(res.status, StatusCode::MOVED_PERMANENTLY, "{from}");
+        assert_eq!(res.location(), to, "{from}");
+    }
+    // The page is a page; the scheduled post waits; the draft is hidden.
+    assert_eq!(reader.get(&svc, "/about").await.status, StatusCode::OK);
+    assert_eq!(
+        reader.get(&svc, "/posts/next-weeks-tides").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        reader.get(&svc, "/posts/half-written-piece").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The author without an email has an account that cannot sign in.
+    let (email, hash): (String, String) = users::table
+        .filter(users::username.eq("old-hand"))
+        .select((users::email, users::password_hash))
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(email, "old-hand@imported.invalid");
+    assert!(!broadsheet::auth::password::verify("", Some(&hash)));
+}
+
+#[actix_web::test]
+async fn running_the_same_import_again_changes_nothing() {
+    let app = TestApp::new();
+    let first = import_text(&app, WORDPRESS);
+    let rows = post_rows(&app);
+    let comments = comment_count(&app);
+    let redirects = broadsheet::models::redirect::Redirect::count(&mut app.conn()).unwrap();
+
+    let again = import_text(&app, WORDPRESS);
+    assert_eq!(again.error, None);
+    assert_eq!(
+        (again.posts, again.pages, again.comments, again.authors),
+        (0, 0, 0, 0),
+        "{again:#?}"
+    );
+    assert_eq!(again.already_here, 7 + first.comments);
+    assert_eq!(post_rows(&app), rows);
+    assert_eq!(comment_count(&app), comments);
+    assert_eq!(
+        broadsheet::models::redirect::Redirect::count(&mut app.conn()).unwrap(),
+        redirects
+    );
+}
+
+#[actix_web::test]
+async fn an_interrupted_import_continues_where_it_stopped() {
+    let app = TestApp::new();
+    // The file cut in the middle of the third item.
+    let cut = WORDPRESS.find("Same title, a year later").unwrap();
+    let report = import_text(&app, &WORDPRESS[..cut]);
+    let error = report.error.clone().expect("a truncated file is an error");
+    assert!(error.starts_with("line "), "{error}");
+    assert!(
+        error.contains("truncated") || error.contains("not well-formed"),
+        "{error}"
+    );
+    assert_eq!(
+        report.posts, 2,
+        "the two whole items before the cut are kept: {report:#?}"
+    );
+    assert!(report.lines().join("\n").contains("run the import again"));
+
+    let rest = import_text(&app, WORDPRESS);
+    assert_eq!(rest.error, None);
+    assert_eq!((rest.posts, rest.pages), (4, 1), "{rest:#?}");
+    assert_eq!(
+        post_rows(&app)
+            .iter()
+            .filter(|r| r.0.starts_with("storm-closes"))
+            .count(),
+        2
+    );
+}
+
+#[actix_web::test]
+async fn files_that_are_not_exports_are_refused_with_the_reason() {
+    let app = TestApp::new();
+    let before = post_rows(&app).len();
+    for (text, says) in [
+        ("", "the file is empty"),
+        ("   \n", "no XML element"),
+        ("<html><body>Hello</body></html>", "not a WordPress or Blogger export"),
+        ("<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><title>A feed</title><item><title>x</title></item></channel></rss>", "it is a feed, not an export"),
+        ("<rss><channel>\n<item><title>a</title></chanel></rss>", "line 2"),
+        // An entity from a DOCTYPE is never expanded ("billion laughs", XXE).
+        ("<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY lol \"lol\"><!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n<rss xmlns:wp=\"http://wordpress.org/export/1.2/\"><channel><item><title>&lol;&xxe;</title><wp:post_id>1</wp:post_id></item></channel></rss>", "never expanded"),
+    ] {
+        let report = import_text(&app, text);
+        let error = report.error.clone().unwrap_or_default();
+        assert!(error.contains(says), "{text:?}: {error:?}");
+    }
+    assert_eq!(post_rows(&app).len(), before, "nothing was imported");
+}
+
+#[actix_web::test]
+async fn older_wxr_namespaces_are_read_the_same() {
+    let app = TestApp::new();
+    let old = WORDPRESS
+        .replace(
+            "http://wordpress.org/export/1.2/",
+            "http://wordpress.org/export/1.0/",
+        )
+        .replace("<wp:wxr_version>1.2", "<wp:wxr_version>1.0");
+    let report = import_text(&app, &old);
+    assert_eq!(report.error, None);
+    assert_eq!((report.posts, report.pages, report.comments), (6, 1, 6));
+}
+
+#[actix_web::test]
+async fn a_dry_run_reports_and_writes_nothing() {
+    let app = TestApp::new();
+    let before = post_rows(&app).len();
+    let report = import::run(
+        &app.state.pool,
+        WORDPRESS.as_bytes(),
+        &Options { dry_run: true },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!(report.error, None);
+    assert_eq!((report.posts, report.pages, report.comments), (6, 1, 6));
+    assert!(report
+        .lines()
+        .join("\n")
+        .contains("Dry run: nothing was written."));
+    assert_eq!(post_rows(&app).len(), before);
+    assert_eq!(comment_count(&app), 0);
+}
