@@ -69,31 +69,40 @@ impl Imported {
     }
 
     /// Points every imported comment of `source` whose parent has arrived
-    /// at it; returns how many were linked.
+    /// at it; returns how many were linked. Runs after every batch, so it
+    /// reads only the comments still waiting (the partial index), never
+    /// every row an import brought.
     pub fn link_parents(conn: &mut SqliteConnection, source: &str) -> QueryResult<usize> {
-        let linked = diesel::sql_query(
-            "UPDATE comments SET parent_id = (
-                 SELECT parent.local_id FROM imported AS child
-                 JOIN imported AS parent ON parent.source = child.source
-                     AND parent.kind = 'comment' AND parent.source_id = child.source_parent
-                 WHERE child.source = ?1 AND child.kind = 'comment' AND child.local_id = comments.id)
-             WHERE id IN (
-                 SELECT child.local_id FROM imported AS child
-                 JOIN imported AS parent ON parent.source = child.source
-                     AND parent.kind = 'comment' AND parent.source_id = child.source_parent
-                 WHERE child.source = ?1 AND child.source_parent IS NOT NULL)",
+        #[derive(QueryableByName)]
+        struct Link {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            child: i32,
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            parent: i32,
+        }
+        let links: Vec<Link> = diesel::sql_query(
+            "SELECT child.local_id AS child, parent.local_id AS parent
+             FROM imported AS child INDEXED BY imported_unlinked
+             JOIN imported AS parent ON parent.source = child.source
+                 AND parent.kind = 'comment' AND parent.source_id = child.source_parent
+             WHERE child.source = ?1 AND child.source_parent IS NOT NULL AND child.kind = 'comment'",
         )
         .bind::<diesel::sql_types::Text, _>(source)
-        .execute(conn)?;
+        .load(conn)?;
+        for link in &links {
+            diesel::update(comments::table.find(link.child))
+                .set(comments::parent_id.eq(link.parent))
+                .execute(conn)?;
+        }
         diesel::sql_query(
-            "UPDATE imported SET source_parent = NULL
+            "UPDATE imported INDEXED BY imported_unlinked SET source_parent = NULL
              WHERE source = ?1 AND source_parent IS NOT NULL AND EXISTS (
                  SELECT 1 FROM imported AS parent WHERE parent.source = imported.source
                      AND parent.kind = 'comment' AND parent.source_id = imported.source_parent)",
         )
         .bind::<diesel::sql_types::Text, _>(source)
         .execute(conn)?;
-        Ok(linked)
+        Ok(links.len())
     }
 
     /// Comments whose parent never arrived: (their id at the source, the
