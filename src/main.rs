@@ -35,6 +35,8 @@ enum Command {
     Backup { file: PathBuf },
     /// Put the backup FILE in place of the database (stop the server first).
     Restore { file: PathBuf },
+    /// Write the whole site as a WordPress export (WXR 1.2) to FILE.
+    Export { file: PathBuf },
     /// Fill the database with realistic posts, users and comments (for load tests).
     Generate(broadsheet::generate::GenerateArgs),
 }
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         }
         Command::Backup { file } => commands::backup(cli.config, &file),
         Command::Restore { file } => commands::restore(&cli.config.database, &file),
+        Command::Export { file } => commands::export(cli.config, &file),
         Command::Generate(args) => commands::generate(cli.config, &args),
     };
     match result {
