@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::db::{self, Create};
 use crate::generate::GenerateArgs;
 use crate::models::Role;
+use crate::view::plural;
 use crate::{auth, AppState};
 
 /// Opens an existing database: only `serve` makes a new one.
@@ -136,4 +137,52 @@ pub fn import(config: Config, file: &Path, dry_run: bool) -> Result<(), String> 
         Some(error) => Err(format!("{}: {error}", file.display())),
         None => Ok(()),
     }
+}
+
+/// Writes the site as a WordPress export (WXR 1.2) to `file`: first to
+/// `FILE.partial`, made durable, then renamed, so a failed export leaves no
+/// half file and an earlier export at `file` stays whole until replaced.
+pub fn export(config: Config, file: &Path) -> Result<(), String> {
+    let state = open_existing(config)?;
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let partial = db::with_suffix(file, ".partial");
+    let written = std::fs::File::create(&partial)
+        .map_err(|e| format!("cannot write {}: {e}", partial.display()))
+        .and_then(|out| {
+            let done = crate::export::write_wxr(&mut conn, &out, &state.config.base_url())
+                .map_err(|e| e.to_string())?;
+            out.sync_all()
+                .map_err(|e| format!("cannot flush {} to disk: {e}", partial.display()))?;
+            std::fs::rename(&partial, file)
+                .map_err(|e| format!("cannot put the export at {}: {e}", file.display()))?;
+            Ok(done)
+        });
+    let done = match written {
+        Ok(done) => done,
+        Err(message) => {
+            if let Err(e) = std::fs::remove_file(&partial) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(error = %e, "cannot remove {}", partial.display());
+                }
+            }
+            return Err(message);
+        }
+    };
+    // The rename is durable once the folder is.
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Ok(dir) = std::fs::File::open(dir) {
+            let _ = dir.sync_all();
+        }
+    }
+    println!(
+        "Exported {}, {}, {}, {}, {} and {} to {}.",
+        plural(done.posts, "post", "posts"),
+        plural(done.pages, "page", "pages"),
+        plural(done.comments, "comment", "comments"),
+        plural(done.tags, "tag", "tags"),
+        plural(done.authors, "author", "authors"),
+        plural(done.media, "image", "images"),
+        file.display()
+    );
+    Ok(())
 }

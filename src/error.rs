@@ -34,6 +34,12 @@ pub enum AppError {
     /// Another upload holds the slot this one waited for.
     #[error("busy")]
     Busy,
+    /// Another export is being built: one runs at a time.
+    #[error("an export is already running")]
+    ExportRunning,
+    /// An export stopped: the database could not be read, or the file written.
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
     #[error("the form arrived too slowly; please send it again")]
     RequestTimeout,
     #[error(transparent)]
@@ -110,6 +116,18 @@ impl AppError {
                  Nothing was added. Please try again in a moment."
                     .into(),
             ),
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::ExportRunning) => (
+                "Export running",
+                "An export of this site is being prepared already, and one runs at a time. \
+                 Please try again when it has finished."
+                    .into(),
+            ),
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::Export(_)) => (
+                "Export not written",
+                "The export could not be written: the server's disk refused the file. \
+                 Nothing on the site was changed. Please try again later."
+                    .into(),
+            ),
             StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::NotSaved(_)) => {
                 ("Not saved", NOT_SAVED.into())
             }
@@ -135,9 +153,12 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::PayloadTooLarge | Self::UploadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::NotSaved(_) | Self::Pool(_) | Self::FilesNotSaved(_) | Self::Busy => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::NotSaved(_)
+            | Self::Pool(_)
+            | Self::FilesNotSaved(_)
+            | Self::Busy
+            | Self::ExportRunning
+            | Self::Export(crate::export::ExportError::Io(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }

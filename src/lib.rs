@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod generate;
 pub mod import;
 pub mod markdown;

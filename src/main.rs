@@ -44,6 +44,8 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Write the whole site as a WordPress export (WXR 1.2) to FILE.
+    Export { file: PathBuf },
     /// Fill the database with realistic posts, users and comments (for load tests).
     Generate(broadsheet::generate::GenerateArgs),
 }
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Backup { file } => commands::backup(cli.config, &file),
         Command::Restore { file } => commands::restore(&cli.config.database, &file),
         Command::Import { file, dry_run } => commands::import(cli.config, &file, dry_run),
+        Command::Export { file } => commands::export(cli.config, &file),
         Command::Generate(args) => commands::generate(cli.config, &args),
     };
     match result {

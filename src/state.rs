@@ -21,6 +21,8 @@ pub struct AppState {
     pub device_key: Arc<auth::device::DeviceKey>,
     /// Where uploaded images live, and how many are handled at once.
     pub media: crate::media::Store,
+    /// Exports being built (`GET /admin/export`): one at a time.
+    pub exports: Arc<tokio::sync::Semaphore>,
     /// The WAL checkpointer runs while any clone of this state lives.
     _checkpointer: Arc<()>,
 }
@@ -66,6 +68,7 @@ impl AppState {
             limits: Arc::new(limits),
             cache: Arc::new(cache),
             device_key: Arc::new(device_key),
+            exports: Arc::new(tokio::sync::Semaphore::new(1)),
             _checkpointer: alive,
         })
     }

@@ -352,13 +352,16 @@ impl Draft {
             (Ns::Wp, "post_type") => self.post_type = text.trim().into(),
             (Ns::Wp, "is_sticky") => e.sticky = text.trim() == "1",
             (Ns::Wp, "meta_key") => self.meta_key = text.trim().into(),
-            (Ns::Wp, "meta_value") => match self.meta_key.as_str() {
-                "_broadsheet_format" => self.format = text.trim().into(),
-                "_broadsheet_body" => self.body = Some(text),
-                "_broadsheet_dateline" => e.dateline = text.trim().into(),
-                "_broadsheet_search_description" => e.search_description = text.trim().into(),
-                _ => {}
-            },
+            (Ns::Wp, "meta_value") => {
+                let text = php_string(&text).map(str::to_string).unwrap_or(text);
+                match self.meta_key.as_str() {
+                    "_broadsheet_format" => self.format = text.trim().into(),
+                    "_broadsheet_body" => self.body = Some(text),
+                    "_broadsheet_dateline" => e.dateline = text.trim().into(),
+                    "_broadsheet_search_description" => e.search_description = text.trim().into(),
+                    _ => {}
+                }
+            }
             (Ns::None, "category") => {
                 let name = text.trim();
                 let nicename = attributes
@@ -469,4 +472,14 @@ fn push_link(links: &mut Vec<String>, link: &str) {
     if !link.is_empty() && !links.iter().any(|l| l == link) {
         links.push(link.to_string());
     }
+}
+
+/// A value a Broadsheet export wrapped as a PHP string (`s:LEN:"…";`, LEN
+/// its bytes) so that WordPress never unserializes it: the text inside.
+fn php_string(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix("s:")?;
+    let (len, rest) = rest.split_once(':')?;
+    let len: usize = len.parse().ok()?;
+    let inner = rest.strip_prefix('"')?.strip_suffix("\";")?;
+    (inner.len() == len).then_some(inner)
 }

@@ -1,6 +1,7 @@
 //! Conditional GET: pages, feeds and the sitemap get a strong ETag hashed from
 //! the exact bytes sent, and a matching If-None-Match (or, for answers with a
-//! Last-Modified, If-Modified-Since) gets 304 Not Modified.
+//! Last-Modified, If-Modified-Since) gets 304 Not Modified. Downloads
+//! (`Content-Disposition: attachment`) pass untouched.
 //!
 //! Hashing the body makes the ETag right for every reader: a signed-in page
 //! that differs by one byte has another tag. It wraps `Compress`, so each
@@ -42,8 +43,24 @@ pub async fn etags(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| TAGGED.iter().any(|t| ct.starts_with(t)));
+    // A download (the site's export) is no page to revalidate, and may be far
+    // larger than one: it streams through untouched rather than being read
+    // into memory to be hashed.
+    let download = res
+        .headers()
+        .get(header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .get(..10)
+                .is_some_and(|d| d.eq_ignore_ascii_case("attachment"))
+        });
     // Static files carry their own validators and answer conditionals themselves.
-    if res.status() != StatusCode::OK || !tagged_type || res.headers().contains_key(header::ETAG) {
+    if res.status() != StatusCode::OK
+        || !tagged_type
+        || download
+        || res.headers().contains_key(header::ETAG)
+    {
         return Ok(res.map_into_boxed_body());
     }
 

@@ -158,6 +158,19 @@ impl CommentView {
     }
 }
 
+/// An account's display name and email.
+pub type Contact = (String, String);
+
+/// A comment with what only the site's owner may see of its author: the
+/// guest's email, or the account's display name and email (the export).
+#[derive(Debug, Clone)]
+pub struct OwnerComment {
+    pub comment: Comment,
+    pub guest_email: String,
+    /// `None` for a guest.
+    pub account: Option<Contact>,
+}
+
 /// Replies nest this deep; deeper ones are shown at the last level.
 pub const MAX_DEPTH: usize = 4;
 
@@ -273,6 +286,32 @@ impl Comment {
         Ok(rows
             .into_iter()
             .map(|(comment, account)| CommentView::of(comment, account))
+            .collect())
+    }
+
+    /// Every comment of a post, whatever its status, oldest first, with its
+    /// author's name and email: the owner's view, for the export.
+    pub fn every_for_post(
+        conn: &mut SqliteConnection,
+        post_id: i32,
+    ) -> QueryResult<Vec<OwnerComment>> {
+        let rows: Vec<(Comment, String, Option<Contact>)> = comments::table
+            .left_join(users::table)
+            .filter(comments::post_id.eq(post_id))
+            .order((comments::created_at.asc(), comments::id.asc()))
+            .select((
+                Comment::as_select(),
+                comments::guest_email,
+                (users::display_name, users::email).nullable(),
+            ))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(comment, guest_email, account)| OwnerComment {
+                comment,
+                guest_email,
+                account,
+            })
             .collect())
     }
 

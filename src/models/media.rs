@@ -232,6 +232,16 @@ impl Media {
         Ok(choices)
     }
 
+    /// Up to `limit` images with ids above `after`, by id (the export).
+    pub fn batch(conn: &mut SqliteConnection, after: i32, limit: i64) -> QueryResult<Vec<Media>> {
+        media::table
+            .filter(media::id.gt(after))
+            .order(media::id.asc())
+            .limit(limit)
+            .select(Media::as_select())
+            .load(conn)
+    }
+
     /// The library, newest first.
     pub fn page(conn: &mut SqliteConnection, paging: Paging) -> QueryResult<Paged<Media>> {
         paging.load(|limit, offset| {

@@ -82,6 +82,16 @@ impl Tag {
         Ok(visible_counts(rows, &scheduled))
     }
 
+    /// Up to `limit` tags with ids above `after`, by id (the export).
+    pub fn batch(conn: &mut SqliteConnection, after: i32, limit: i64) -> QueryResult<Vec<Tag>> {
+        tags::table
+            .filter(tags::id.gt(after))
+            .order(tags::id.asc())
+            .limit(limit)
+            .select(Tag::as_select())
+            .load(conn)
+    }
+
     pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Tag>> {
         tags::table
             .filter(tags::slug.eq(slug))

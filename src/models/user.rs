@@ -155,6 +155,49 @@ impl User {
     }
 }
 
+// The people an export names
+
+impl User {
+    /// Up to `limit` accounts with ids above `after`, by id, that wrote a
+    /// post or a comment or uploaded an image: the authors an export lists.
+    pub fn contributors(
+        conn: &mut SqliteConnection,
+        after: i32,
+        limit: i64,
+    ) -> QueryResult<Vec<User>> {
+        use crate::schema::{comments, media, posts};
+        use diesel::dsl::exists;
+        users::table
+            .filter(users::id.gt(after))
+            .filter(
+                exists(posts::table.filter(posts::author_id.eq(users::id.nullable())))
+                    .or(exists(
+                        comments::table.filter(comments::author_id.eq(users::id.nullable())),
+                    ))
+                    .or(exists(
+                        media::table.filter(media::uploaded_by.eq(users::id.nullable())),
+                    )),
+            )
+            .order(users::id.asc())
+            .limit(limit)
+            .select(User::as_select())
+            .load(conn)
+    }
+
+    /// The usernames of these accounts, by id.
+    pub fn usernames(
+        conn: &mut SqliteConnection,
+        ids: &[i32],
+    ) -> QueryResult<std::collections::HashMap<i32, String>> {
+        Ok(users::table
+            .filter(users::id.eq_any(ids))
+            .select((users::id, users::username))
+            .load::<(i32, String)>(conn)?
+            .into_iter()
+            .collect())
+    }
+}
+
 // Look-alike names
 
 /// What a name looks like, for comparing: its Unicode confusable skeleton

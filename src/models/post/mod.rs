@@ -193,6 +193,31 @@ impl Post {
             .optional()
     }
 
+    /// The highest post id there is; 0 without posts.
+    pub fn max_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
+        Ok(posts::table
+            .select(diesel::dsl::max(posts::id))
+            .first::<Option<i32>>(conn)?
+            .unwrap_or(0))
+    }
+
+    /// Up to `limit` posts of every kind and state with ids above `after`
+    /// and at most `up_to`, by id: a pass over the whole site (the export)
+    /// one batch at a time.
+    pub fn batch(
+        conn: &mut SqliteConnection,
+        after: i32,
+        up_to: i32,
+        limit: i64,
+    ) -> QueryResult<Vec<Post>> {
+        posts::table
+            .filter(posts::id.gt(after).and(posts::id.le(up_to)))
+            .order(posts::id.asc())
+            .limit(limit)
+            .select(Post::as_select())
+            .load(conn)
+    }
+
     /// A post readers may see, by slug; `None` for drafts, scheduled and unknown slugs.
     pub fn find_visible(
         conn: &mut SqliteConnection,

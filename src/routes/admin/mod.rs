@@ -4,6 +4,7 @@
 
 pub mod comments;
 pub mod dashboard;
+pub mod export;
 pub mod media;
 pub mod posts;
 pub mod redirects;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/redirects/{id}/delete",
             web::post().to(redirects::delete),
         )
+        .route("/admin/export", web::get().to(export::download))
         .route("/admin/settings", web::get().to(settings::edit))
         .route("/admin/settings", web::post().to(settings::update))
         .register();
