@@ -491,7 +491,9 @@ fn assert_refused(args: &[&str], file: &Path, says: &str) {
     assert!(!out.status.success(), "{args:?} succeeded");
     assert!(stderr.contains(says), "{args:?}: {stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
-    assert!(took < Duration::from_secs(1), "{args:?} took {took:?}");
+    // Under the 5 s busy timeout: a refusal that waited on a lock would fail
+    // here, while a loaded machine starting the binary does not.
+    assert!(took < Duration::from_secs(4), "{args:?} took {took:?}");
     assert_eq!(
         std::fs::read(file).ok(),
         before,
