@@ -30,6 +30,7 @@ use crate::models::post::{PostFormat, PostInput, RenderedPost, MAX_BODY_BYTES};
 use crate::models::redirect::{normalise_from, Redirect};
 use crate::models::{self, Comment, CommentStatus, Post, PostKind, Role, User};
 use crate::slug::slugify;
+use diesel::r2d2::{ConnectionManager, PooledConnection};
 use source::{Content, Entry, EntryKind, EntryStatus, Item};
 use xml::{Ns, Reader, Step};
 
@@ -202,10 +203,10 @@ pub fn run(
             Err(e) => break Err(e.to_string()),
         }
     };
-    let mut items: Box<dyn ItemSource> = match first {
+    let mut items = match first {
         Ok((Ns::None, name)) if name == "rss" => {
             report.format = "WordPress export (WXR)".into();
-            Box::new(wxr::Wxr::new(reader))
+            wxr::Wxr::new(reader)
         }
         Ok((_, name)) => {
             report.error = Some(format!(
@@ -219,13 +220,14 @@ pub fn run(
         }
     };
     let mut import = Import {
-        pool,
+        conn: pool.get().map_err(AppError::from)?,
         options,
         source: String::new(),
         authors: HashMap::new(),
         emails: HashMap::new(),
         batch: Vec::new(),
         batch_comments: 0,
+        term_pages: Vec::new(),
         report,
         items: 0,
     };
@@ -257,22 +259,6 @@ pub fn run(
     Ok(import.report)
 }
 
-/// A reader of one export format.
-trait ItemSource {
-    fn next_item(&mut self) -> Result<Option<Item>, xml::XmlError>;
-    fn bytes(&self) -> u64;
-}
-
-impl<R: BufRead> ItemSource for wxr::Wxr<R> {
-    fn next_item(&mut self) -> Result<Option<Item>, xml::XmlError> {
-        wxr::Wxr::next_item(self)
-    }
-
-    fn bytes(&self) -> u64 {
-        wxr::Wxr::bytes(self)
-    }
-}
-
 /// An entry made ready for writing: rendered, with its comments rendered.
 struct Ready {
     source_id: String,
@@ -299,7 +285,8 @@ struct ReadyComment {
 }
 
 struct Import<'a> {
-    pool: &'a DbPool,
+    /// One connection for the whole import: its reads and its batches.
+    conn: PooledConnection<ConnectionManager<SqliteConnection>>,
     options: &'a Options,
     source: String,
     /// Old site's author ids and logins → accounts here.
@@ -308,17 +295,19 @@ struct Import<'a> {
     emails: HashMap<String, Option<i32>>,
     batch: Vec<Ready>,
     batch_comments: usize,
+    /// The old site's category and tag pages (path, tag name), written
+    /// with the next batch.
+    term_pages: Vec<(String, String)>,
     report: Report,
     items: u64,
 }
 
 impl Import<'_> {
     fn read<T>(
-        &self,
+        &mut self,
         f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let mut conn = self.pool.get().map_err(AppError::from)?;
-        f(&mut conn)
+        f(&mut self.conn)
     }
 
     fn take(&mut self, item: Item) -> Result<(), AppError> {
@@ -331,13 +320,8 @@ impl Import<'_> {
             Item::Entry(entry) => self.entry(*entry)?,
             Item::TermPage { path, name } => {
                 let slug = slugify(&name);
-                if !slug.is_empty() && !self.options.dry_run {
-                    let from = path;
-                    let to = format!("/tags/{slug}");
-                    let added = self.write(|conn| Ok(add_redirect(conn, &from, &to)?))?;
-                    self.report.redirects += u64::from(added);
-                } else if !slug.is_empty() {
-                    self.report.redirects += 1;
+                if !slug.is_empty() {
+                    self.term_pages.push((path, format!("/tags/{slug}")));
                 }
             }
             Item::Skipped { reason } => self.report.skip(reason),
@@ -346,11 +330,10 @@ impl Import<'_> {
     }
 
     fn write<T>(
-        &self,
+        &mut self,
         f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let mut conn = self.pool.get().map_err(AppError::from)?;
-        db::write_with(&mut conn, f)
+        db::write_with(&mut self.conn, f)
     }
 
     /// An author of the old site: the account with their email, or a new
@@ -640,26 +623,33 @@ impl Import<'_> {
     /// Writes the batch: one transaction, one savepoint per item.
     fn flush(&mut self) -> Result<(), AppError> {
         let batch = std::mem::take(&mut self.batch);
+        let term_pages = std::mem::take(&mut self.term_pages);
         self.batch_comments = 0;
-        if batch.is_empty() {
+        if batch.is_empty() && term_pages.is_empty() {
             return Ok(());
         }
         if self.options.dry_run {
+            self.report.redirects += term_pages.len() as u64;
             for ready in &batch {
                 self.count(ready, ready.old_links.len() as u64);
             }
             return Ok(());
         }
         let source = self.source.clone();
-        let outcomes = self.write(|conn| {
+        let (terms, outcomes) = self.write(|conn| {
+            let mut terms = 0;
+            for (from, to) in &term_pages {
+                terms += u64::from(add_redirect(conn, from, to)?);
+            }
             let mut outcomes = Vec::with_capacity(batch.len());
             for ready in &batch {
                 let outcome = conn.transaction(|conn| write_item(conn, &source, ready));
                 outcomes.push(outcome);
             }
             Imported::link_parents(conn, &source)?;
-            Ok(outcomes)
+            Ok((terms, outcomes))
         })?;
+        self.report.redirects += terms;
         for (ready, outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Ok(redirects) => self.count(ready, redirects),
@@ -722,8 +712,9 @@ fn write_item(
     ready: &Ready,
 ) -> Result<u64, diesel::result::Error> {
     let now = models::now();
-    let post_id = match (&ready.post, ready.existing) {
-        (_, Some(id)) => id,
+    // A new post's address, for the redirects from its old ones.
+    let (post_id, path) = match (&ready.post, ready.existing) {
+        (_, Some(id)) => (id, None),
         (Some(new), None) => {
             // Dated as the old site dated it (never later than now).
             let at = new.input.published_at.map_or(now, |at| at.min(now));
@@ -736,21 +727,14 @@ fn write_item(
                 post.id,
                 None,
             )?;
-            post.id
+            (post.id, Some(post.path()))
         }
         (None, None) => return Ok(0),
     };
     let mut redirects = 0;
-    if ready.existing.is_none() {
-        let path: String = crate::schema::posts::table
-            .find(post_id)
-            .select((crate::schema::posts::kind, crate::schema::posts::slug))
-            .first::<(PostKind, String)>(conn)
-            .map(|(kind, slug)| crate::view::format::post_path(kind, &slug))?;
+    if let Some(path) = path {
         for from in &ready.old_links {
-            if add_redirect(conn, from, &path)? {
-                redirects += 1;
-            }
+            redirects += u64::from(add_redirect(conn, from, &path)?);
         }
     }
     for c in &ready.comments {

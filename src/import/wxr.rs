@@ -33,32 +33,6 @@ struct Draft {
     body: Option<String>,
 }
 
-impl Default for Entry {
-    fn default() -> Self {
-        Entry {
-            source_id: String::new(),
-            kind: EntryKind::Post,
-            status: EntryStatus::Draft,
-            title: String::new(),
-            slug: String::new(),
-            published_at: None,
-            author_login: String::new(),
-            content: String::new(),
-            content_kind: Content::WordPress,
-            excerpt: String::new(),
-            dateline: String::new(),
-            search_description: String::new(),
-            tags: Vec::new(),
-            sticky: false,
-            comments_open: true,
-            old_links: Vec::new(),
-            comments: Vec::new(),
-            skipped_comments: Vec::new(),
-            line: 0,
-        }
-    }
-}
-
 #[derive(Default)]
 struct DraftComment {
     source_id: String,

@@ -52,14 +52,14 @@ impl<R: BufRead> BufRead for Counted<R> {
     fn consume(&mut self, n: usize) {
         if let Ok(buf) = self.inner.fill_buf() {
             let n = n.min(buf.len());
-            self.line += memchr_count(&buf[..n]);
+            self.line += newlines(&buf[..n]);
             self.bytes += n as u64;
         }
         self.inner.consume(n);
     }
 }
 
-fn memchr_count(bytes: &[u8]) -> u64 {
+fn newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
@@ -139,7 +139,6 @@ pub struct Reader<R: BufRead> {
     text: String,
     /// Text beyond `MAX_TEXT_BYTES` was dropped since the last `take_overflow`.
     overflow: bool,
-    pub seen_root: bool,
 }
 
 impl<R: BufRead> Reader<R> {
@@ -153,7 +152,6 @@ impl<R: BufRead> Reader<R> {
             buf: Vec::new(),
             text: String::new(),
             overflow: false,
-            seen_root: false,
         }
     }
 
@@ -207,7 +205,6 @@ impl<R: BufRead> Reader<R> {
             let ns = namespace_of(&resolved);
             match event {
                 Event::Start(start) => {
-                    self.seen_root = true;
                     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                     let mut attributes = Vec::new();
                     for attribute in start.attributes() {
