@@ -402,3 +402,33 @@ async fn an_export_imported_into_a_fresh_site_gives_back_the_same_site() {
         "{before:#?}"
     );
 }
+
+#[actix_web::test]
+async fn an_item_with_more_text_than_the_bound_is_skipped_and_the_rest_imported() {
+    let app = TestApp::new();
+    // One post whose content is over the 16 MB an element may hold.
+    let huge = "word ".repeat(17 * 1024 * 1024 / 5);
+    let at = WORDPRESS.find("\t<item>").unwrap();
+    let text = format!(
+        "{}<item><title>Huge</title><content:encoded><![CDATA[{huge}]]></content:encoded>\
+         <wp:post_id>900</wp:post_id><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>\n{}",
+        &WORDPRESS[..at],
+        &WORDPRESS[at..]
+    );
+    let report = import_text(&app, &text);
+    assert_eq!(report.error, None);
+    assert!(
+        report
+            .skipped
+            .keys()
+            .any(|k| k.starts_with("larger than 16 MB")),
+        "{:?}",
+        report.skipped
+    );
+    assert_eq!(
+        (report.posts, report.pages),
+        (6, 1),
+        "the other items come in"
+    );
+    assert!(post_rows(&app).iter().all(|r| r.1 != "Huge"));
+}

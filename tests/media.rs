@@ -915,3 +915,127 @@ async fn readers_get_images_from_memory_with_the_files_headers_until_one_is_dele
     let res = test::call_service(&svc, test::TestRequest::get().uri(&m.url()).to_request()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+/// An animated GIF of `frames` frames of `w` × `h` pixels, each one colour.
+fn animation(w: u16, h: u16, frames: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let palette = [0u8, 0, 0, 255, 255, 255];
+        let mut encoder = gif::Encoder::new(&mut out, w, h, &palette).unwrap();
+        for i in 0..frames {
+            let pixels = vec![(i % 2) as u8; usize::from(w) * usize::from(h)];
+            let frame = gif::Frame::from_indexed_pixels(w, h, pixels, None);
+            encoder.write_frame(&frame).unwrap();
+        }
+    }
+    out
+}
+
+#[actix_web::test]
+async fn an_animation_over_its_pixel_budget_is_refused_and_a_short_one_kept() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    // 31 frames of one megapixel: 31 megapixels in all, over the 30 allowed.
+    let long = animation(1000, 1000, 31);
+    let res = upload(
+        &mut b,
+        &svc,
+        "Waves",
+        vec![file("waves.gif", "image/gif", &long)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.contains("“waves.gif” has too many frames"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains(r#"value="Waves""#), "alt kept");
+    assert!(media_rows(&app).is_empty());
+    assert!(stored_files(app.state.media.dir()).is_empty());
+
+    let short = animation(100, 100, 3);
+    let res = upload(
+        &mut b,
+        &svc,
+        "",
+        vec![file("blink.gif", "image/gif", &short)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(media_rows(&app).len(), 1);
+}
+
+#[actix_web::test]
+async fn a_third_upload_at_once_waits_its_turn_and_is_turned_away_after_30_seconds() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let photo = jpeg(400, 300);
+    // Two uploads being received: both turns are taken.
+    let two = app
+        .state
+        .media
+        .receiving
+        .clone()
+        .acquire_many_owned(2)
+        .await
+        .unwrap();
+    // Waiting 30 s for a turn passes at once on a paused clock.
+    tokio::time::pause();
+    let res = upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
+    tokio::time::resume();
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(media_rows(&app).is_empty());
+    drop(two);
+    let res = upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(media_rows(&app).len(), 1);
+}
+
+#[actix_web::test]
+async fn a_file_that_stops_arriving_is_given_up_after_two_minutes_and_leaves_nothing() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let token = b.get(&svc, "/admin/media").await.csrf();
+    let boundary = "----stalled-upload-boundary";
+    let photo = jpeg(400, 300);
+    let mut head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    head.extend_from_slice(&photo[..photo.len() / 2]);
+    // The rest never comes, and the connection stays open.
+    let (mut sender, payload) = actix_http::h1::Payload::create(false);
+    sender.feed_data(head.into());
+    let req = b
+        .with_cookies(
+            test::TestRequest::post()
+                .uri("/admin/media")
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={boundary}"),
+                )),
+        )
+        .to_request();
+    let (req, _) = req.replace_payload(actix_http::Payload::from(payload));
+    tokio::time::pause();
+    let res = test::call_service(&svc, req).await;
+    tokio::time::resume();
+    assert_eq!(res.status(), StatusCode::REQUEST_TIMEOUT);
+    let body = String::from_utf8_lossy(&test::read_body(res).await).into_owned();
+    assert!(body.contains("arrived too slowly"), "{body}");
+    drop(sender);
+    assert!(media_rows(&app).is_empty());
+    assert!(stored_files(app.state.media.dir()).is_empty());
+}

@@ -224,7 +224,7 @@ impl Browser {
         self.cookies.get(name).map(String::as_str)
     }
 
-    fn with_cookies(&self, mut req: test::TestRequest) -> test::TestRequest {
+    pub fn with_cookies(&self, mut req: test::TestRequest) -> test::TestRequest {
         if !self.cookies.is_empty() {
             let header: Vec<String> = self
                 .cookies
