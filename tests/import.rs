@@ -432,3 +432,43 @@ async fn an_item_with_more_text_than_the_bound_is_skipped_and_the_rest_imported(
     );
     assert!(post_rows(&app).iter().all(|r| r.1 != "Huge"));
 }
+
+#[actix_web::test]
+async fn an_export_declaring_more_authors_than_the_bound_gets_accounts_for_the_first_thousand() {
+    let app = TestApp::new();
+    let users_before: i64 = users::table.count().get_result(&mut app.conn()).unwrap();
+    let authors: String = (1..=1002)
+        .map(|n| {
+            format!(
+                "<wp:author><wp:author_id>{n}</wp:author_id><wp:author_login>writer{n}</wp:author_login>\
+                 <wp:author_email>writer{n}@old.example</wp:author_email></wp:author>\n"
+            )
+        })
+        .collect();
+    let text = format!(
+        "<rss xmlns:wp=\"http://wordpress.org/export/1.2/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+         <channel><title>Crowded</title><link>https://crowded.example</link>\n{authors}\
+         <item><title>By the last one</title><dc:creator>writer1002</dc:creator><wp:post_id>1</wp:post_id>\
+         <wp:status>publish</wp:status><wp:post_type>post</wp:post_type><wp:post_name>last</wp:post_name></item>\
+         </channel></rss>"
+    );
+    let report = import_text(&app, &text);
+    assert_eq!(report.error, None, "{report:#?}");
+    assert_eq!(report.authors, 1000);
+    assert_eq!(
+        report
+            .skipped
+            .get("authors beyond the first 1000 (their posts are by the editors)"),
+        Some(&2)
+    );
+    let users_after: i64 = users::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(users_after - users_before, 1000);
+    // The post still comes in, by nobody in particular.
+    assert_eq!(report.posts, 1);
+    let author: Option<i32> = posts::table
+        .filter(posts::slug.eq("last"))
+        .select(posts::author_id)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(author, None);
+}

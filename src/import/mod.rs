@@ -7,6 +7,7 @@
 //! one transaction, and each item in it a savepoint, so an item that fails
 //! leaves nothing behind and the rest of the batch is kept.
 
+mod blogger;
 pub mod content;
 mod source;
 mod time;
@@ -31,7 +32,7 @@ use crate::models::redirect::{normalise_from, Redirect};
 use crate::models::{self, Comment, CommentStatus, Post, PostKind, Role, User};
 use crate::slug::slugify;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
-use source::{Content, Entry, EntryKind, EntryStatus, Item};
+use source::{Content, Entry, EntryKind, EntryStatus, Item, Reply};
 use xml::{Ns, Reader, Step};
 
 /// Items written in one transaction: few enough that the write lock is
@@ -43,6 +44,11 @@ const BATCH_COMMENTS: usize = 2000;
 const MAX_WARNINGS: usize = 200;
 /// Addresses listed in the report for each list (external images, long posts).
 const MAX_LISTED: usize = 50;
+/// Accounts one import may create for the old site's authors.
+const MAX_AUTHORS: u64 = 1000;
+/// Text of the comments held back until their post comes (Blogger files
+/// comments apart from posts); beyond it they wait for the next run.
+const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -206,7 +212,11 @@ pub fn run(
     let mut items = match first {
         Ok((Ns::None, name)) if name == "rss" => {
             report.format = "WordPress export (WXR)".into();
-            wxr::Wxr::new(reader)
+            Items::Wxr(wxr::Wxr::new(reader))
+        }
+        Ok((Ns::Atom, name)) if name == "feed" => {
+            report.format = "Blogger export".into();
+            Items::Blogger(blogger::Blogger::new(reader))
         }
         Ok((_, name)) => {
             report.error = Some(format!(
@@ -228,6 +238,10 @@ pub fn run(
         batch: Vec::new(),
         batch_comments: 0,
         term_pages: Vec::new(),
+        replies: Vec::new(),
+        waiting: Vec::new(),
+        waiting_bytes: 0,
+        finishing: false,
         report,
         items: 0,
     };
@@ -259,6 +273,28 @@ pub fn run(
     Ok(import.report)
 }
 
+/// The reader for the kind of export the file is.
+enum Items<R: BufRead> {
+    Wxr(wxr::Wxr<R>),
+    Blogger(blogger::Blogger<R>),
+}
+
+impl<R: BufRead> Items<R> {
+    fn next_item(&mut self) -> Result<Option<Item>, xml::XmlError> {
+        match self {
+            Items::Wxr(r) => r.next_item(),
+            Items::Blogger(r) => r.next_item(),
+        }
+    }
+
+    fn bytes(&self) -> u64 {
+        match self {
+            Items::Wxr(r) => r.bytes(),
+            Items::Blogger(r) => r.bytes(),
+        }
+    }
+}
+
 /// An entry made ready for writing: rendered, with its comments rendered.
 struct Ready {
     source_id: String,
@@ -269,6 +305,12 @@ struct Ready {
     old_links: Vec<String>,
     comments: Vec<ReadyComment>,
     line: u64,
+}
+
+/// A comment filed apart from its post, ready for writing once the post is here.
+struct ReadyReply {
+    post_source_id: String,
+    comment: ReadyComment,
 }
 
 struct ReadyComment {
@@ -298,6 +340,13 @@ struct Import<'a> {
     /// The old site's category and tag pages (path, tag name), written
     /// with the next batch.
     term_pages: Vec<(String, String)>,
+    /// Comments read apart from their posts, written with the batch.
+    replies: Vec<ReadyReply>,
+    /// Comments whose post has not come yet, tried again at the end.
+    waiting: Vec<ReadyReply>,
+    waiting_bytes: usize,
+    /// The file has been read: a comment whose post is not here never will be.
+    finishing: bool,
     report: Report,
     items: u64,
 }
@@ -312,12 +361,21 @@ impl Import<'_> {
 
     fn take(&mut self, item: Item) -> Result<(), AppError> {
         match item {
-            Item::Site { address, title } => {
-                self.source = source_key(&address, &title);
+            Item::Site {
+                address,
+                title,
+                key,
+            } => {
+                self.source = if key.is_empty() {
+                    source_key(&address, &title)
+                } else {
+                    key
+                };
                 self.report.source = if address.is_empty() { title } else { address };
             }
             Item::Author(author) => self.author(author)?,
             Item::Entry(entry) => self.entry(*entry)?,
+            Item::Reply(reply) => self.reply(*reply)?,
             Item::TermPage { path, name } => {
                 let slug = slugify(&name);
                 if !slug.is_empty() {
@@ -353,6 +411,12 @@ impl Import<'_> {
         })?;
         let id = match known {
             Some(id) => Some(id),
+            None if self.report.authors >= MAX_AUTHORS => {
+                self.report.skip(format!(
+                    "authors beyond the first {MAX_AUTHORS} (their posts are by the editors)"
+                ));
+                None
+            }
             None if self.options.dry_run => {
                 self.report.authors += 1;
                 self.report.new_accounts.push(author.login.clone());
@@ -443,7 +507,7 @@ impl Import<'_> {
         };
         let mut comments = Vec::new();
         for comment in &entry.comments {
-            if let Some(ready) = self.comment(comment, &entry)? {
+            if let Some(ready) = self.comment(comment, entry.line, entry.published_at)? {
                 comments.push(ready);
             }
         }
@@ -456,6 +520,20 @@ impl Import<'_> {
             old_links: old_links(&entry),
             comments,
             line: entry.line,
+        });
+        Ok(())
+    }
+
+    /// A comment filed apart from its post: written with the batch, once its
+    /// post is here.
+    fn reply(&mut self, reply: Reply) -> Result<(), AppError> {
+        let Some(comment) = self.comment(&reply.comment, reply.line, None)? else {
+            return Ok(());
+        };
+        self.batch_comments += 1;
+        self.replies.push(ReadyReply {
+            post_source_id: reply.post_source_id,
+            comment,
         });
         Ok(())
     }
@@ -519,10 +597,12 @@ impl Import<'_> {
         input.render()
     }
 
+    /// A comment read from the file on `line`, dated `post_date` when it has no date.
     fn comment(
         &mut self,
         c: &source::Comment,
-        entry: &Entry,
+        line: u64,
+        post_date: Option<NaiveDateTime>,
     ) -> Result<Option<ReadyComment>, AppError> {
         let status = match c.status {
             source::CommentStatus::Approved => CommentStatus::Approved,
@@ -573,9 +653,9 @@ impl Import<'_> {
             None => {
                 self.report.warn(format!(
                     "comment {} on line {} has no date; it is dated as its post",
-                    c.source_id, entry.line
+                    c.source_id, line
                 ));
-                entry.published_at.unwrap_or_else(models::now)
+                post_date.unwrap_or_else(models::now)
             }
         };
         let (body, body_html) = match c.content_kind {
@@ -624,8 +704,9 @@ impl Import<'_> {
     fn flush(&mut self) -> Result<(), AppError> {
         let batch = std::mem::take(&mut self.batch);
         let term_pages = std::mem::take(&mut self.term_pages);
+        let replies = std::mem::take(&mut self.replies);
         self.batch_comments = 0;
-        if batch.is_empty() && term_pages.is_empty() {
+        if batch.is_empty() && term_pages.is_empty() && replies.is_empty() {
             return Ok(());
         }
         if self.options.dry_run {
@@ -633,10 +714,13 @@ impl Import<'_> {
             for ready in &batch {
                 self.count(ready, ready.old_links.len() as u64);
             }
+            for reply in &replies {
+                self.count_comment(&reply.comment);
+            }
             return Ok(());
         }
         let source = self.source.clone();
-        let (terms, outcomes) = self.write(|conn| {
+        let (terms, outcomes, placed) = self.write(|conn| {
             let mut terms = 0;
             for (from, to) in &term_pages {
                 terms += u64::from(add_redirect(conn, from, to)?);
@@ -646,9 +730,27 @@ impl Import<'_> {
                 let outcome = conn.transaction(|conn| write_item(conn, &source, ready));
                 outcomes.push(outcome);
             }
+            // After the batch's posts, which the replies may be on.
+            let mut placed = Vec::with_capacity(replies.len());
+            for reply in &replies {
+                placed.push(conn.transaction(|conn| write_reply(conn, &source, reply)));
+            }
             Imported::link_parents(conn, &source)?;
-            Ok((terms, outcomes))
+            Ok((terms, outcomes, placed))
         })?;
+        for (reply, outcome) in replies.into_iter().zip(placed) {
+            match outcome {
+                Ok(true) => self.count_comment(&reply.comment),
+                Ok(false) => self.wait(reply),
+                Err(e) => {
+                    self.report.skip("comments the database refused");
+                    self.report.warn(format!(
+                        "comment {} was not imported: {e}",
+                        reply.comment.source_id
+                    ));
+                }
+            }
+        }
         self.report.redirects += terms;
         for (ready, outcome) in batch.iter().zip(outcomes) {
             match outcome {
@@ -663,6 +765,28 @@ impl Import<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A comment whose post is not here yet: held for the end of the file,
+    /// within a bound, and after the end given up on.
+    fn wait(&mut self, reply: ReadyReply) {
+        let size = reply.comment.body.len() + reply.comment.body_html.len();
+        if self.finishing {
+            self.report
+                .skip("comments on posts that are not in the export or were not imported");
+        } else if self.waiting_bytes + size > MAX_WAITING_BYTES {
+            self.report.skip(
+                "comments filed far ahead of their posts (run the import again to bring them in)",
+            );
+        } else {
+            self.waiting_bytes += size;
+            self.waiting.push(reply);
+        }
+    }
+
+    fn count_comment(&mut self, comment: &ReadyComment) {
+        self.report.comments += 1;
+        self.report.guest_comments += u64::from(comment.author_id.is_none());
     }
 
     fn count(&mut self, ready: &Ready, redirects: u64) {
@@ -686,6 +810,10 @@ impl Import<'_> {
         if self.options.dry_run {
             return Ok(());
         }
+        self.finishing = true;
+        self.replies = std::mem::take(&mut self.waiting);
+        self.waiting_bytes = 0;
+        self.flush()?;
         let source = self.source.clone();
         let (orphans, total) = self.write(|conn| {
             let orphans = Imported::orphans(conn, &source, MAX_WARNINGS as i64)?;
@@ -738,31 +866,57 @@ fn write_item(
         }
     }
     for c in &ready.comments {
-        let comment = Comment::create(
-            conn,
-            &NewComment {
-                post_id,
-                author_id: c.author_id,
-                parent_id: None,
-                body: &c.body,
-                body_html: &c.body_html,
-                status: c.status,
-                created_at: c.created_at,
-                guest_name: &c.guest_name,
-                guest_website: &c.guest_website,
-                guest_email: &c.guest_email,
-            },
-        )?;
-        Imported::record(
-            conn,
-            source,
-            ImportedKind::Comment,
-            &c.source_id,
-            comment.id,
-            c.parent.as_deref(),
-        )?;
+        write_comment(conn, source, post_id, c)?;
     }
     Ok(redirects)
+}
+
+/// Writes a comment filed apart from its post; `false` when the post is
+/// not here (yet).
+fn write_reply(
+    conn: &mut SqliteConnection,
+    source: &str,
+    reply: &ReadyReply,
+) -> Result<bool, diesel::result::Error> {
+    let Some(post_id) =
+        Imported::local_id(conn, source, ImportedKind::Post, &reply.post_source_id)?
+    else {
+        return Ok(false);
+    };
+    write_comment(conn, source, post_id, &reply.comment)?;
+    Ok(true)
+}
+
+fn write_comment(
+    conn: &mut SqliteConnection,
+    source: &str,
+    post_id: i32,
+    c: &ReadyComment,
+) -> Result<(), diesel::result::Error> {
+    let comment = Comment::create(
+        conn,
+        &NewComment {
+            post_id,
+            author_id: c.author_id,
+            parent_id: None,
+            body: &c.body,
+            body_html: &c.body_html,
+            status: c.status,
+            created_at: c.created_at,
+            guest_name: &c.guest_name,
+            guest_website: &c.guest_website,
+            guest_email: &c.guest_email,
+        },
+    )?;
+    Imported::record(
+        conn,
+        source,
+        ImportedKind::Comment,
+        &c.source_id,
+        comment.id,
+        c.parent.as_deref(),
+    )?;
+    Ok(())
 }
 
 /// Adds a redirect from an old address unless the address is one this site
@@ -778,29 +932,14 @@ fn add_redirect(conn: &mut SqliteConnection, from: &str, to: &str) -> QueryResul
     Ok(true)
 }
 
-/// Every old address of an entry: its permalink and guid, `?p=` or
-/// `?page_id=`, and WordPress's dated form `/YYYY/MM/DD/slug/`.
+/// The old addresses of an entry that can be redirects: paths and http(s) URLs.
 fn old_links(entry: &Entry) -> Vec<String> {
-    let mut links: Vec<String> = entry
+    entry
         .old_links
         .iter()
         .filter(|l| l.starts_with('/') || l.starts_with("http://") || l.starts_with("https://"))
         .cloned()
-        .collect();
-    let id = &entry.source_id;
-    if id.chars().all(|c| c.is_ascii_digit()) {
-        links.push(match entry.kind {
-            EntryKind::Post => format!("/?p={id}"),
-            EntryKind::Page => format!("/?page_id={id}"),
-        });
-    }
-    if let (EntryKind::Post, Some(at), false) =
-        (entry.kind, entry.published_at, entry.slug.is_empty())
-    {
-        links.push(format!("/{}/{}/", at.format("%Y/%m/%d"), entry.slug));
-    }
-    links.dedup();
-    links
+        .collect()
 }
 
 /// An import's key for the site it came from: the address without scheme

@@ -6,13 +6,17 @@ use chrono::NaiveDateTime;
 /// One thing read from an export, in file order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    /// The exporting site: its address, which keys every item it brings.
+    /// The exporting site: its address, which keys every item it brings
+    /// (or `key`, when the engine has a steadier name for it).
     Site {
         address: String,
         title: String,
+        key: String,
     },
     Author(Author),
     Entry(Box<Entry>),
+    /// A comment filed apart from its post (Blogger lists them after).
+    Reply(Box<Reply>),
     /// A category or tag page of the old site, to send to the tag page here.
     TermPage {
         path: String,
@@ -137,4 +141,13 @@ pub struct Comment {
     pub content: String,
     pub content_kind: Content,
     pub status: CommentStatus,
+}
+
+/// A comment read on its own, with the post it belongs to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub post_source_id: String,
+    pub comment: Comment,
+    /// The line of the file the comment starts on, for the report.
+    pub line: u64,
 }

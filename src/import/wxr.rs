@@ -160,7 +160,11 @@ impl<R: BufRead> Wxr<R> {
         if !self.site_sent {
             self.site_sent = true;
             let (address, title) = self.site.clone().unwrap_or_default();
-            self.ready.push_back(Item::Site { address, title });
+            self.ready.push_back(Item::Site {
+                address,
+                title,
+                key: String::new(),
+            });
         }
     }
 
@@ -400,6 +404,24 @@ impl Draft {
             }
             _ => EntryStatus::Unpublished,
         };
+        // WordPress answers these too: `?p=` or `?page_id=`, and the dated
+        // permalink most sites use.
+        let id = e.source_id.clone();
+        if id.chars().all(|c| c.is_ascii_digit()) {
+            push_link(
+                &mut e.old_links,
+                &match e.kind {
+                    EntryKind::Post => format!("/?p={id}"),
+                    EntryKind::Page => format!("/?page_id={id}"),
+                },
+            );
+        }
+        if let (EntryKind::Post, Some(at), false) = (e.kind, e.published_at, e.slug.is_empty()) {
+            push_link(
+                &mut e.old_links,
+                &format!("/{}/{}/", at.format("%Y/%m/%d"), e.slug),
+            );
+        }
         if let Some(body) = self.body.take() {
             // A Broadsheet export: its own source, as it was written.
             e.content = body;
