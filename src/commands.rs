@@ -111,8 +111,21 @@ pub fn generate(config: Config, args: &GenerateArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub fn import(config: Config, file: &Path, dry_run: bool) -> Result<(), String> {
+pub fn import(
+    config: Config,
+    file: &Path,
+    media_from: Option<&Path>,
+    dry_run: bool,
+) -> Result<(), String> {
     let state = open_existing(config)?;
+    let media_from = match media_from {
+        Some(dir) if dir.is_dir() => Some(crate::import::MediaFrom {
+            dir: dir.to_path_buf(),
+            store: state.media.clone(),
+        }),
+        Some(dir) => return Err(format!("{}: not a folder", dir.display())),
+        None => None,
+    };
     let opened = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = indicatif::ProgressBar::new(size);
@@ -123,7 +136,10 @@ pub fn import(config: Config, file: &Path, dry_run: bool) -> Result<(), String> 
         .map_err(|e| e.to_string())?,
     );
     let input = std::io::BufReader::with_capacity(256 * 1024, opened);
-    let options = crate::import::Options { dry_run };
+    let options = crate::import::Options {
+        dry_run,
+        media_from,
+    };
     let report = crate::import::run(&state.pool, input, &options, |p| {
         bar.set_position(p.bytes);
         bar.set_message(format!("{} items", p.items));

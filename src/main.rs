@@ -35,11 +35,15 @@ enum Command {
     Backup { file: PathBuf },
     /// Put the backup FILE in place of the database (stop the server first).
     Restore { file: PathBuf },
-    /// Bring in a WordPress (WXR) export: posts, pages, tags, comments with
-    /// their threads, authors and old addresses. Running it again skips what
-    /// it brought before.
+    /// Bring in a WordPress (WXR) or Blogger export: posts, pages, tags,
+    /// comments with their threads, authors and old addresses. Running it
+    /// again skips what it brought before.
     Import {
         file: PathBuf,
+        /// A copy of the old site's images (WordPress's wp-content/uploads,
+        /// or a folder of Blogger images), brought into the media library.
+        #[arg(long, value_name = "DIR")]
+        media_from: Option<PathBuf>,
         /// Read and check everything, write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -66,7 +70,11 @@ fn main() -> ExitCode {
         }
         Command::Backup { file } => commands::backup(cli.config, &file),
         Command::Restore { file } => commands::restore(&cli.config.database, &file),
-        Command::Import { file, dry_run } => commands::import(cli.config, &file, dry_run),
+        Command::Import {
+            file,
+            media_from,
+            dry_run,
+        } => commands::import(cli.config, &file, media_from.as_deref(), dry_run),
         Command::Export { file } => commands::export(cli.config, &file),
         Command::Generate(args) => commands::generate(cli.config, &args),
     };

@@ -118,7 +118,7 @@ fn post_sanitiser() -> ammonia::Builder<'static> {
 pub fn render_html_post(html: &str, pictures: &Pictures) -> Rendered {
     let mut raw = String::with_capacity(html.len());
     push_flattened_html(&mut raw, html);
-    let clean = post_sanitiser().clean(&raw).to_string();
+    let clean = with_library_srcsets(&post_sanitiser().clean(&raw).to_string(), pictures);
     // Tags become spaces so that blocks do not run their words together.
     let spaced = clean.replace('<', " <");
     let text = ammonia::Builder::default()
@@ -141,6 +141,38 @@ pub fn render_html_post(html: &str, pictures: &Pictures) -> Rendered {
         plain: text,
         media_ids: shown,
     }
+}
+
+/// Sanitised HTML with each library image that has no `srcset` given the
+/// library's copies, so a phone loads the narrow one.
+fn with_library_srcsets(clean: &str, pictures: &Pictures) -> String {
+    static IMG: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#"<img\b[^>]*>"#).expect("a valid pattern"));
+    static SRC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\ssrc="([^"]*)""#).expect("a valid pattern")
+    });
+    if pictures.is_empty() {
+        return clean.to_string();
+    }
+    IMG.replace_all(clean, |tag: &regex::Captures<'_>| {
+        let tag = &tag[0];
+        let picture = SRC
+            .captures(tag)
+            .and_then(|src| pictures.get(&src[1]))
+            .filter(|p| !p.srcset.is_empty() && !tag.contains(" srcset="));
+        match picture {
+            Some(p) => {
+                let mut srcset = String::new();
+                let _ = pulldown_cmark_escape::escape_html(&mut srcset, &p.srcset);
+                format!(
+                    "<img srcset=\"{srcset}\" sizes=\"{SIZES}\"{}",
+                    &tag["<img".len()..]
+                )
+            }
+            None => tag.to_string(),
+        }
+    })
+    .into_owned()
 }
 
 /// Text as ammonia writes it back to plain characters (it escapes only these).

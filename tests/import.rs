@@ -312,7 +312,10 @@ async fn a_dry_run_reports_and_writes_nothing() {
     let report = import::run(
         &app.state.pool,
         WORDPRESS.as_bytes(),
-        &Options { dry_run: true },
+        &Options {
+            dry_run: true,
+            ..Options::default()
+        },
         |_| {},
     )
     .unwrap();

@@ -11,8 +11,11 @@ mod blogger;
 pub mod content;
 mod source;
 mod time;
+mod uploads;
 mod wxr;
 mod xml;
+
+pub use uploads::MediaFrom;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
@@ -27,6 +30,7 @@ use crate::error::AppError;
 use crate::markdown;
 use crate::models::comment::NewComment;
 use crate::models::imported::{Imported, ImportedKind};
+use crate::models::media::Media;
 use crate::models::post::{PostFormat, PostInput, RenderedPost, MAX_BODY_BYTES};
 use crate::models::redirect::{normalise_from, Redirect};
 use crate::models::{self, Comment, CommentStatus, Post, PostKind, Role, User};
@@ -54,10 +58,13 @@ const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
 pub struct Options {
     /// Read and check everything, write nothing.
     pub dry_run: bool,
+    /// A copy of the old site's image files, to bring into the library.
+    pub media_from: Option<MediaFrom>,
 }
 
 /// What an import did: counts, what it skipped and why, and what to look at.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct Report {
     pub format: String,
     pub source: String,
@@ -82,6 +89,10 @@ pub struct Report {
     /// Images the content shows from elsewhere (the old site), left as they are.
     pub external_images: u64,
     pub external_image_examples: Vec<String>,
+    /// Image files brought into the media library (`--media-from`).
+    pub images_copied: u64,
+    /// Images the posts show that the `--media-from` folder did not have.
+    pub images_missing: u64,
     /// Why the import stopped early, with the line of the file.
     pub error: Option<String>,
 }
@@ -152,6 +163,23 @@ impl Report {
                 "Longer than the editor saves ({} KB); split them before editing: {}.",
                 MAX_BODY_BYTES / 1024,
                 self.long_posts.join(", ")
+            ));
+        }
+        if self.images_copied > 0 {
+            lines.push(format!(
+                "{} image files {} into the media library.",
+                self.images_copied,
+                if self.dry_run {
+                    "would be copied"
+                } else {
+                    "were copied"
+                }
+            ));
+        }
+        if self.images_missing > 0 {
+            lines.push(format!(
+                "{} images the posts show were not in the folder given to --media-from.",
+                self.images_missing
             ));
         }
         if self.external_images > 0 {
@@ -239,6 +267,7 @@ pub fn run(
         batch_comments: 0,
         term_pages: Vec::new(),
         replies: Vec::new(),
+        images: HashMap::new(),
         waiting: Vec::new(),
         waiting_bytes: 0,
         finishing: false,
@@ -342,6 +371,9 @@ struct Import<'a> {
     term_pages: Vec<(String, String)>,
     /// Comments read apart from their posts, written with the batch.
     replies: Vec<ReadyReply>,
+    /// Image files of `--media-from` → their library address (`None`:
+    /// refused), each looked at once.
+    images: HashMap<std::path::PathBuf, Option<String>>,
     /// Comments whose post has not come yet, tried again at the end.
     waiting: Vec<ReadyReply>,
     waiting_bytes: usize,
@@ -503,7 +535,7 @@ impl Import<'_> {
                 self.report.already_here += 1;
                 None
             }
-            None => Some(self.render(&entry, &label)),
+            None => Some(self.render(&entry, &label)?),
         };
         let mut comments = Vec::new();
         for comment in &entry.comments {
@@ -539,8 +571,8 @@ impl Import<'_> {
     }
 
     /// The post as it will be stored, rendered now, outside any transaction.
-    fn render(&mut self, entry: &Entry, label: &str) -> RenderedPost {
-        let (body, format) = match entry.content_kind {
+    fn render(&mut self, entry: &Entry, label: &str) -> Result<RenderedPost, AppError> {
+        let (mut body, format) = match entry.content_kind {
             Content::WordPress => (content::wordpress_html(&entry.content), PostFormat::Html),
             Content::Html => (entry.content.clone(), PostFormat::Html),
             Content::Markdown => (entry.content.clone(), PostFormat::Markdown),
@@ -548,7 +580,15 @@ impl Import<'_> {
         if body.len() > MAX_BODY_BYTES && self.report.long_posts.len() < MAX_LISTED {
             self.report.long_posts.push(label.to_string());
         }
+        let mut pictures = markdown::Pictures::new();
         if format == PostFormat::Html {
+            if self.options.media_from.is_some() {
+                body = self.bring_images(&body)?;
+            }
+            let paths = markdown::media_paths(&body);
+            if !paths.is_empty() {
+                pictures = self.read(|conn| Ok(Media::pictures(conn, &paths)?))?;
+            }
             for src in image_sources(&body) {
                 if !src.starts_with("/media/") {
                     self.report.external_images += 1;
@@ -594,7 +634,127 @@ impl Import<'_> {
             search_description: entry.search_description.clone(),
             format,
         };
-        input.render()
+        Ok(input.render_with(&pictures))
+    }
+
+    /// The post's HTML with the images found in `--media-from` shown from
+    /// the library (sanitised, as it would be anyway); as it was when none are.
+    fn bring_images(&mut self, html: &str) -> Result<String, AppError> {
+        let clean = markdown::render_html_post(html, &markdown::Pictures::new()).html;
+        let mut moved: HashMap<String, String> = HashMap::new();
+        for address in uploads::image_addresses(&clean) {
+            if address.starts_with("/media/") {
+                continue;
+            }
+            if let Some(url) = self.library_image(&address)? {
+                moved.insert(address, url);
+            }
+        }
+        if moved.is_empty() {
+            return Ok(html.to_string());
+        }
+        Ok(uploads::rewrite(&clean, |a| moved.get(a).cloned()))
+    }
+
+    /// The library address of the image file an old address names, bringing
+    /// it in the first time; `None` when the folder lacks it or it is refused.
+    fn library_image(&mut self, address: &str) -> Result<Option<String>, AppError> {
+        let Some(from) = self.options.media_from.clone() else {
+            return Ok(None);
+        };
+        let Some(file) = uploads::file_for(&from.dir, address) else {
+            self.report.images_missing += 1;
+            return Ok(None);
+        };
+        if let Some(known) = self.images.get(&file) {
+            return Ok(known.clone());
+        }
+        let url = self.bring_image(&from, &file)?;
+        if self.images.len() > 100_000 {
+            self.images.clear();
+        }
+        self.images.insert(file, url.clone());
+        Ok(url)
+    }
+
+    fn bring_image(
+        &mut self,
+        from: &MediaFrom,
+        file: &std::path::Path,
+    ) -> Result<Option<String>, AppError> {
+        let key = file
+            .strip_prefix(&from.dir)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .into_owned();
+        let source = self.source.clone();
+        let here = self.read(|conn| {
+            match Imported::local_id(conn, &source, ImportedKind::Media, &key)? {
+                Some(id) => Ok(Media::find(conn, id)?),
+                None => Ok(None),
+            }
+        })?;
+        if let Some(media) = here {
+            return Ok(Some(media.url()));
+        }
+        let refuse = |report: &mut Report, why: &str| {
+            report.warn(format!("{key} {why}; the posts show it from the old site"));
+            Ok(None)
+        };
+        let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(u64::MAX);
+        if size > crate::media::MAX_UPLOAD_BYTES as u64 {
+            return refuse(&mut self.report, "is larger than an upload may be");
+        }
+        let bytes = match std::fs::read(file) {
+            Ok(bytes) => bytes,
+            Err(e) => return refuse(&mut self.report, &format!("cannot be read ({e})")),
+        };
+        let hash = crate::media::hash_of(&bytes);
+        let lookup = hash.clone();
+        if let Some(media) = self.read(|conn| Ok(Media::find_by_hash(conn, &lookup)?))? {
+            if !self.options.dry_run {
+                let id = media.id;
+                self.write(|conn| {
+                    Ok(Imported::record(
+                        conn,
+                        &source,
+                        ImportedKind::Media,
+                        &key,
+                        id,
+                        None,
+                    )?)
+                })?;
+            }
+            return Ok(Some(media.url()));
+        }
+        let processed = match crate::media::process(&bytes, hash) {
+            Ok(processed) => processed,
+            Err(why) => return refuse(&mut self.report, &why.to_string()),
+        };
+        self.report.images_copied += 1;
+        if self.options.dry_run {
+            return Ok(None);
+        }
+        let written = from
+            .store
+            .save(&processed)
+            .map_err(AppError::FilesNotSaved)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let saved = self.write(|conn| {
+            let media = Media::create_processed(conn, &processed, "", &name, None)?;
+            Imported::record(conn, &source, ImportedKind::Media, &key, media.id, None)?;
+            Ok(media)
+        });
+        match saved {
+            Ok(media) => Ok(Some(media.url())),
+            Err(e) => {
+                from.store.remove(&written);
+                Err(e)
+            }
+        }
     }
 
     /// A comment read from the file on `line`, dated `post_date` when it has no date.
@@ -847,6 +1007,9 @@ fn write_item(
             // Dated as the old site dated it (never later than now).
             let at = new.input.published_at.map_or(now, |at| at.min(now));
             let post = Post::create(conn, new, at)?;
+            if !new.rendered.media_ids.is_empty() {
+                Media::link_to_post(conn, post.id, &new.rendered.media_ids)?;
+            }
             Imported::record(
                 conn,
                 source,

@@ -145,6 +145,38 @@ impl Media {
             .get_result(conn)
     }
 
+    /// The row for an image just processed and saved, whoever sent it.
+    pub fn create_processed(
+        conn: &mut SqliteConnection,
+        processed: &crate::media::Processed,
+        alt: &str,
+        original_name: &str,
+        uploaded_by: Option<i32>,
+    ) -> QueryResult<Media> {
+        let variants = processed
+            .variants
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        Media::create(
+            conn,
+            &NewMedia {
+                hash: &processed.hash,
+                stem: processed.stem(),
+                format: processed.format,
+                width: processed.width as i32,
+                height: processed.height as i32,
+                bytes: processed.total_bytes(),
+                variants: &variants,
+                alt,
+                original_name,
+                uploaded_by,
+                created_at: crate::models::now(),
+            },
+        )
+    }
+
     pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Media>> {
         media::table
             .find(id)

@@ -15,9 +15,9 @@ use crate::auth::csrf::same_origin;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::media::{self, Processed, Refused};
-use crate::models::media::{Media, NewMedia, Use};
+use crate::models::media::{Media, Use};
 use crate::models::paging::Paging;
-use crate::models::{self, Settings, User};
+use crate::models::{Settings, User};
 use crate::routes::{see_other_with, PageNumber};
 use crate::view::{render, render_with, Layout, Pager};
 use crate::{db, AppState};
@@ -382,28 +382,8 @@ async fn store(
         .collect();
     let uploaded_by = user.id;
     let saved = db::write(&state.pool, move |conn| {
-        let variants = processed
-            .variants
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let created = Media::create(
-            conn,
-            &NewMedia {
-                hash: &processed.hash,
-                stem: processed.stem(),
-                format: processed.format,
-                width: processed.width as i32,
-                height: processed.height as i32,
-                bytes: processed.total_bytes(),
-                variants: &variants,
-                alt: &alt,
-                original_name: &original_name,
-                uploaded_by: Some(uploaded_by),
-                created_at: models::now(),
-            },
-        );
+        let created =
+            Media::create_processed(conn, &processed, &alt, &original_name, Some(uploaded_by));
         match created {
             Ok(_) => Ok(Outcome::Added),
             // The same image, sent twice at once: the other upload's row
