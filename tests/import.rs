@@ -60,7 +60,7 @@ async fn a_wordpress_export_moves_in_with_its_threads_guests_and_old_links() {
     assert_eq!(
         report
             .skipped
-            .get("attachments (image files are not copied: posts show them from the old site)"),
+            .get("attachment entries (the images posts show come in with --media-from)"),
         Some(&1)
     );
     assert!(

@@ -372,11 +372,12 @@ impl Draft {
         e.kind = match self.post_type.as_str() {
             "post" | "" => EntryKind::Post,
             "page" => EntryKind::Page,
-            "attachment" => return Item::Skipped {
-                reason:
-                    "attachments (image files are not copied: posts show them from the old site)"
+            "attachment" => {
+                return Item::Skipped {
+                    reason: "attachment entries (the images posts show come in with --media-from)"
                         .into(),
-            },
+                }
+            }
             other => {
                 return Item::Skipped {
                     reason: format!("of type “{other}”, which has no place here"),
