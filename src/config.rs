@@ -107,16 +107,20 @@ impl Config {
         }
     }
 
+    /// The folder that holds the database: scratch files (exports and
+    /// uploaded imports being read) go there, on the same disk, not tmpfs.
+    pub fn database_dir(&self) -> PathBuf {
+        self.database
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+    }
+
     /// Where uploaded images are stored.
     pub fn media_dir(&self) -> PathBuf {
         match &self.media_dir {
             Some(dir) => dir.clone(),
-            None => self
-                .database
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."))
-                .join("media"),
+            None => self.database_dir().join("media"),
         }
     }
 
