@@ -469,7 +469,7 @@ async fn read_token(field: &mut Field) -> Result<String, AppError> {
 /// job's row is closed, the scratch file removed and the permit returned.
 fn run_job(pool: &DbPool, id: i32, scratch: Scratch, permit: OwnedSemaphorePermit) {
     let mut latest: (i64, i32) = (0, 0);
-    let mut saved_at = Instant::now();
+    let mut saved_at: Option<Instant> = None;
     let ran = (&scratch.file).rewind().map(|_| {
         let input = BufReader::with_capacity(256 * 1024, &scratch.file);
         std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -478,10 +478,11 @@ fn run_job(pool: &DbPool, id: i32, scratch: Scratch, permit: OwnedSemaphorePermi
                     i64::try_from(p.bytes).unwrap_or(i64::MAX),
                     i32::try_from(p.items).unwrap_or(i32::MAX),
                 );
-                // Not per batch: a row written once a second is enough for
-                // a page that reloads every two.
-                if saved_at.elapsed() >= PROGRESS_EVERY {
-                    saved_at = Instant::now();
+                // The first batch at once, then not per batch: a row
+                // written once a second is enough for a page that reloads
+                // every two.
+                if saved_at.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
+                    saved_at = Some(Instant::now());
                     save_progress(pool, id, latest);
                 }
             })
