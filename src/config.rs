@@ -75,7 +75,23 @@ pub struct Config {
         global = true
     )]
     pub trusted_proxy: Vec<IpNet>,
+
+    /// The largest export file the dashboard's import takes, in bytes
+    /// (`broadsheet import FILE` has no limit). Hidden: the default suits a
+    /// site; tests lower it.
+    #[arg(
+        long,
+        env = "BROADSHEET_IMPORT_MAX_BYTES",
+        default_value_t = DEFAULT_IMPORT_MAX_BYTES,
+        hide = true,
+        global = true
+    )]
+    pub import_max_bytes: u64,
 }
+
+/// 1 GiB: a WordPress export of 10,000 posts and 100,000 comments is about
+/// 100 MB.
+pub const DEFAULT_IMPORT_MAX_BYTES: u64 = 1024 * 1024 * 1024;
 
 /// A CIDR range, or one address (a range of one).
 fn parse_cidr(s: &str) -> Result<IpNet, String> {
@@ -104,19 +120,24 @@ impl Config {
             trusted_proxy: Vec::new(),
             cache_mb: 32,
             media_dir: None,
+            import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
         }
+    }
+
+    /// The folder that holds the database: scratch files (exports and
+    /// uploaded imports being read) go there, on the same disk, not tmpfs.
+    pub fn database_dir(&self) -> PathBuf {
+        self.database
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
     }
 
     /// Where uploaded images are stored.
     pub fn media_dir(&self) -> PathBuf {
         match &self.media_dir {
             Some(dir) => dir.clone(),
-            None => self
-                .database
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."))
-                .join("media"),
+            None => self.database_dir().join("media"),
         }
     }
 

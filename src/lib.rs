@@ -18,6 +18,7 @@ pub mod middleware;
 pub mod models;
 pub mod routes;
 pub mod schema;
+pub mod scratch;
 pub mod slug;
 pub mod state;
 pub mod view;

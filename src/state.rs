@@ -23,14 +23,41 @@ pub struct AppState {
     pub media: crate::media::Store,
     /// Exports being built (`GET /admin/export`): one at a time.
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// Imports from the dashboard (`POST /admin/import`), from the upload
+    /// to the end of the run: one at a time.
+    pub imports: Arc<tokio::sync::Semaphore>,
     /// The WAL checkpointer runs while any clone of this state lives.
     _checkpointer: Arc<()>,
 }
 
 impl AppState {
-    /// Opens (creating and migrating) the database named in the config.
+    /// Opens (creating and migrating) the database named in the config, for
+    /// the server: an import a stopped server left running is marked failed.
     pub fn open(config: Config) -> Result<AppState, db::OpenError> {
-        AppState::open_with(config, db::Create::IfMissing)
+        let state = AppState::open_with(config, db::Create::IfMissing)?;
+        let abandoned = state
+            .pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut conn| {
+                db::write_with(&mut conn, |conn| {
+                    Ok(models::import_job::ImportJob::fail_abandoned(
+                        conn,
+                        models::now(),
+                    )?)
+                })
+            })
+            .map_err(|source| db::OpenError::Sqlite {
+                path: state.config.database.clone(),
+                source,
+            })?;
+        if abandoned > 0 {
+            tracing::warn!(
+                jobs = abandoned,
+                "imports left running by a server that stopped are marked failed"
+            );
+        }
+        Ok(state)
     }
 
     /// Opens the database named in the config; with `Create::Never` a
@@ -69,6 +96,7 @@ impl AppState {
             cache: Arc::new(cache),
             device_key: Arc::new(device_key),
             exports: Arc::new(tokio::sync::Semaphore::new(1)),
+            imports: Arc::new(tokio::sync::Semaphore::new(1)),
             _checkpointer: alive,
         })
     }

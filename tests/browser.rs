@@ -540,3 +540,99 @@ async fn the_owner_uploads_a_picture_and_the_article_shows_it_with_a_link_previe
     assert!(reader.exists(".card.has-cover .card-cover img").await);
     reader.screenshots("home-cover", false).await;
 }
+
+/// A WordPress export of `posts` short posts with three comments each, big
+/// enough that importing it takes a few refreshes of its page.
+fn generated_export(posts: usize) -> String {
+    let mut xml = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>The Big Quay</title><link>https://big.example.org</link><wp:wxr_version>1.2</wp:wxr_version>
+"#,
+    );
+    for i in 1..=posts {
+        xml.push_str(&format!(
+            "<item><title>Tide table {i}</title><content:encoded><![CDATA[High water at {i}:00.\n\nLow water later.]]></content:encoded>\
+             <wp:post_id>{i}</wp:post_id><wp:post_date_gmt>2020-05-03 09:30:00</wp:post_date_gmt><wp:post_name>tide-table-{i}</wp:post_name>\
+             <wp:status>publish</wp:status><wp:post_type>post</wp:post_type>"
+        ));
+        for j in 0..3 {
+            xml.push_str(&format!(
+                "<wp:comment><wp:comment_id>{}</wp:comment_id><wp:comment_author>Reader {j}</wp:comment_author>\
+                 <wp:comment_date_gmt>2020-05-03 11:00:00</wp:comment_date_gmt><wp:comment_content>Thanks for table {i}.</wp:comment_content>\
+                 <wp:comment_approved>1</wp:comment_approved><wp:comment_parent>0</wp:comment_parent></wp:comment>",
+                i * 10 + j
+            ));
+        }
+        xml.push_str("</item>\n");
+    }
+    xml.push_str("</channel></rss>\n");
+    xml
+}
+
+#[actix_web::test]
+async fn the_owner_imports_a_wordpress_export_from_the_dashboard() {
+    const TEST: &str = "import";
+    let Some(tools) = Tools::find(TEST) else {
+        return;
+    };
+    let site = Site::start();
+    let driver = Driver::start(&tools);
+    let owner = Session::open(&driver, &site, TEST, "owner").await;
+    set_up_the_blog(&owner, false).await;
+
+    owner.click_link(".admin-nav", "Import").await;
+    owner.wait_for_path("/admin/import").await;
+    owner.wait_for_text("No imports yet.").await;
+    owner.screenshots("form", false).await;
+
+    let export =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wordpress.xml");
+    owner
+        .find("#file")
+        .await
+        .send_keys(export.to_str().unwrap())
+        .await
+        .expect("choose a file");
+    owner.press(".import-upload", "Import").await;
+    owner.wait_for_path("/admin/import/1").await;
+    owner
+        .wait_for_text("Imported 6 posts, 1 pages, 6 comments (5 by guests)")
+        .await;
+    assert!(!owner.exists("meta[http-equiv=refresh]").await);
+    owner.screenshots("report", false).await;
+
+    owner.click_link(".admin-main", "Go to the posts").await;
+    owner.wait_for_path("/admin/posts").await;
+    owner.wait_for_text("Storm closes the harbour").await;
+
+    // A bigger export: its page shows the progress and reloads itself
+    // (no script, and nobody here reloads it) until the report is there.
+    let files = tempfile::tempdir().unwrap();
+    let big = files.path().join("big-quay.xml");
+    std::fs::write(&big, generated_export(1000)).unwrap();
+    owner.visit("/admin/import").await;
+    owner
+        .find("#file")
+        .await
+        .send_keys(big.to_str().unwrap())
+        .await
+        .expect("choose a file");
+    owner.press(".import-upload", "Import").await;
+    owner.wait_for_path("/admin/import/2").await;
+    let started = std::time::Instant::now();
+    while !owner.body_text().await.contains("Imported 1000 posts") {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(90),
+            "the report never came:\n{}",
+            owner.body_text().await
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!owner.exists("meta[http-equiv=refresh]").await);
+
+    owner.visit("/admin/import").await;
+    owner.wait_for_text("big-quay.xml").await;
+    owner.screenshots("list", false).await;
+    owner.close().await;
+}

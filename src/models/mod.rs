@@ -68,6 +68,7 @@ macro_rules! text_enum {
 }
 
 pub mod comment;
+pub mod import_job;
 pub mod imported;
 pub mod media;
 pub mod paging;

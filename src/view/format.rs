@@ -75,6 +75,27 @@ pub fn plural(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+/// "812 bytes", "14 KB", "3.2 MB", "1 GB": a file's size for people.
+pub fn file_size(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    const GB: u64 = 1024 * MB;
+    let tenths = |unit: u64| {
+        let n = (bytes as f64 / unit as f64 * 10.0).round() / 10.0;
+        if n.fract() == 0.0 {
+            format!("{n:.0}")
+        } else {
+            format!("{n:.1}")
+        }
+    };
+    match bytes {
+        0..KB => plural(bytes as i64, "byte", "bytes"),
+        KB..MB => format!("{} KB", (bytes + KB / 2) / KB),
+        MB..GB => format!("{} MB", tenths(MB)),
+        _ => format!("{} GB", tenths(GB)),
+    }
+}
+
 fn dateline(place: &str, at: Option<&NaiveDateTime>) -> String {
     match (place.is_empty(), at) {
         (true, Some(at)) => long_date(at),

@@ -124,6 +124,7 @@ fn admin_routes(post_id: i32, comment_id: i32, user_id: i32) -> Vec<(&'static st
         ("POST", format!("/admin/users/{user_id}/enable")),
         ("GET", "/admin/settings".into()),
         ("POST", "/admin/settings".into()),
+        ("GET", "/admin/import".into()),
     ]
 }
 

@@ -1,13 +1,9 @@
 //! `GET /admin/export`: the whole site as a WordPress export file (WXR 1.2).
 //!
-//! The file is built off the async workers into a temporary file beside the
-//! database (no tmpfs, which would hold it in memory), then streamed from it
-//! a chunk at a time. On Linux the file leaves its folder as soon as it is
-//! open, so nothing is left behind whatever becomes of the request.
+//! The file is built off the async workers into a scratch file beside the
+//! database (`crate::scratch`), then streamed from it a chunk at a time.
 
-use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek};
-use std::path::{Path, PathBuf};
 
 use actix_web::body::SizedStream;
 use actix_web::http::header;
@@ -18,6 +14,7 @@ use futures_util::Stream;
 use crate::auth::AdminUser;
 use crate::error::AppError;
 use crate::export::{self, ExportError};
+use crate::scratch::Scratch;
 use crate::{db, models, AppState};
 
 /// Bytes read from the file at a time while it is sent.
@@ -34,18 +31,13 @@ pub async fn download(
         .clone()
         .try_acquire_owned()
         .map_err(|_| AppError::ExportRunning)?;
-    let dir = state
-        .config
-        .database
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = state.config.database_dir();
     let base = state.config.base_url();
     let (built, done) = db::run(&state.pool, move |conn| {
         // Held by the blocking work itself, which finishes even if the
         // visitor leaves.
         let _permit = permit;
-        let mut built = Built::create(&dir).map_err(ExportError::Io)?;
+        let mut built = Scratch::create(&dir, "export").map_err(ExportError::Io)?;
         let done = export::write_wxr(conn, &built.file, &base)?;
         built.file.rewind().map_err(ExportError::Io)?;
         Ok((built, done))
@@ -72,53 +64,8 @@ pub async fn download(
         .body(SizedStream::new(len, chunks(built))))
 }
 
-/// The export file while it is built and sent. Fields drop in order: the
-/// file is closed before a name left in the folder is removed.
-struct Built {
-    file: File,
-    _leftover: Leftover,
-}
-
-/// The temporary file's name, where the system would not remove it while
-/// open (not on Linux): removed once the download is done with it.
-struct Leftover(Option<PathBuf>);
-
-impl Drop for Leftover {
-    fn drop(&mut self) {
-        if let Some(path) = &self.0 {
-            if let Err(e) = std::fs::remove_file(path) {
-                tracing::warn!(error = %e, "cannot remove {}", path.display());
-            }
-        }
-    }
-}
-
-impl Built {
-    /// A new file of its own in `dir`, already gone from the folder where
-    /// the system allows it.
-    fn create(dir: &Path) -> io::Result<Built> {
-        let path = dir.join(format!(
-            ".broadsheet-export-{:016x}.xml",
-            rand::random::<u64>()
-        ));
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)?;
-        let leftover = match std::fs::remove_file(&path) {
-            Ok(()) => None,
-            Err(_) => Some(path),
-        };
-        Ok(Built {
-            file,
-            _leftover: Leftover(leftover),
-        })
-    }
-}
-
 /// The file's bytes, read a chunk at a time on the blocking thread pool.
-fn chunks(built: Built) -> impl Stream<Item = Result<Bytes, io::Error>> {
+fn chunks(built: Scratch) -> impl Stream<Item = Result<Bytes, io::Error>> {
     futures_util::stream::unfold(Some(built), |state| async move {
         let mut built = state?;
         let read = web::block(move || {

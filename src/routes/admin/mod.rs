@@ -5,6 +5,7 @@
 pub mod comments;
 pub mod dashboard;
 pub mod export;
+pub mod import;
 pub mod media;
 pub mod posts;
 pub mod redirects;
@@ -57,6 +58,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/redirects/{id}/delete",
             web::post().to(redirects::delete),
         )
+        .route("/admin/import", web::get().to(import::form))
+        .route("/admin/import", web::post().to(import::upload))
+        .route("/admin/import/{id}", web::get().to(import::show))
         .route("/admin/export", web::get().to(export::download))
         .route("/admin/settings", web::get().to(settings::edit))
         .route("/admin/settings", web::post().to(settings::update))
