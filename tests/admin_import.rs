@@ -154,7 +154,7 @@ async fn an_admin_imports_a_wordpress_export_and_reads_its_report() {
     let report = finished(&mut ann, &svc, res.location()).await;
     assert!(report.contains("Import report"), "{}", report.body);
     assert!(
-        report.contains("Imported 6 posts, 1 pages, 6 comments (5 by guests)"),
+        report.contains("Imported 6 posts, 1 page, 6 comments (5 by guests)"),
         "{}",
         report.body
     );
@@ -209,7 +209,7 @@ async fn importing_the_same_file_again_writes_nothing_new() {
         report.body
     );
     assert!(
-        report.contains("items were here from an earlier import and were left as they are"),
+        report.contains("items were here from an earlier import and left as they were"),
         "{}",
         report.body
     );

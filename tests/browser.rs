@@ -597,7 +597,7 @@ async fn the_owner_imports_a_wordpress_export_from_the_dashboard() {
     owner.press(".import-upload", "Import").await;
     owner.wait_for_path("/admin/import/1").await;
     owner
-        .wait_for_text("Imported 6 posts, 1 pages, 6 comments (5 by guests)")
+        .wait_for_text("Imported 6 posts, 1 page, 6 comments (5 by guests)")
         .await;
     assert!(!owner.exists("meta[http-equiv=refresh]").await);
     owner.screenshots("report", false).await;

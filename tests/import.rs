@@ -60,7 +60,7 @@ async fn a_wordpress_export_moves_in_with_its_threads_guests_and_old_links() {
     assert_eq!(
         report
             .skipped
-            .get("attachment entries (the images posts show come in with --media-from)"),
+            .get("attachment entries (the images posts show come in with the old site's files: import --media-from DIR on the command line)"),
         Some(&1)
     );
     assert!(
@@ -88,7 +88,7 @@ async fn a_wordpress_export_moves_in_with_its_threads_guests_and_old_links() {
     );
     let text = report.lines().join("\n");
     assert!(
-        text.contains("Imported 6 posts, 1 pages, 6 comments (5 by guests)"),
+        text.contains("Imported 6 posts, 1 page, 6 comments (5 by guests)"),
         "{text}"
     );
 

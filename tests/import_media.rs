@@ -64,7 +64,7 @@ async fn a_wordpress_uploads_folder_fills_the_library_and_the_story_shows_it_fro
     assert!(report
         .lines()
         .join("\n")
-        .contains("1 image files were copied into the media library."));
+        .contains("1 image file was copied into the media library."));
     let rows = media_rows(&app);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1, "quay.jpg");

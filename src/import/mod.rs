@@ -35,6 +35,7 @@ use crate::models::post::{PostFormat, PostInput, RenderedPost, MAX_BODY_BYTES};
 use crate::models::redirect::{normalise_from, Redirect};
 use crate::models::{self, Comment, CommentStatus, Post, PostKind, Role, User};
 use crate::slug::slugify;
+use crate::view::plural;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
 use source::{Content, Entry, EntryKind, EntryStatus, Item, Reply};
 use xml::{Ns, Reader, Step};
@@ -118,20 +119,25 @@ impl Report {
             lines.extend(self.error.iter().map(|e| format!("Nothing imported: {e}.")));
             return lines;
         }
+        let n = |count: u64, one: &str, many: &str| plural(count as i64, one, many);
         let verb = if self.dry_run {
             "Would import"
         } else {
             "Imported"
         };
         lines.push(format!(
-            "{verb} {} posts, {} pages, {} comments ({} by guests), {} authors and {} redirects from {} ({}).",
-            self.posts,
-            self.pages,
-            self.comments,
+            "{verb} {}, {}, {} ({} by guests), {} and {} from {} ({}).",
+            n(self.posts, "post", "posts"),
+            n(self.pages, "page", "pages"),
+            n(self.comments, "comment", "comments"),
             self.guest_comments,
-            self.authors,
-            self.redirects,
-            if self.source.is_empty() { "an unnamed site" } else { &self.source },
+            n(self.authors, "author", "authors"),
+            n(self.redirects, "redirect", "redirects"),
+            if self.source.is_empty() {
+                "an unnamed site"
+            } else {
+                &self.source
+            },
             self.format
         ));
         if self.dry_run {
@@ -139,8 +145,13 @@ impl Report {
         }
         if self.already_here > 0 {
             lines.push(format!(
-                "{} items were here from an earlier import and were left as they are.",
-                self.already_here
+                "{} here from an earlier import and left as {}.",
+                n(self.already_here, "item was", "items were"),
+                if self.already_here == 1 {
+                    "it was"
+                } else {
+                    "they were"
+                }
             ));
         }
         for (reason, n) in &self.skipped {
@@ -166,26 +177,31 @@ impl Report {
             ));
         }
         if self.images_copied > 0 {
+            let (one, many) = if self.dry_run {
+                ("image file would be copied", "image files would be copied")
+            } else {
+                ("image file was copied", "image files were copied")
+            };
             lines.push(format!(
-                "{} image files {} into the media library.",
-                self.images_copied,
-                if self.dry_run {
-                    "would be copied"
-                } else {
-                    "were copied"
-                }
+                "{} into the media library.",
+                n(self.images_copied, one, many)
             ));
         }
         if self.images_missing > 0 {
             lines.push(format!(
-                "{} images the posts show were not in the folder given to --media-from.",
-                self.images_missing
+                "{} the posts show {} not in the folder given to --media-from.",
+                n(self.images_missing, "image", "images"),
+                if self.images_missing == 1 {
+                    "was"
+                } else {
+                    "were"
+                }
             ));
         }
         if self.external_images > 0 {
             lines.push(format!(
-                "{} images are still shown from the old site, for example: {}.",
-                self.external_images,
+                "{} still shown from the old site, for example: {}.",
+                n(self.external_images, "image is", "images are"),
                 self.external_image_examples.join(", ")
             ));
         }
@@ -193,7 +209,10 @@ impl Report {
             lines.push(format!("Warning: {warning}"));
         }
         if self.more_warnings > 0 {
-            lines.push(format!("And {} more warnings.", self.more_warnings));
+            lines.push(format!(
+                "And {} more.",
+                n(self.more_warnings, "warning", "warnings")
+            ));
         }
         if let Some(error) = &self.error {
             lines.push(format!("Stopped: {error}. What came before it is kept; run the import again once the file is fixed to continue."));
@@ -287,11 +306,12 @@ pub fn run(
         import.take(item)?;
         if import.batch.len() >= BATCH_ITEMS || import.batch_comments >= BATCH_COMMENTS {
             import.flush()?;
-            progress(Progress {
-                bytes: items.bytes(),
-                items: import.items,
-            });
         }
+        // Cheap: the callers decide how often to show it.
+        progress(Progress {
+            bytes: items.bytes(),
+            items: import.items,
+        });
     }
     import.flush()?;
     import.finish()?;

@@ -374,7 +374,7 @@ impl Draft {
             "page" => EntryKind::Page,
             "attachment" => {
                 return Item::Skipped {
-                    reason: "attachment entries (the images posts show come in with --media-from)"
+                    reason: "attachment entries (the images posts show come in with the old site's files: import --media-from DIR on the command line)"
                         .into(),
                 }
             }
