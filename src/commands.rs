@@ -2,6 +2,15 @@
 //! returns the one line to print when it fails.
 
 use std::io::BufRead;
+
+/// Prints a line of a command's report. A reader that stopped reading (`|
+/// head`) wants no more of it: that is not a failure, and never a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
 use std::path::Path;
 
 use crate::accounts::{self, Admins};
@@ -50,9 +59,10 @@ pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), S
     })
     .map_err(|e| e.to_string())?
     .ok_or_else(|| format!("username: {}", accounts::TAKEN_MEANWHILE))?;
-    println!(
+    say!(
         "Created admin {} (id {}). Sign in at /login.",
-        user.username, user.id
+        user.username,
+        user.id
     );
     Ok(())
 }
@@ -67,8 +77,8 @@ pub fn backup(config: Config, file: &Path) -> Result<(), String> {
     let state = open_existing(config)?;
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
     backup::backup(&mut conn, file).map_err(|e| e.to_string())?;
-    println!("Backed up to {}", file.display());
-    println!(
+    say!("Backed up to {}", file.display());
+    say!(
         "Images are not in it: copy the media folder {} too (its files never change).",
         state.media.dir().display()
     );
@@ -78,18 +88,18 @@ pub fn backup(config: Config, file: &Path) -> Result<(), String> {
 pub fn restore(database: &Path, file: &Path) -> Result<(), String> {
     let done = backup::restore(database, file).map_err(|e| e.to_string())?;
     if let Some(kept) = &done.kept {
-        println!(
+        say!(
             "Kept the replaced database as {} (open it with --database to look back).",
             kept.display()
         );
     }
     for path in &done.cleared {
-        println!(
+        say!(
             "Moved or removed {}, left from the replaced database.",
             path.display()
         );
     }
-    println!(
+    say!(
         "Restored {} from {}: {} posts, {} comments, {} users. Start the server again.",
         database.display(),
         file.display(),
@@ -104,9 +114,13 @@ pub fn generate(config: Config, args: &GenerateArgs) -> Result<(), String> {
     let state = open_existing(config)?;
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
     let done = crate::generate::run(&mut conn, args).map_err(|e| e.to_string())?;
-    println!(
+    say!(
         "Generated {} posts, {} comments and {} users in {:.1} s; busiest post: /posts/{}",
-        done.posts, done.comments, done.users, done.seconds, done.busy_slug
+        done.posts,
+        done.comments,
+        done.users,
+        done.seconds,
+        done.busy_slug
     );
     Ok(())
 }
@@ -147,7 +161,7 @@ pub fn import(
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     for line in report.lines() {
-        println!("{line}");
+        say!("{line}");
     }
     match report.error {
         Some(error) => Err(format!("{}: {error}", file.display())),
@@ -190,7 +204,7 @@ pub fn export(config: Config, file: &Path) -> Result<(), String> {
             let _ = dir.sync_all();
         }
     }
-    println!(
+    say!(
         "Exported {}, {}, {}, {}, {} and {} to {}.",
         plural(done.posts, "post", "posts"),
         plural(done.pages, "page", "pages"),

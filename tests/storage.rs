@@ -677,3 +677,39 @@ fn sigterm_answers_the_requests_already_under_way() {
     }
     assert_eq!(count(&path, "SELECT count(*) AS n FROM media"), 3);
 }
+
+#[test]
+fn a_report_piped_into_a_reader_that_stops_reading_ends_the_command_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    process::site_with_users(&path, &[("ann", Role::Admin)]);
+    let export = dir.path().join("harbour.xml");
+    std::fs::write(&export, include_str!("fixtures/wordpress.xml")).unwrap();
+    // A pipe whose reading end is already closed, as after `| head -1`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(BIN)
+        .args([
+            "--database",
+            path.to_str().unwrap(),
+            "import",
+            export.to_str().unwrap(),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::null())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(
+        process::count(
+            &path,
+            "SELECT count(*) AS n FROM posts WHERE kind = 'post' AND title LIKE 'Storm%'"
+        ),
+        2,
+        "the import itself is done"
+    );
+}
