@@ -1,8 +1,8 @@
 //! Creating accounts: the rules for usernames, emails and passwords, shared by
 //! registration, /setup and `broadsheet create-admin`.
 
+use crate::db::Conn;
 use actix_web::http::StatusCode;
-use diesel::SqliteConnection;
 
 use crate::auth::password;
 use crate::error::AppError;
@@ -144,7 +144,7 @@ fn looks_like_email(email: &str) -> bool {
 /// Every problem with a new account's fields, those that need the database
 /// included. Registration, /setup and `create-admin` all check with this.
 pub fn check_new(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     username: &str,
     email: &str,
     password: &str,
@@ -174,7 +174,7 @@ pub enum Admins {
 /// caller's write. `None` when another sign-up took the name or email since
 /// the check; `AppError::NotFound` when `Admins::FirstOnly` and an admin exists.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     username: &str,
     email: &str,
     password_hash: &str,

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use diesel::{Connection, SqliteConnection};
 
-use crate::db::{self, OpenError};
+use crate::db::{self, Conn, OpenError};
 use crate::error::AppError;
 
 /// Held by a server for as long as it runs.
@@ -37,8 +37,13 @@ impl ServerLock {
 
 /// Writes a consistent copy of the live database (`VACUUM INTO`), safe while
 /// the server runs.
-pub fn backup(conn: &mut SqliteConnection, to: &Path) -> Result<(), AppError> {
+pub fn backup(conn: &mut Conn, to: &Path) -> Result<(), AppError> {
     use diesel::RunQueryDsl;
+    let Conn::Sqlite(conn) = conn else {
+        return Err(AppError::BadRequest(
+            "backup copies a SQLite file; back up PostgreSQL with pg_dump".into(),
+        ));
+    };
     diesel::sql_query("VACUUM INTO ?")
         .bind::<diesel::sql_types::Text, _>(to.to_string_lossy().into_owned())
         .execute(conn)?;
@@ -187,8 +192,9 @@ fn check_backup(from: &Path) -> Result<(i64, i64, i64), RestoreError> {
             .replace('?', "%3f")
             .replace('#', "%23")
     );
-    let mut conn = SqliteConnection::establish(&uri)
+    let conn = SqliteConnection::establish(&uri)
         .map_err(|e| db_error("cannot open")(AppError::Connect(e)))?;
+    let mut conn = Conn::Sqlite(conn);
     diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 5000")
         .map_err(|e| db_error("cannot open")(e.into()))?;
     let problem = db::integrity(&mut conn).map_err(db_error("cannot check"))?;
@@ -198,9 +204,8 @@ fn check_backup(from: &Path) -> Result<(i64, i64, i64), RestoreError> {
             problem,
         });
     }
-    let count = |conn: &mut SqliteConnection, table| {
-        db::count_rows(conn, table).map_err(db_error("cannot read"))
-    };
+    let count =
+        |conn: &mut Conn, table| db::count_rows(conn, table).map_err(db_error("cannot read"));
     Ok((
         count(&mut conn, "posts")?,
         count(&mut conn, "comments")?,

@@ -28,9 +28,10 @@ fn open_existing(config: Config) -> Result<AppState, String> {
 }
 
 pub fn serve(config: Config) -> Result<(), String> {
-    let path = config.database.clone();
+    let file = config.database.file().map(Path::to_path_buf);
     let state = AppState::open(config).map_err(|e| e.to_string())?;
-    let _lock = ServerLock::take(&path)?;
+    // Only a file can be replaced by `restore` under a running server.
+    let _lock = file.as_deref().map(ServerLock::take).transpose()?;
     actix_web::rt::System::new()
         .block_on(crate::serve(state))
         .map_err(|e| e.to_string())
@@ -85,7 +86,13 @@ pub fn backup(config: Config, file: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub fn restore(database: &Path, file: &Path) -> Result<(), String> {
+pub fn restore(database: &crate::db::Database, file: &Path) -> Result<(), String> {
+    let Some(database) = database.file() else {
+        return Err(
+            "restore puts a SQLite backup in place; restore PostgreSQL with pg_restore or psql"
+                .into(),
+        );
+    };
     let done = backup::restore(database, file).map_err(|e| e.to_string())?;
     if let Some(kept) = &done.kept {
         say!(

@@ -3,6 +3,8 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use crate::db::Database;
+
 use clap::{Args, ValueEnum};
 use ipnet::IpNet;
 
@@ -17,14 +19,15 @@ pub struct Config {
     )]
     pub bind: String,
 
-    /// SQLite database file; created and migrated when missing.
+    /// SQLite database file, or a PostgreSQL URL (postgres://user@host/db);
+    /// created (a file) and migrated when missing.
     #[arg(
         long,
         env = "BROADSHEET_DATABASE",
         default_value = "broadsheet.db",
         global = true
     )]
-    pub database: PathBuf,
+    pub database: Database,
 
     /// Public address of the site, used in feeds, canonical links and the sitemap
     /// (default: http://BIND).
@@ -109,10 +112,10 @@ pub enum Switch {
 
 impl Config {
     /// A configuration for the given database with every other flag at its default.
-    pub fn for_database(database: PathBuf) -> Self {
+    pub fn for_database(database: impl Into<Database>) -> Self {
         Config {
             bind: "127.0.0.1:8080".into(),
-            database,
+            database: database.into(),
             base_url: None,
             secure_cookies: false,
             rate_limits: Switch::On,
@@ -124,11 +127,13 @@ impl Config {
         }
     }
 
-    /// The folder that holds the database: scratch files (exports and
-    /// uploaded imports being read) go there, on the same disk, not tmpfs.
+    /// The folder that holds the database file (the working folder for
+    /// PostgreSQL): scratch files (exports and uploaded imports being read)
+    /// go there, on the same disk, not tmpfs; images by default in `media/`.
     pub fn database_dir(&self) -> PathBuf {
         self.database
-            .parent()
+            .file()
+            .and_then(|f| f.parent())
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
     }

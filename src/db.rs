@@ -1,69 +1,157 @@
-//! The connection pool, SQLite pragmas, migrations, and the two helpers that
-//! move blocking database work off the async executor: `run` for reads and
-//! `write` for changes.
+//! The connection pool for either database (a SQLite file or PostgreSQL),
+//! migrations, and the two helpers that move blocking database work off the
+//! async executor: `run` for reads and `write` for changes.
 //!
 //! Every change goes through `write` (or `write_with` on a connection the
-//! command line holds): one `BEGIN IMMEDIATE` transaction whose COMMIT is
-//! checked, so a success answer means the change is in the WAL. A deferred
-//! transaction that reads and then writes cannot wait for the lock, and a
-//! single `INSERT … RETURNING` outside a transaction commits inside
-//! `sqlite3_reset`, whose error is lost: both are why nothing writes any other way.
+//! command line holds): one transaction whose COMMIT is checked, so a
+//! success answer means the change is stored. On SQLite it is `BEGIN
+//! IMMEDIATE`: a deferred transaction that reads and then writes cannot
+//! wait for the lock, and a single `INSERT … RETURNING` outside a
+//! transaction commits inside `sqlite3_reset`, whose error is lost: both
+//! are why nothing writes any other way.
 
+mod postgres;
+mod sqlite;
+
+use std::fmt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::str::FromStr;
+use std::time::Duration;
 
 use actix_web::web;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
-use diesel::migration::MigrationSource;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
 use diesel::result::Error as DieselError;
-use diesel::sql_types::{BigInt, Text};
-use diesel::sqlite::Sqlite;
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel::sql_types::BigInt;
 
 use crate::error::AppError;
 
-pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
+pub use sqlite::{check_existing, integrity, spawn_checkpointer, with_suffix};
 
-const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
-/// The version of migrations/2026-11-26-000002_search.
-const SEARCH_MIGRATION: &str = "20261126000002";
-/// How long a write waits for another writer before it gives up with 503.
-const WRITE_WAIT: Duration = Duration::from_secs(10);
-/// The checkpointer copies the WAL back into the database and empties it
-/// past this size (SQLite's own default is 1,000 pages of 4 KB).
-const WAL_CHECKPOINT_BYTES: u64 = 4 * 1024 * 1024;
-const WAL_CHECK_EVERY: Duration = Duration::from_millis(50);
-/// Past this size a writer empties the WAL itself before it writes, so the
-/// bound holds even while the checkpointer thread waits for a CPU.
-const WAL_HARD_LIMIT: u64 = 16 * 1024 * 1024;
-/// After a WAL reset SQLite cuts the file back to this size.
-const WAL_KEEP_BYTES: u64 = 16 * 1024 * 1024;
+/// A connection to whichever database the site runs on. Queries diesel can
+/// build for both take it as it is; the few it cannot (RETURNING, ON
+/// CONFLICT, raw SQL) go through `each_backend!`.
+#[derive(diesel::MultiConnection)]
+pub enum Conn {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
 
-#[derive(Debug)]
-struct Pragmas;
+/// The backend of `Conn`: either database.
+pub type Backend = <Conn as diesel::Connection>::Backend;
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        // The file is in WAL mode already (`prepare` switched it before the
-        // pool opened), so no connection races another for that lock.
-        // Checkpoints are the checkpointer thread's (`spawn_checkpointer`),
-        // not each committing writer's.
-        // A 2 MB page cache each (8 connections): the OS keeps the file
-        // cached anyway, and it holds the server under 64 MB (bench/run).
-        conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = 5000;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA cache_size = -2000;
-             PRAGMA temp_store = MEMORY;
-             PRAGMA wal_autocheckpoint = 0;
-             PRAGMA journal_size_limit = {WAL_KEEP_BYTES};"
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+/// Runs the same diesel code on whichever connection `conn` holds, for the
+/// queries diesel builds for one backend at a time.
+#[macro_export]
+macro_rules! each_backend {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Postgres($c) => $body,
+            $crate::db::Conn::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// The statement for `conn`'s backend, for raw SQL the two write apart
+/// (placeholders, date functions, index hints).
+pub fn sql(conn: &Conn, sqlite: &'static str, postgres: &'static str) -> &'static str {
+    match conn {
+        Conn::Sqlite(_) => sqlite,
+        Conn::Postgres(_) => postgres,
     }
 }
+
+/// Where the site's data is: a SQLite file, or a PostgreSQL server.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL.
+    Postgres(String),
+}
+
+impl Database {
+    /// The SQLite file, when the site is on one.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Database::Sqlite(path) => Some(path),
+            Database::Postgres(_) => None,
+        }
+    }
+}
+
+impl FromStr for Database {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+                Database::Postgres(s.to_string())
+            } else {
+                Database::Sqlite(PathBuf::from(s))
+            },
+        )
+    }
+}
+
+impl From<PathBuf> for Database {
+    fn from(path: PathBuf) -> Self {
+        Database::Sqlite(path)
+    }
+}
+
+/// The database as messages name it: a URL's password is never shown.
+impl fmt::Display for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "{}", path.display()),
+            Database::Postgres(url) => match url::Url::parse(url) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("…"));
+                    }
+                    write!(f, "{parsed}")
+                }
+                Err(_) => write!(f, "a PostgreSQL address that is not a URL"),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Database({self})")
+    }
+}
+
+/// Opens pooled connections of the site's kind, each set up for it.
+#[derive(Debug)]
+pub struct Manager(Database);
+
+impl ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Conn, Self::Error> {
+        match &self.0 {
+            Database::Sqlite(path) => sqlite::connect(path).map(Conn::Sqlite),
+            Database::Postgres(url) => postgres::connect(url).map(Conn::Postgres),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        std::thread::panicking() || R2D2Connection::is_broken(conn)
+    }
+}
+
+/// Connections in one process's pool.
+const POOL_SIZE: u32 = 8;
 
 /// Whether the database file may be created when it is missing: only the
 /// server makes a new blog; every other command needs an existing one.
@@ -83,13 +171,13 @@ pub enum OpenError {
     Empty(PathBuf),
     #[error("{0} is not a SQLite database")]
     NotSqlite(PathBuf),
-    #[error("{0} is a SQLite database of another application, not a Broadsheet blog")]
-    Foreign(PathBuf),
+    #[error("{0} is a database of another application, not a Broadsheet blog")]
+    Foreign(String),
     #[error(
-        "{path} was last used by a newer Broadsheet (its schema has migration {version}, \
+        "{database} was last used by a newer Broadsheet (its schema has migration {version}, \
          which this program does not know); run that version or a newer one"
     )]
-    Newer { path: PathBuf, version: String },
+    Newer { database: String, version: String },
     #[error("cannot read {path}: {source}")]
     Io {
         path: PathBuf,
@@ -102,254 +190,53 @@ pub enum OpenError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot open {path}: {source}")]
-    Sqlite {
-        path: PathBuf,
+    #[error("{0} holds no blog yet (only `broadsheet serve` creates one)")]
+    NoBlog(String),
+    #[error("cannot reach the database at {database}: {reason}")]
+    Unreachable { database: String, reason: String },
+    #[error("cannot open {database}: {source}")]
+    Unusable {
+        database: String,
         #[source]
         source: AppError,
     },
 }
 
-/// The first bytes of every SQLite database file.
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
-
-/// What a file on disk holds, judged without changing it.
-#[derive(Debug, PartialEq, Eq)]
-enum Found {
-    /// No file, or an empty one: a new blog goes here.
-    Nothing,
-    /// A Broadsheet database (possibly with migrations still to apply).
-    Blog,
-}
-
-/// Looks at a file before anything writes to it: refuses what is not a
-/// Broadsheet database quickly, with the file left byte for byte as it was.
-fn inspect(path: &Path) -> Result<Found, OpenError> {
-    let io = |source| OpenError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let bytes = match std::fs::File::open(path) {
-        Ok(file) => {
-            use std::io::Read;
-            let mut head = Vec::with_capacity(16);
-            file.take(16).read_to_end(&mut head).map_err(io)?;
-            head
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Nothing),
-        Err(e) => return Err(io(e)),
-    };
-    if bytes.is_empty() {
-        return Ok(Found::Nothing);
-    }
-    if bytes.as_slice() != SQLITE_HEADER {
-        return Err(OpenError::NotSqlite(path.to_path_buf()));
-    }
-    // A plain connection, without the pool's pragmas: reading the schema
-    // neither switches the journal mode nor writes anything.
-    let sqlite = |source: AppError| OpenError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy())
-        .map_err(|e| sqlite(AppError::Connect(e)))?;
-    // Another process closing its last connection locks the file a moment.
-    conn.batch_execute("PRAGMA busy_timeout = 5000")
-        .map_err(|e| sqlite(e.into()))?;
-    let tables = table_names(&mut conn).map_err(|e| sqlite(e.into()))?;
-    if tables.is_empty() {
-        return Ok(Found::Nothing);
-    }
-    if !tables.iter().any(|t| t == "__diesel_schema_migrations") {
-        return Err(OpenError::Foreign(path.to_path_buf()));
-    }
-    let applied = applied_versions(&mut conn).map_err(|e| sqlite(e.into()))?;
-    let known = known_versions();
-    if !applied.iter().any(|v| known.contains(v)) || !tables.iter().any(|t| t == "posts") {
-        return Err(OpenError::Foreign(path.to_path_buf()));
-    }
-    if let Some(version) = applied.iter().find(|v| !known.contains(v)) {
-        return Err(OpenError::Newer {
-            path: path.to_path_buf(),
-            version: version.clone(),
-        });
-    }
-    Ok(Found::Blog)
-}
-
-/// The migrations this program carries, by version.
-fn known_versions() -> Vec<String> {
-    MigrationSource::<Sqlite>::migrations(&MIGRATIONS)
-        .map(|all| {
-            all.iter()
-                .map(|m| m.name().version().to_string())
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-}
-
-fn table_names(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Name {
-        #[diesel(sql_type = Text)]
-        name: String,
-    }
-    let rows: Vec<Name> =
-        diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'").load(conn)?;
-    Ok(rows.into_iter().map(|r| r.name).collect())
-}
-
-fn applied_versions(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
-    #[derive(QueryableByName)]
-    struct Version {
-        #[diesel(sql_type = Text)]
-        version: String,
-    }
-    let rows: Vec<Version> =
-        diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn)?;
-    Ok(rows.into_iter().map(|r| r.version).collect())
-}
-
-/// Refuses, without changing it, a file that is missing or is not a
-/// Broadsheet database this program can open.
-pub fn check_existing(path: &Path) -> Result<(), OpenError> {
-    match inspect(path)? {
-        Found::Blog => Ok(()),
-        Found::Nothing if path.exists() => Err(OpenError::Empty(path.to_path_buf())),
-        Found::Nothing => Err(OpenError::Missing(path.to_path_buf())),
-    }
-}
-
 /// Opens and migrates the database (creating it when `create` allows), seeds
 /// a new one with its welcome post, then opens the pool.
-pub fn open(path: &Path, create: Create) -> Result<DbPool, OpenError> {
-    let found = inspect(path)?;
-    if create == Create::Never {
-        check_existing(path)?;
+pub fn open(database: &Database, create: Create) -> Result<DbPool, OpenError> {
+    match database {
+        Database::Sqlite(path) => sqlite::prepare(path, create)?,
+        Database::Postgres(url) => postgres::prepare(url, create)?,
     }
-    let sqlite = |source: AppError| OpenError::Sqlite {
-        path: path.to_path_buf(),
-        source,
-    };
-    prepare(path, found == Found::Nothing).map_err(sqlite)?;
-    let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
     Pool::builder()
-        .max_size(8)
+        .max_size(POOL_SIZE)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(Pragmas))
-        .build(manager)
-        .map_err(|e| sqlite(AppError::Pool(e)))
+        .build(Manager(database.clone()))
+        .map_err(|e| OpenError::Unusable {
+            database: database.to_string(),
+            source: AppError::Pool(e),
+        })
 }
 
-/// On one connection, before the pool's open: WAL mode, migrations, and the
-/// welcome post of a new blog.
-fn prepare(path: &Path, fresh: bool) -> Result<(), AppError> {
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
-    conn.batch_execute(
-        "PRAGMA busy_timeout = 5000;
-         PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
-         PRAGMA foreign_keys = ON;",
-    )?;
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(AppError::Migration)?;
-    // SQL alone cannot turn markdown into plain text: the search migration
-    // indexes bodies as they are, and this rewrites them once.
-    if applied.iter().any(|v| v.to_string() == SEARCH_MIGRATION) {
-        write_with(&mut conn, crate::models::search::reindex_all)?;
-    }
-    if fresh {
-        let welcome = crate::models::post::welcome_post();
-        write_with(&mut conn, move |conn| {
-            Ok(crate::models::Post::create(
-                conn,
-                &welcome,
-                crate::models::now(),
-            )?)
-        })?;
-    }
+/// Seeds a database just created with its welcome post.
+fn welcome(conn: &mut Conn) -> Result<(), AppError> {
+    let welcome = crate::models::post::welcome_post();
+    write_with(conn, move |conn| {
+        Ok(crate::models::Post::create(
+            conn,
+            &welcome,
+            crate::models::now(),
+        )?)
+    })?;
     Ok(())
-}
-
-/// Keeps the WAL bounded under steady writes, for as long as `alive` has a
-/// strong reference (the `AppState` that owns the pool).
-///
-/// SQLite's own checkpoint runs in the committing writer, passively: while
-/// some connection still reads an older snapshot (under load one nearly
-/// always does) it cannot copy the newest frames, the WAL never restarts,
-/// and it grew past 30 MB in eight seconds of comment posts
-/// (tests/storage.rs); and each of those checkpoints holds the lock a
-/// thorough one needs. So the pool's connections do none, and past
-/// `WAL_CHECKPOINT_BYTES` this thread copies every frame back (waiting, up to
-/// busy_timeout, for readers of older snapshots to move on) and empties the
-/// file.
-pub fn spawn_checkpointer(database: &Path, alive: std::sync::Weak<()>) {
-    // Its own connection, opened when needed: holding a pooled one would keep
-    // the file open after the app that owns the pool is gone.
-    let path = database.to_string_lossy().into_owned();
-    let wal = with_suffix(database, "-wal");
-    let spawned = std::thread::Builder::new()
-        .name("wal-checkpoint".into())
-        .spawn(move || {
-            while alive.strong_count() > 0 {
-                std::thread::sleep(WAL_CHECK_EVERY);
-                let len = std::fs::metadata(&wal).map_or(0, |m| m.len());
-                if len <= WAL_CHECKPOINT_BYTES {
-                    continue;
-                }
-                // First a passive pass while writers go on (it copies most
-                // frames), then a thorough one that copies the rest and
-                // empties the file: it needs the write lock, which a steady
-                // stream of writers would otherwise keep from it, so this
-                // process's writers wait for it (briefly: little is left).
-                let done = SqliteConnection::establish(&path)
-                    .map_err(AppError::from)
-                    .and_then(|mut conn| {
-                        conn.batch_execute("PRAGMA busy_timeout = 5000")?;
-                        checkpoint(&mut conn, "PASSIVE")?;
-                        let _paused = WRITERS.pause();
-                        checkpoint(&mut conn, "TRUNCATE")
-                    });
-                match done {
-                    Ok(0) => tracing::debug!(bytes = len, "WAL checkpointed and emptied"),
-                    Ok(left) => {
-                        tracing::info!(bytes = len, frames_left = left, "WAL checkpoint incomplete")
-                    }
-                    Err(e) => tracing::warn!(error = %e, bytes = len, "WAL checkpoint failed"),
-                }
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot start the WAL checkpointer");
-    }
-}
-
-/// `PRAGMA wal_checkpoint(MODE)`: how many frames it could not copy.
-fn checkpoint(conn: &mut SqliteConnection, mode: &str) -> Result<i32, AppError> {
-    #[derive(QueryableByName)]
-    struct Outcome {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        busy: i32,
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        log: i32,
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        checkpointed: i32,
-    }
-    let row: Outcome =
-        diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})")).get_result(conn)?;
-    Ok(if row.busy != 0 {
-        row.log.max(1) - row.checkpointed.max(0)
-    } else {
-        row.log - row.checkpointed
-    })
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool. For reads:
 /// changes go through `write`.
 pub async fn run<T: Send + 'static>(
     pool: &DbPool,
-    f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    f: impl FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let pool = pool.clone();
     web::block(move || f(&mut *pool.get()?)).await?
@@ -360,67 +247,32 @@ pub async fn run<T: Send + 'static>(
 /// before calling this: the write lock is held while `f` runs.
 pub async fn write<T: Send + 'static>(
     pool: &DbPool,
-    f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError> + Send + 'static,
+    f: impl FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let pool = pool.clone();
     web::block(move || write_with(&mut *pool.get()?, f)).await?
 }
 
-/// Lets the checkpointer hold this process's writers back while it empties
-/// the WAL: SQLite's lock is not fair, and writers that take it back to back
-/// kept a waiting checkpoint out until the WAL passed 30 MB.
-struct WriterGate {
-    paused: std::sync::Mutex<bool>,
-    resumed: std::sync::Condvar,
-}
-
-static WRITERS: WriterGate = WriterGate {
-    paused: std::sync::Mutex::new(false),
-    resumed: std::sync::Condvar::new(),
-};
-
-/// Writers wait behind a pause at most this long (a checkpoint takes
-/// milliseconds; this only guards against a stuck one).
-const PAUSE_LIMIT: Duration = Duration::from_secs(5);
-
-impl WriterGate {
-    fn pause(&'static self) -> Paused {
-        *self.paused.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        Paused(self)
-    }
-
-    fn wait(&self) {
-        let paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = self
-            .resumed
-            .wait_timeout_while(paused, PAUSE_LIMIT, |paused| *paused);
-    }
-}
-
-/// Writers go on when this is dropped.
-struct Paused(&'static WriterGate);
-
-impl Drop for Paused {
-    fn drop(&mut self) {
-        *self.0.paused.lock().unwrap_or_else(|e| e.into_inner()) = false;
-        self.0.resumed.notify_all();
-    }
-}
-
 /// `write` on a connection the caller holds (the command line, start-up).
 pub fn write_with<T>(
-    conn: &mut SqliteConnection,
-    f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    WRITERS.wait();
-    hold_wal_bound(conn);
-    let outcome = begin_immediate(conn).and_then(|()| match f(conn) {
-        Ok(value) => match AnsiTransactionManager::commit_transaction(conn) {
-            Ok(()) => Ok(value),
-            Err(e) => Err(AppError::NotSaved(e)),
-        },
+    let begun = match conn {
+        Conn::Sqlite(c) => sqlite::begin_write(c),
+        Conn::Postgres(c) => postgres::begin_write(c),
+    };
+    let outcome = begun.and_then(|()| match f(conn) {
+        Ok(value) => {
+            match each_backend!(conn, c => AnsiTransactionManager::commit_transaction(c)) {
+                Ok(()) => Ok(value),
+                Err(e) => Err(AppError::NotSaved(e)),
+            }
+        }
         Err(e) => {
-            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(conn) {
+            if let Err(rollback) =
+                each_backend!(conn, c => AnsiTransactionManager::rollback_transaction(c))
+            {
                 // The connection is marked broken and the pool drops it.
                 tracing::error!(error = %rollback, "rollback failed");
             }
@@ -434,59 +286,12 @@ pub fn write_with<T>(
     outcome
 }
 
-/// Empties an oversized WAL before writing to it (see `WAL_HARD_LIMIT`).
-fn hold_wal_bound(conn: &mut SqliteConnection) {
-    #[derive(QueryableByName)]
-    struct Database {
-        #[diesel(sql_type = Text)]
-        name: String,
-        #[diesel(sql_type = Text)]
-        file: String,
-    }
-    let Ok(list) = diesel::sql_query("PRAGMA database_list").load::<Database>(conn) else {
-        return;
-    };
-    let Some(main) = list.into_iter().find(|d| d.name == "main") else {
-        return;
-    };
-    let wal = with_suffix(Path::new(&main.file), "-wal");
-    let len = std::fs::metadata(wal).map_or(0, |m| m.len());
-    if len > WAL_HARD_LIMIT {
-        let _paused = WRITERS.pause();
-        match checkpoint(conn, "TRUNCATE") {
-            Ok(0) => tracing::info!(bytes = len, "a writer emptied an oversized WAL"),
-            Ok(left) => {
-                tracing::warn!(bytes = len, frames_left = left, "WAL checkpoint incomplete")
-            }
-            Err(e) => tracing::warn!(error = %e, bytes = len, "WAL checkpoint failed"),
-        }
-    }
-}
-
-/// `BEGIN IMMEDIATE`, tried again while another writer holds the lock (each
-/// try waits up to busy_timeout) until `WRITE_WAIT` has passed.
-fn begin_immediate(conn: &mut SqliteConnection) -> Result<(), AppError> {
-    let started = Instant::now();
-    loop {
-        match AnsiTransactionManager::begin_transaction_sql(&mut *conn, "BEGIN IMMEDIATE") {
-            Ok(()) => return Ok(()),
-            Err(e) if is_busy(&e) && started.elapsed() < WRITE_WAIT => {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => return Err(AppError::NotSaved(e)),
-        }
-    }
-}
-
-fn is_busy(e: &DieselError) -> bool {
-    matches!(e, DieselError::DatabaseError(_, info) if info.message().contains("locked"))
-}
-
 /// Whether a database error means the storage refused the change (disk full,
 /// read-only file, I/O error, lock never free) rather than the change being
 /// wrong: such a write is answered 503, the form kept, and may be tried again.
 pub fn is_storage_failure(e: &DieselError) -> bool {
     match e {
+        DieselError::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _) => true,
         DieselError::DatabaseError(_, info) => {
             let message = info.message();
             [
@@ -495,6 +300,13 @@ pub fn is_storage_failure(e: &DieselError) -> bool {
                 "disk I/O error",
                 "database is locked",
                 "unable to open database file",
+                // PostgreSQL gone or going: the change may be tried again.
+                "server closed the connection",
+                "terminating connection",
+                "could not connect",
+                "no connection to the server",
+                "the database system is",
+                "could not extend file",
             ]
             .iter()
             .any(|m| message.contains(m))
@@ -504,22 +316,8 @@ pub fn is_storage_failure(e: &DieselError) -> bool {
     }
 }
 
-/// `PRAGMA integrity_check`: "ok", or the first problem SQLite names.
-pub fn integrity(conn: &mut SqliteConnection) -> Result<String, AppError> {
-    #[derive(QueryableByName)]
-    struct Check {
-        #[diesel(sql_type = Text)]
-        integrity_check: String,
-    }
-    let rows: Vec<Check> = diesel::sql_query("PRAGMA integrity_check").load(conn)?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .map_or_else(|| "no answer".into(), |r| r.integrity_check))
-}
-
 /// Counts rows of a table (the command line reports what a backup holds).
-pub fn count_rows(conn: &mut SqliteConnection, table: &str) -> Result<i64, AppError> {
+pub fn count_rows(conn: &mut Conn, table: &str) -> Result<i64, AppError> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = BigInt)]
@@ -529,11 +327,4 @@ pub fn count_rows(conn: &mut SqliteConnection, table: &str) -> Result<i64, AppEr
     let found: Count =
         diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result(conn)?;
     Ok(found.n)
-}
-
-/// `FILE` with `suffix` appended to its name (`blog.db` → `blog.db-wal`).
-pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
 }

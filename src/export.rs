@@ -20,8 +20,8 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use crate::db::Conn;
 use chrono::NaiveDateTime;
-use diesel::SqliteConnection;
 use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
@@ -62,7 +62,7 @@ pub enum ExportError {
 /// public address (a trailing slash is ignored), from which every link and
 /// file address in the export is made absolute.
 pub fn write_wxr(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     out: impl Write,
     base_url: &str,
 ) -> Result<Exported, ExportError> {
@@ -178,7 +178,7 @@ impl<W: Write> Wxr<'_, W> {
     }
 
     /// One `wp:author` per person who wrote or uploaded something.
-    fn authors(&mut self, conn: &mut SqliteConnection) -> Result<i64, ExportError> {
+    fn authors(&mut self, conn: &mut Conn) -> Result<i64, ExportError> {
         let (mut after, mut count) = (0, 0);
         loop {
             let users = User::contributors(conn, after, BATCH)?;
@@ -200,7 +200,7 @@ impl<W: Write> Wxr<'_, W> {
         }
     }
 
-    fn tags(&mut self, conn: &mut SqliteConnection) -> Result<i64, ExportError> {
+    fn tags(&mut self, conn: &mut Conn) -> Result<i64, ExportError> {
         let (mut after, mut count) = (0, 0);
         loop {
             let tags = Tag::batch(conn, after, BATCH)?;
@@ -221,11 +221,7 @@ impl<W: Write> Wxr<'_, W> {
 
     /// The media library as attachment items, whose files WordPress's
     /// importer downloads from this site.
-    fn attachments(
-        &mut self,
-        conn: &mut SqliteConnection,
-        last_post: i32,
-    ) -> Result<i64, ExportError> {
+    fn attachments(&mut self, conn: &mut Conn, last_post: i32) -> Result<i64, ExportError> {
         let (mut after, mut count) = (0, 0);
         loop {
             let images = Media::batch(conn, after, BATCH)?;

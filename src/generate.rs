@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
+use crate::db::Conn;
 use chrono::{Duration, NaiveDateTime};
-use diesel::SqliteConnection;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -299,7 +299,7 @@ struct PlannedComment {
 /// Writes the content in transactions of a few hundred posts each; each
 /// batch is rendered before its transaction opens, so a server using the same
 /// file waits for the write lock only while rows are inserted.
-pub fn run(conn: &mut SqliteConnection, args: &GenerateArgs) -> Result<Generated, AppError> {
+pub fn run(conn: &mut Conn, args: &GenerateArgs) -> Result<Generated, AppError> {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(args.seed);
     let now = models::now();
@@ -443,7 +443,7 @@ fn plan_comments(
 }
 
 fn write_comments(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     post_id: i32,
     planned: &[PlannedComment],
 ) -> Result<u64, AppError> {

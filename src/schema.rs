@@ -1,4 +1,4 @@
-// @generated shape: matches migrations/ (as `diesel print-schema` would write it).
+// @generated shape: matches migrations/sqlite/ and migrations/postgres/ (as `diesel print-schema` would write it).
 
 diesel::table! {
     archive_months (month) {

@@ -47,8 +47,8 @@ impl AppState {
                     )?)
                 })
             })
-            .map_err(|source| db::OpenError::Sqlite {
-                path: state.config.database.clone(),
+            .map_err(|source| db::OpenError::Unusable {
+                database: state.config.database.to_string(),
                 source,
             })?;
         if abandoned > 0 {
@@ -65,7 +65,9 @@ impl AppState {
     pub fn open_with(config: Config, create: db::Create) -> Result<AppState, db::OpenError> {
         let pool = db::open(&config.database, create)?;
         let alive = Arc::new(());
-        db::spawn_checkpointer(&config.database, Arc::downgrade(&alive));
+        if let Some(file) = config.database.file() {
+            db::spawn_checkpointer(file, Arc::downgrade(&alive));
+        }
         let limits = Limits::new(config.rate_limits == Switch::On);
         let cache = cache::Caches::new(config.cache_revalidate_ms, config.cache_mb);
         let device_key = pool
@@ -77,8 +79,8 @@ impl AppState {
                     auth::device::DeviceKey::load_or_create(conn)
                 })
             })
-            .map_err(|source| db::OpenError::Sqlite {
-                path: config.database.clone(),
+            .map_err(|source| db::OpenError::Unusable {
+                database: config.database.to_string(),
                 source,
             })?;
         let media_dir = config.media_dir();

@@ -846,7 +846,7 @@ async fn the_search_migration_indexes_existing_posts_as_plain_text() {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
     use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
-    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+    const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
     // A database as it was before search: only the first migration, one post.
     let dir = tempfile::tempdir().unwrap();

@@ -30,8 +30,8 @@ fn comment_id(location: &str) -> Option<i64> {
 
 fn integrity(path: &Path) -> String {
     use diesel::Connection;
-    let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
-    db::integrity(&mut conn).unwrap()
+    let conn = diesel::SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    db::integrity(&mut db::Conn::Sqlite(conn)).unwrap()
 }
 
 /// Signed-in commenters post under one article until `stop`; each

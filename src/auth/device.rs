@@ -5,9 +5,9 @@
 //! is limited per cookie instead of per account, so someone guessing the
 //! password elsewhere cannot lock the owner out.
 
+use crate::db::Conn;
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::HttpRequest;
-use diesel::SqliteConnection;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -32,7 +32,7 @@ impl std::fmt::Debug for DeviceKey {
 impl DeviceKey {
     /// The server's signing key, generated at random the first time and kept
     /// in the database, so every instance and every restart shares it.
-    pub fn load_or_create(conn: &mut SqliteConnection) -> Result<DeviceKey, AppError> {
+    pub fn load_or_create(conn: &mut Conn) -> Result<DeviceKey, AppError> {
         let stored = server_key::get_or_create(conn, KEY_NAME, &random_token())?;
         let key = hex::decode(stored.trim()).map_err(AppError::DeviceKeyNotHex)?;
         if key.len() < 32 {

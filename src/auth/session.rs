@@ -136,7 +136,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// Starts a session for a user and returns the cookie that carries it
 /// (inside `db::write`). Expired sessions of everyone are cleaned up on the way.
 pub fn start(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     user_id: i32,
     secure: bool,
 ) -> Result<Cookie<'static>, AppError> {

@@ -22,6 +22,8 @@ use std::io::BufRead;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+use crate::db::Conn;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts;
@@ -36,7 +38,6 @@ use crate::models::redirect::{normalise_from, Redirect};
 use crate::models::{self, Comment, CommentStatus, Post, PostKind, Role, User};
 use crate::slug::slugify;
 use crate::view::plural;
-use diesel::r2d2::{ConnectionManager, PooledConnection};
 use source::{Content, Entry, EntryKind, EntryStatus, Item, Reply};
 use xml::{Ns, Reader, Step};
 
@@ -377,7 +378,7 @@ struct ReadyComment {
 
 struct Import<'a> {
     /// One connection for the whole import: its reads and its batches.
-    conn: PooledConnection<ConnectionManager<SqliteConnection>>,
+    conn: db::PooledConn,
     options: &'a Options,
     source: String,
     /// Old site's author ids and logins → accounts here.
@@ -404,10 +405,7 @@ struct Import<'a> {
 }
 
 impl Import<'_> {
-    fn read<T>(
-        &mut self,
-        f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
-    ) -> Result<T, AppError> {
+    fn read<T>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T, AppError>) -> Result<T, AppError> {
         f(&mut self.conn)
     }
 
@@ -441,7 +439,7 @@ impl Import<'_> {
 
     fn write<T>(
         &mut self,
-        f: impl FnOnce(&mut SqliteConnection) -> Result<T, AppError>,
+        f: impl FnOnce(&mut Conn) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
         db::write_with(&mut self.conn, f)
     }
@@ -1014,11 +1012,7 @@ impl Import<'_> {
 const NO_PASSWORD: &str = "!imported";
 
 /// Writes one item inside the batch's transaction; returns the redirects added.
-fn write_item(
-    conn: &mut SqliteConnection,
-    source: &str,
-    ready: &Ready,
-) -> Result<u64, diesel::result::Error> {
+fn write_item(conn: &mut Conn, source: &str, ready: &Ready) -> Result<u64, diesel::result::Error> {
     let now = models::now();
     // A new post's address, for the redirects from its old ones.
     let (post_id, path) = match (&ready.post, ready.existing) {
@@ -1057,7 +1051,7 @@ fn write_item(
 /// Writes a comment filed apart from its post; `false` when the post is
 /// not here (yet).
 fn write_reply(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     source: &str,
     reply: &ReadyReply,
 ) -> Result<bool, diesel::result::Error> {
@@ -1071,7 +1065,7 @@ fn write_reply(
 }
 
 fn write_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     source: &str,
     post_id: i32,
     c: &ReadyComment,
@@ -1104,7 +1098,7 @@ fn write_comment(
 
 /// Adds a redirect from an old address unless the address is one this site
 /// answers itself or is taken; `true` when added.
-fn add_redirect(conn: &mut SqliteConnection, from: &str, to: &str) -> QueryResult<bool> {
+fn add_redirect(conn: &mut Conn, from: &str, to: &str) -> QueryResult<bool> {
     let Some(from) = normalise_from(from) else {
         return Ok(false);
     };
@@ -1150,11 +1144,7 @@ fn decoded_slug(slug: &str) -> String {
 
 /// A username for an old site's author: their login if it is free and fits
 /// the rules, else made from it (or the display name), numbered if taken.
-fn free_username(
-    conn: &mut SqliteConnection,
-    login: &str,
-    display: &str,
-) -> Result<String, AppError> {
+fn free_username(conn: &mut Conn, login: &str, display: &str) -> Result<String, AppError> {
     let cleaned = |s: &str| -> String {
         s.chars()
             .map(|c| {

@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::markdown;
 use crate::models::paging::{Paged, Paging};
 use crate::models::{CommentPolicy, PostKind, PostStatus, Role, User};
@@ -223,7 +225,7 @@ impl Comment {
     /// Where a new comment by `author` goes under `policy` (the author's
     /// history is read only where the policy asks for it).
     pub fn status_for_new(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         policy: CommentPolicy,
         author: &User,
     ) -> QueryResult<CommentStatus> {
@@ -238,14 +240,15 @@ impl Comment {
 }
 
 impl Comment {
-    pub fn create(conn: &mut SqliteConnection, new: &NewComment<'_>) -> QueryResult<Comment> {
-        diesel::insert_into(comments::table)
+    pub fn create(conn: &mut Conn, new: &NewComment<'_>) -> QueryResult<Comment> {
+        // RETURNING is built per backend.
+        crate::each_backend!(conn, c => diesel::insert_into(comments::table)
             .values(new)
             .returning(Comment::as_returning())
-            .get_result(conn)
+            .get_result(c))
     }
 
-    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Comment>> {
+    pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Comment>> {
         comments::table
             .find(id)
             .select(Comment::as_select())
@@ -255,11 +258,7 @@ impl Comment {
 
     /// Moves a comment to `status`; the posts' comment counts follow through
     /// triggers.
-    pub fn set_status(
-        conn: &mut SqliteConnection,
-        id: i32,
-        status: CommentStatus,
-    ) -> QueryResult<usize> {
+    pub fn set_status(conn: &mut Conn, id: i32, status: CommentStatus) -> QueryResult<usize> {
         diesel::update(comments::table.find(id))
             .set(comments::status.eq(status))
             .execute(conn)
@@ -268,7 +267,7 @@ impl Comment {
     /// Every comment of a post that some reader may see: approved ones,
     /// deleted ones (placeholders) and those awaiting moderation (for their
     /// authors), oldest first. `visible_thread` picks a viewer's share.
-    pub fn for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<CommentView>> {
+    pub fn for_post(conn: &mut Conn, post_id: i32) -> QueryResult<Vec<CommentView>> {
         let rows: Vec<(Comment, Option<Account>)> = comments::table
             .left_join(users::table)
             .filter(comments::post_id.eq(post_id))
@@ -291,10 +290,7 @@ impl Comment {
 
     /// Every comment of a post, whatever its status, oldest first, with its
     /// author's name and email: the owner's view, for the export.
-    pub fn every_for_post(
-        conn: &mut SqliteConnection,
-        post_id: i32,
-    ) -> QueryResult<Vec<OwnerComment>> {
+    pub fn every_for_post(conn: &mut Conn, post_id: i32) -> QueryResult<Vec<OwnerComment>> {
         let rows: Vec<(Comment, String, Option<Contact>)> = comments::table
             .left_join(users::table)
             .filter(comments::post_id.eq(post_id))
@@ -316,7 +312,7 @@ impl Comment {
     }
 
     /// How many of a user's comments have been approved (for first_comment_held).
-    pub fn approved_count_by(conn: &mut SqliteConnection, author_id: i32) -> QueryResult<i64> {
+    pub fn approved_count_by(conn: &mut Conn, author_id: i32) -> QueryResult<i64> {
         comments::table
             .filter(
                 comments::author_id
@@ -331,7 +327,7 @@ impl Comment {
     /// hold a new comment by `editor`, an approved comment is read again
     /// before readers see it: it goes back to pending, and this says so.
     pub fn edit(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         comment: &Comment,
         editor: &User,
         policy: CommentPolicy,
@@ -355,7 +351,7 @@ impl Comment {
 
     /// Deletes a comment for its author: the text is gone, the row stays as a
     /// placeholder so replies to it still read in place.
-    pub fn remove(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    pub fn remove(conn: &mut Conn, id: i32) -> QueryResult<usize> {
         diesel::update(comments::table.find(id))
             .set((
                 comments::status.eq(CommentStatus::Deleted),
@@ -458,7 +454,7 @@ type QueueRow = (
 );
 
 type QueueColumns = (
-    diesel::helper_types::AsSelect<Comment, diesel::sqlite::Sqlite>,
+    diesel::helper_types::AsSelect<Comment, crate::db::Backend>,
     diesel::helper_types::Nullable<users::display_name>,
     posts::title,
     posts::slug,
@@ -499,7 +495,7 @@ fn queued(rows: Vec<QueueRow>, now: NaiveDateTime) -> Vec<QueuedComment> {
 }
 
 impl Comment {
-    pub fn count_by_status(conn: &mut SqliteConnection) -> QueryResult<StatusCounts> {
+    pub fn count_by_status(conn: &mut Conn) -> QueryResult<StatusCounts> {
         let rows: Vec<(CommentStatus, i64)> = comments::table
             .group_by(comments::status)
             .select((comments::status, diesel::dsl::count_star()))
@@ -516,10 +512,7 @@ impl Comment {
         Ok(counts)
     }
 
-    pub fn count_with_status(
-        conn: &mut SqliteConnection,
-        status: CommentStatus,
-    ) -> QueryResult<i64> {
+    pub fn count_with_status(conn: &mut Conn, status: CommentStatus) -> QueryResult<i64> {
         comments::table
             .filter(comments::status.eq(status))
             .count()
@@ -528,7 +521,7 @@ impl Comment {
 
     /// A page of comments with `status`, newest first.
     pub fn queue(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         status: CommentStatus,
         now: NaiveDateTime,
         paging: Paging,
@@ -549,7 +542,7 @@ impl Comment {
 
     /// The newest comments that are pending or approved, for the dashboard.
     pub fn latest(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<QueuedComment>> {
@@ -566,7 +559,7 @@ impl Comment {
 
     /// Moves several comments to `status` at once; returns how many there were.
     pub fn set_status_many(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         ids: &[i32],
         status: CommentStatus,
     ) -> QueryResult<usize> {

@@ -5,6 +5,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::db::Conn;
 use crate::import::Report;
 use crate::schema::import_jobs;
 
@@ -67,14 +68,14 @@ pub const SERVER_STOPPED: &str = "The server stopped during this import. What it
     is kept: upload the same file again to continue (what is already here is skipped).";
 
 impl ImportJob {
-    pub fn create(conn: &mut SqliteConnection, new: &NewImportJob) -> QueryResult<ImportJob> {
-        diesel::insert_into(import_jobs::table)
+    pub fn create(conn: &mut Conn, new: &NewImportJob) -> QueryResult<ImportJob> {
+        crate::each_backend!(conn, c => diesel::insert_into(import_jobs::table)
             .values(new)
             .returning(ImportJob::as_returning())
-            .get_result(conn)
+            .get_result(c))
     }
 
-    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<ImportJob>> {
+    pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<ImportJob>> {
         import_jobs::table
             .find(id)
             .select(ImportJob::as_select())
@@ -83,7 +84,7 @@ impl ImportJob {
     }
 
     /// The latest `limit` jobs, newest first (from `import_jobs_newest`).
-    pub fn newest(conn: &mut SqliteConnection, limit: i64) -> QueryResult<Vec<ImportJob>> {
+    pub fn newest(conn: &mut Conn, limit: i64) -> QueryResult<Vec<ImportJob>> {
         import_jobs::table
             .order((import_jobs::created_at.desc(), import_jobs::id.desc()))
             .limit(limit)
@@ -93,7 +94,7 @@ impl ImportJob {
 
     /// How far a running job has read.
     pub fn record_progress(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         id: i32,
         bytes_read: i64,
         items_done: i32,
@@ -112,7 +113,7 @@ impl ImportJob {
 
     /// A running job finished with its report.
     pub fn finish(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         id: i32,
         report: &Report,
         (bytes_read, items_done): (i64, i32),
@@ -132,7 +133,7 @@ impl ImportJob {
 
     /// A running job broke off, for the reason given.
     pub fn fail(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         id: i32,
         why: &str,
         (bytes_read, items_done): (i64, i32),
@@ -149,7 +150,7 @@ impl ImportJob {
     }
 
     fn close(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         id: i32,
         status: JobStatus,
         report: &str,
@@ -173,7 +174,7 @@ impl ImportJob {
 
     /// Marks every job still running as failed with `SERVER_STOPPED`: at
     /// start-up nothing runs yet, so such a job's server stopped under it.
-    pub fn fail_abandoned(conn: &mut SqliteConnection, at: NaiveDateTime) -> QueryResult<usize> {
+    pub fn fail_abandoned(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<usize> {
         diesel::update(import_jobs::table.filter(import_jobs::status.eq(JobStatus::Running)))
             .set((
                 import_jobs::status.eq(JobStatus::Failed),

@@ -4,6 +4,8 @@
 
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::schema::{comments, imported, posts, users};
 
 text_enum! {
@@ -20,7 +22,7 @@ pub struct Imported;
 impl Imported {
     /// The row an item became, if it still exists.
     pub fn local_id(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         source: &str,
         kind: ImportedKind,
         source_id: &str,
@@ -49,14 +51,14 @@ impl Imported {
     /// Records that `source_id` became `local_id`; a comment names its
     /// parent at the source until `link_parents` finds it.
     pub fn record(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         source: &str,
         kind: ImportedKind,
         source_id: &str,
         local_id: i32,
         source_parent: Option<&str>,
     ) -> QueryResult<()> {
-        diesel::replace_into(imported::table)
+        crate::each_backend!(conn, c => diesel::insert_into(imported::table)
             .values((
                 imported::source.eq(source),
                 imported::kind.eq(kind),
@@ -64,7 +66,13 @@ impl Imported {
                 imported::local_id.eq(local_id),
                 imported::source_parent.eq(source_parent),
             ))
-            .execute(conn)?;
+            .on_conflict((imported::source, imported::kind, imported::source_id))
+            .do_update()
+            .set((
+                imported::local_id.eq(local_id),
+                imported::source_parent.eq(source_parent),
+            ))
+            .execute(c))?;
         Ok(())
     }
 
@@ -72,7 +80,7 @@ impl Imported {
     /// at it; returns how many were linked. Runs after every batch, so it
     /// reads only the comments still waiting (the partial index), never
     /// every row an import brought.
-    pub fn link_parents(conn: &mut SqliteConnection, source: &str) -> QueryResult<usize> {
+    pub fn link_parents(conn: &mut Conn, source: &str) -> QueryResult<usize> {
         #[derive(QueryableByName)]
         struct Link {
             #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -80,13 +88,19 @@ impl Imported {
             #[diesel(sql_type = diesel::sql_types::Integer)]
             parent: i32,
         }
-        let links: Vec<Link> = diesel::sql_query(
+        let links: Vec<Link> = diesel::sql_query(crate::db::sql(
+            conn,
             "SELECT child.local_id AS child, parent.local_id AS parent
              FROM imported AS child INDEXED BY imported_unlinked
              JOIN imported AS parent ON parent.source = child.source
                  AND parent.kind = 'comment' AND parent.source_id = child.source_parent
              WHERE child.source = ?1 AND child.source_parent IS NOT NULL AND child.kind = 'comment'",
-        )
+            "SELECT child.local_id AS child, parent.local_id AS parent
+             FROM imported AS child
+             JOIN imported AS parent ON parent.source = child.source
+                 AND parent.kind = 'comment' AND parent.source_id = child.source_parent
+             WHERE child.source = $1 AND child.source_parent IS NOT NULL AND child.kind = 'comment'",
+        ))
         .bind::<diesel::sql_types::Text, _>(source)
         .load(conn)?;
         for link in &links {
@@ -94,12 +108,17 @@ impl Imported {
                 .set(comments::parent_id.eq(link.parent))
                 .execute(conn)?;
         }
-        diesel::sql_query(
+        diesel::sql_query(crate::db::sql(
+            conn,
             "UPDATE imported INDEXED BY imported_unlinked SET source_parent = NULL
              WHERE source = ?1 AND source_parent IS NOT NULL AND EXISTS (
                  SELECT 1 FROM imported AS parent WHERE parent.source = imported.source
                      AND parent.kind = 'comment' AND parent.source_id = imported.source_parent)",
-        )
+            "UPDATE imported SET source_parent = NULL
+             WHERE source = $1 AND source_parent IS NOT NULL AND EXISTS (
+                 SELECT 1 FROM imported AS parent WHERE parent.source = imported.source
+                     AND parent.kind = 'comment' AND parent.source_id = imported.source_parent)",
+        ))
         .bind::<diesel::sql_types::Text, _>(source)
         .execute(conn)?;
         Ok(links.len())
@@ -108,7 +127,7 @@ impl Imported {
     /// Comments whose parent never arrived: (their id at the source, the
     /// parent's), at most `limit`; they stay replies to the post itself.
     pub fn orphans(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         source: &str,
         limit: i64,
     ) -> QueryResult<Vec<(String, String)>> {
@@ -125,7 +144,7 @@ impl Imported {
     }
 
     /// Forgets the missing parents of `source` once they are reported.
-    pub fn forget_orphans(conn: &mut SqliteConnection, source: &str) -> QueryResult<usize> {
+    pub fn forget_orphans(conn: &mut Conn, source: &str) -> QueryResult<usize> {
         diesel::update(
             imported::table
                 .filter(imported::source.eq(source))

@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::models::paging::{Paged, Paging};
 use crate::schema::{media, post_media, posts, settings};
 
@@ -138,16 +140,17 @@ impl Media {
         format!("![{alt}]({})", self.url())
     }
 
-    pub fn create(conn: &mut SqliteConnection, new: &NewMedia<'_>) -> QueryResult<Media> {
-        diesel::insert_into(media::table)
+    pub fn create(conn: &mut Conn, new: &NewMedia<'_>) -> QueryResult<Media> {
+        // RETURNING is built per backend.
+        crate::each_backend!(conn, c => diesel::insert_into(media::table)
             .values(new)
             .returning(Media::as_returning())
-            .get_result(conn)
+            .get_result(c))
     }
 
     /// The row for an image just processed and saved, whoever sent it.
     pub fn create_processed(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         processed: &crate::media::Processed,
         alt: &str,
         original_name: &str,
@@ -177,7 +180,7 @@ impl Media {
         )
     }
 
-    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Media>> {
+    pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Media>> {
         media::table
             .find(id)
             .select(Media::as_select())
@@ -185,7 +188,7 @@ impl Media {
             .optional()
     }
 
-    pub fn find_by_hash(conn: &mut SqliteConnection, hash: &str) -> QueryResult<Option<Media>> {
+    pub fn find_by_hash(conn: &mut Conn, hash: &str) -> QueryResult<Option<Media>> {
         media::table
             .filter(media::hash.eq(hash))
             .select(Media::as_select())
@@ -194,10 +197,7 @@ impl Media {
     }
 
     /// The images whose files these names are (full or variant), by stem.
-    pub fn by_stems(
-        conn: &mut SqliteConnection,
-        stems: &[String],
-    ) -> QueryResult<HashMap<String, Media>> {
+    pub fn by_stems(conn: &mut Conn, stems: &[String]) -> QueryResult<HashMap<String, Media>> {
         Ok(media::table
             .filter(media::stem.eq_any(stems))
             .select(Media::as_select())
@@ -209,10 +209,7 @@ impl Media {
 
     /// The library images among these `/media/…` addresses, by every
     /// address each is known at (full size and variants).
-    pub fn pictures(
-        conn: &mut SqliteConnection,
-        paths: &[String],
-    ) -> QueryResult<crate::markdown::Pictures> {
+    pub fn pictures(conn: &mut Conn, paths: &[String]) -> QueryResult<crate::markdown::Pictures> {
         let stems: Vec<String> = paths
             .iter()
             .filter_map(|p| p.strip_prefix("/media/"))
@@ -236,7 +233,7 @@ impl Media {
     }
 
     /// Images by id (a list's covers).
-    pub fn by_ids(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Media>> {
+    pub fn by_ids(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Media>> {
         Ok(media::table
             .filter(media::id.eq_any(ids))
             .select(Media::as_select())
@@ -249,7 +246,7 @@ impl Media {
     /// What a form offers to choose from (a cover, the site icon): the
     /// `limit` newest images, and the chosen one wherever it is.
     pub fn newest_with(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         limit: i64,
         chosen: Option<i32>,
     ) -> QueryResult<Vec<Media>> {
@@ -265,7 +262,7 @@ impl Media {
     }
 
     /// Up to `limit` images with ids above `after`, by id (the export).
-    pub fn batch(conn: &mut SqliteConnection, after: i32, limit: i64) -> QueryResult<Vec<Media>> {
+    pub fn batch(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<Media>> {
         media::table
             .filter(media::id.gt(after))
             .order(media::id.asc())
@@ -275,7 +272,7 @@ impl Media {
     }
 
     /// The library, newest first.
-    pub fn page(conn: &mut SqliteConnection, paging: Paging) -> QueryResult<Paged<Media>> {
+    pub fn page(conn: &mut Conn, paging: Paging) -> QueryResult<Paged<Media>> {
         paging.load(|limit, offset| {
             media::table
                 .order((media::created_at.desc(), media::id.desc()))
@@ -286,19 +283,19 @@ impl Media {
         })
     }
 
-    pub fn set_alt(conn: &mut SqliteConnection, id: i32, alt: &str) -> QueryResult<usize> {
+    pub fn set_alt(conn: &mut Conn, id: i32, alt: &str) -> QueryResult<usize> {
         diesel::update(media::table.find(id))
             .set(media::alt.eq(alt))
             .execute(conn)
     }
 
     /// Removes the row; posts lose it as their cover, and the site its icon.
-    pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<usize> {
         diesel::delete(media::table.find(id)).execute(conn)
     }
 
     /// Where each of these images is shown: covers first, then texts.
-    pub fn uses(conn: &mut SqliteConnection, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<Use>>> {
+    pub fn uses(conn: &mut Conn, ids: &[i32]) -> QueryResult<HashMap<i32, Vec<Use>>> {
         let mut uses: HashMap<i32, Vec<Use>> = HashMap::new();
         let covers: Vec<(Option<i32>, i32, String)> = posts::table
             .filter(posts::cover_media_id.eq_any(ids))
@@ -329,7 +326,7 @@ impl Media {
     }
 
     /// Whether the site's icon is this image.
-    pub fn is_site_icon(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+    pub fn is_site_icon(conn: &mut Conn, id: i32) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
             settings::table.filter(settings::icon_media_id.eq(id)),
         ))
@@ -337,21 +334,24 @@ impl Media {
     }
 
     /// Records which images a post's text shows, replacing what it showed.
-    pub fn link_to_post(
-        conn: &mut SqliteConnection,
-        post_id: i32,
-        media_ids: &[i32],
-    ) -> QueryResult<()> {
+    pub fn link_to_post(conn: &mut Conn, post_id: i32, media_ids: &[i32]) -> QueryResult<()> {
         diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id))).execute(conn)?;
         // Only images still in the library: one deleted since the text was
         // rendered is skipped, not an error.
         let existing = media::table
             .filter(media::id.eq_any(media_ids))
             .select((post_id.into_sql::<diesel::sql_types::Integer>(), media::id));
-        diesel::insert_or_ignore_into(post_media::table)
-            .values(existing)
-            .into_columns((post_media::post_id, post_media::media_id))
-            .execute(conn)?;
+        match conn {
+            Conn::Sqlite(c) => diesel::insert_or_ignore_into(post_media::table)
+                .values(existing)
+                .into_columns((post_media::post_id, post_media::media_id))
+                .execute(c)?,
+            Conn::Postgres(c) => diesel::insert_into(post_media::table)
+                .values(existing)
+                .into_columns((post_media::post_id, post_media::media_id))
+                .on_conflict_do_nothing()
+                .execute(c)?,
+        };
         Ok(())
     }
 }

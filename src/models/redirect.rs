@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::models::paging::{Paged, Paging};
 use crate::schema::redirects;
 
@@ -55,7 +57,7 @@ pub fn valid_target(to: &str) -> bool {
 
 impl Redirect {
     /// Where `from` (a normalised path and query) moved, if it did.
-    pub fn target(conn: &mut SqliteConnection, from: &str) -> QueryResult<Option<String>> {
+    pub fn target(conn: &mut Conn, from: &str) -> QueryResult<Option<String>> {
         redirects::table
             .filter(redirects::from_path.eq(from))
             .select(redirects::to_path)
@@ -64,13 +66,8 @@ impl Redirect {
     }
 
     /// Adds a redirect, or points an existing one for `from` to `to`.
-    pub fn add(
-        conn: &mut SqliteConnection,
-        from: &str,
-        to: &str,
-        now: NaiveDateTime,
-    ) -> QueryResult<()> {
-        diesel::insert_into(redirects::table)
+    pub fn add(conn: &mut Conn, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<()> {
+        crate::each_backend!(conn, c => diesel::insert_into(redirects::table)
             .values((
                 redirects::from_path.eq(from),
                 redirects::to_path.eq(to),
@@ -79,19 +76,14 @@ impl Redirect {
             .on_conflict(redirects::from_path)
             .do_update()
             .set(redirects::to_path.eq(to))
-            .execute(conn)?;
+            .execute(c))?;
         Ok(())
     }
 
     /// Something the site served at `from` now lives at `to`: adds the
     /// redirect, points older redirects to `from` at `to` (so none takes two
     /// hops), and drops one from `to`, an address in use again.
-    pub fn moved(
-        conn: &mut SqliteConnection,
-        from: &str,
-        to: &str,
-        now: NaiveDateTime,
-    ) -> QueryResult<()> {
+    pub fn moved(conn: &mut Conn, from: &str, to: &str, now: NaiveDateTime) -> QueryResult<()> {
         Redirect::add(conn, from, to, now)?;
         diesel::update(redirects::table.filter(redirects::to_path.eq(from)))
             .set(redirects::to_path.eq(to))
@@ -101,7 +93,7 @@ impl Redirect {
         Ok(())
     }
 
-    pub fn page(conn: &mut SqliteConnection, paging: Paging) -> QueryResult<Paged<Redirect>> {
+    pub fn page(conn: &mut Conn, paging: Paging) -> QueryResult<Paged<Redirect>> {
         paging.load(|limit, offset| {
             redirects::table
                 .order((redirects::created_at.desc(), redirects::id.desc()))
@@ -112,11 +104,11 @@ impl Redirect {
         })
     }
 
-    pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<usize> {
         diesel::delete(redirects::table.find(id)).execute(conn)
     }
 
-    pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    pub fn count(conn: &mut Conn) -> QueryResult<i64> {
         redirects::table.count().get_result(conn)
     }
 }

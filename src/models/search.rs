@@ -6,6 +6,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+use crate::db::Conn;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
 
 use crate::markdown;
@@ -116,10 +118,84 @@ fn match_expression(words: &[String]) -> String {
         .join(" ")
 }
 
+/// The search's statements for each backend: FTS5 on SQLite, a weighted
+/// `tsvector` (posts_search, kept by triggers) on PostgreSQL. Both weigh the
+/// title 10, the tags 4 and the body 1, and mark hits with `MARK_START`
+/// and `MARK_END`.
+struct Sql {
+    total: &'static str,
+    cutoff: &'static str,
+    ranked: &'static str,
+    /// With `{id_list}` for the ids (numbers this code made) to show.
+    hits: &'static str,
+    index: &'static str,
+}
+
+impl Sql {
+    fn for_backend(conn: &Conn) -> &'static Sql {
+        match conn {
+            Conn::Sqlite(_) => &SQLITE,
+            Conn::Postgres(_) => &POSTGRES,
+        }
+    }
+}
+
+// CROSS JOIN keeps the index lookup outermost: otherwise SQLite may walk
+// the posts and run the full-text match once for each of them. Ranking
+// selects nothing but ids: SQLite computes every selected column for
+// every match before sorting, and snippet() is far too costly for that.
+static SQLITE: Sql = Sql {
+    total: "SELECT count(*) AS n FROM (SELECT 1 FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
+         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? LIMIT ?)",
+    cutoff: "SELECT coalesce((SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? \
+         ORDER BY rowid DESC LIMIT 1 OFFSET ?), 0) AS id",
+    ranked: "SELECT posts_fts.rowid AS id FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
+         WHERE posts_fts MATCH ? AND posts_fts.rowid >= ? \
+           AND p.status = 'published' AND p.published_at <= ? \
+         ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
+         LIMIT ? OFFSET ?",
+    hits: "SELECT p.id, p.slug, p.kind, highlight(posts_fts, 0, char(2), char(3)) AS title, \
+            p.dateline, p.published_at, u.display_name AS author, \
+            snippet(posts_fts, 1, char(2), char(3), '…', 40) AS snippet, p.excerpt \
+         FROM posts_fts \
+         CROSS JOIN posts p ON p.id = posts_fts.rowid \
+         LEFT JOIN users u ON u.id = p.author_id \
+         WHERE posts_fts MATCH ? AND posts_fts.rowid IN ({id_list})",
+    index: "UPDATE posts_fts SET title = ?, body = ? WHERE rowid = ?",
+};
+
+// ts_rank's weights are for D, C, B, A: body (C) 0.1, tags (B) 0.4, title (A) 1.
+static POSTGRES: Sql = Sql {
+    total: "SELECT count(*) AS n FROM (SELECT 1 FROM posts_search s JOIN posts p ON p.id = s.post_id \
+         WHERE s.document @@ plainto_tsquery('broadsheet_english', $1) \
+           AND p.status = 'published' AND p.published_at <= $2 LIMIT $3) AS found",
+    cutoff: "SELECT coalesce((SELECT post_id FROM posts_search \
+         WHERE document @@ plainto_tsquery('broadsheet_english', $1) \
+         ORDER BY post_id DESC LIMIT 1 OFFSET $2), 0) AS id",
+    ranked: "SELECT s.post_id AS id FROM plainto_tsquery('broadsheet_english', $1) q, posts_search s \
+         JOIN posts p ON p.id = s.post_id \
+         WHERE s.document @@ q AND s.post_id >= $2 \
+           AND p.status = 'published' AND p.published_at <= $3 \
+         ORDER BY ts_rank('{0.1,0.1,0.4,1.0}', s.document, q) DESC, p.published_at DESC, p.id DESC \
+         LIMIT $4 OFFSET $5",
+    hits: "SELECT p.id, p.slug, p.kind, \
+            ts_headline('broadsheet_english', s.title, q, \
+              'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS title, \
+            p.dateline, p.published_at, u.display_name AS author, \
+            ts_headline('broadsheet_english', s.body, q, \
+              'MaxWords=40, MinWords=20, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS snippet, \
+            p.excerpt \
+         FROM plainto_tsquery('broadsheet_english', $1) q, posts_search s \
+         JOIN posts p ON p.id = s.post_id \
+         LEFT JOIN users u ON u.id = p.author_id \
+         WHERE s.post_id IN ({id_list})",
+    index: "UPDATE posts_search SET title = $1, body = $2 WHERE post_id = $3",
+};
+
 /// Visible posts and pages with all of `words`, best first: bm25 with the title weighted
 /// well above the tags and the tags above the body.
 pub fn search(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     words: &[String],
     now: NaiveDateTime,
     paging: Paging,
@@ -131,47 +207,36 @@ pub fn search(
             more: false,
         });
     }
-    let expression = match_expression(words);
+    let sql = Sql::for_backend(conn);
+    let expression = match conn {
+        Conn::Sqlite(_) => match_expression(words),
+        // plainto_tsquery reads any text as words: no syntax to escape.
+        Conn::Postgres(_) => words.join(" "),
+    };
     // Counting stops past this many: a page says "1,000+ results" rather than
     // walking every match of a common word.
-    let total = diesel::sql_query(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
-         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? LIMIT ?)",
-    )
-    .bind::<Text, _>(&expression)
-    .bind::<Timestamp, _>(now)
-    .bind::<BigInt, _>(COUNT_LIMIT + 1)
-    .get_result::<Count>(conn)?
-    .n;
+    let total = diesel::sql_query(sql.total)
+        .bind::<Text, _>(&expression)
+        .bind::<Timestamp, _>(now)
+        .bind::<BigInt, _>(COUNT_LIMIT + 1)
+        .get_result::<Count>(conn)?
+        .n;
     // A word found in most posts would make bm25 score every one of them:
     // rank only the RANK_LIMIT most recently written matches (FTS5 walks
     // rowids from the top cheaply); on a news site those are the ones wanted.
-    let cutoff: i32 = diesel::sql_query(
-        "SELECT coalesce((SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? \
-         ORDER BY rowid DESC LIMIT 1 OFFSET ?), 0) AS id",
-    )
-    .bind::<Text, _>(&expression)
-    .bind::<BigInt, _>(RANK_LIMIT - 1)
-    .get_result::<Id>(conn)?
-    .id;
-    // CROSS JOIN keeps the index lookup outermost: otherwise SQLite may walk
-    // the posts and run the full-text match once for each of them.
-    // Rank first with nothing but ids: SQLite computes every selected column
-    // for every match before sorting, and snippet() is far too costly for that.
-    let ranked = paging.load(|limit, offset| {
-        diesel::sql_query(
-            "SELECT posts_fts.rowid AS id FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
-             WHERE posts_fts MATCH ? AND posts_fts.rowid >= ? \
-               AND p.status = 'published' AND p.published_at <= ? \
-             ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
-             LIMIT ? OFFSET ?",
-        )
+    let cutoff: i32 = diesel::sql_query(sql.cutoff)
         .bind::<Text, _>(&expression)
-        .bind::<Integer, _>(cutoff)
-        .bind::<Timestamp, _>(now)
-        .bind::<BigInt, _>(limit)
-        .bind::<BigInt, _>(offset)
-        .load::<Id>(conn)
+        .bind::<BigInt, _>(RANK_LIMIT - 1)
+        .get_result::<Id>(conn)?
+        .id;
+    let ranked = paging.load(|limit, offset| {
+        diesel::sql_query(sql.ranked)
+            .bind::<Text, _>(&expression)
+            .bind::<Integer, _>(cutoff)
+            .bind::<Timestamp, _>(now)
+            .bind::<BigInt, _>(limit)
+            .bind::<BigInt, _>(offset)
+            .load::<Id>(conn)
     })?;
     let more = ranked.more;
     let ids: Vec<i32> = ranked.items.iter().map(|r| r.id).collect();
@@ -179,17 +244,9 @@ pub fn search(
     let mut found: Vec<HitRow> = if ids.is_empty() {
         Vec::new()
     } else {
-        diesel::sql_query(format!(
-            "SELECT p.id, p.slug, p.kind, highlight(posts_fts, 0, char(2), char(3)) AS title, \
-                p.dateline, p.published_at, u.display_name AS author, \
-                snippet(posts_fts, 1, char(2), char(3), '…', 40) AS snippet, p.excerpt \
-         FROM posts_fts \
-         CROSS JOIN posts p ON p.id = posts_fts.rowid \
-         LEFT JOIN users u ON u.id = p.author_id \
-         WHERE posts_fts MATCH ? AND posts_fts.rowid IN ({id_list})"
-        ))
-        .bind::<Text, _>(&expression)
-        .load(conn)?
+        diesel::sql_query(sql.hits.replace("{id_list}", &id_list))
+            .bind::<Text, _>(&expression)
+            .load(conn)?
     };
     let rows: Vec<HitRow> = ids
         .iter()
@@ -265,10 +322,10 @@ fn clean(text: &str) -> String {
 
 /// Rewrites a post's title and body (as plain text, `markdown::plain_text`)
 /// in its index row.
-pub fn index_post(conn: &mut SqliteConnection, post: &Post, plain: &str) -> QueryResult<()> {
+pub fn index_post(conn: &mut Conn, post: &Post, plain: &str) -> QueryResult<()> {
     // The triggers have already written the row and keep its tags; only the
     // body (markdown there, plain text here) and the marker-free title differ.
-    diesel::sql_query("UPDATE posts_fts SET title = ?, body = ? WHERE rowid = ?")
+    diesel::sql_query(Sql::for_backend(conn).index)
         .bind::<Text, _>(clean(&post.title))
         .bind::<Text, _>(clean(plain))
         .bind::<Integer, _>(post.id)
@@ -278,7 +335,7 @@ pub fn index_post(conn: &mut SqliteConnection, post: &Post, plain: &str) -> Quer
 
 /// Rewrites every post's row (once, at start-up, after the migration that
 /// made the index; inside `db::write_with`).
-pub fn reindex_all(conn: &mut SqliteConnection) -> Result<usize, crate::error::AppError> {
+pub fn reindex_all(conn: &mut Conn) -> Result<usize, crate::error::AppError> {
     let ids: Vec<i32> = posts::table.select(posts::id).load(conn)?;
     for id in &ids {
         if let Some(post) = Post::find(conn, *id)? {

@@ -2,15 +2,17 @@
 
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::schema::server_keys;
 
 /// The secret stored under `name`; when there is none yet, `fresh` is stored
 /// and returned (a second instance starting at once keeps the first one's).
-pub fn get_or_create(conn: &mut SqliteConnection, name: &str, fresh: &str) -> QueryResult<String> {
-    diesel::insert_into(server_keys::table)
+pub fn get_or_create(conn: &mut Conn, name: &str, fresh: &str) -> QueryResult<String> {
+    crate::each_backend!(conn, c => diesel::insert_into(server_keys::table)
         .values((server_keys::name.eq(name), server_keys::value.eq(fresh)))
         .on_conflict_do_nothing()
-        .execute(conn)?;
+        .execute(c))?;
     server_keys::table
         .find(name)
         .select(server_keys::value)

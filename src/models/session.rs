@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::models::User;
 use crate::schema::{sessions, users};
 
@@ -28,16 +30,17 @@ pub struct NewSession<'a> {
 }
 
 impl Session {
-    pub fn create(conn: &mut SqliteConnection, new: &NewSession<'_>) -> QueryResult<Session> {
-        diesel::insert_into(sessions::table)
+    pub fn create(conn: &mut Conn, new: &NewSession<'_>) -> QueryResult<Session> {
+        // RETURNING is built per backend.
+        crate::each_backend!(conn, c => diesel::insert_into(sessions::table)
             .values(new)
             .returning(Session::as_returning())
-            .get_result(conn)
+            .get_result(c))
     }
 
     /// The unexpired session with this token hash and its enabled user.
     pub fn find_active(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         token_hash: &str,
         now: NaiveDateTime,
     ) -> QueryResult<Option<(Session, User)>> {
@@ -51,26 +54,18 @@ impl Session {
             .optional()
     }
 
-    pub fn extend(
-        conn: &mut SqliteConnection,
-        id: i32,
-        expires_at: NaiveDateTime,
-    ) -> QueryResult<usize> {
+    pub fn extend(conn: &mut Conn, id: i32, expires_at: NaiveDateTime) -> QueryResult<usize> {
         diesel::update(sessions::table.find(id))
             .set(sessions::expires_at.eq(expires_at))
             .execute(conn)
     }
 
-    pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<usize> {
         diesel::delete(sessions::table.find(id)).execute(conn)
     }
 
     /// Ends every session of a user, or every one but `keep`.
-    pub fn delete_for_user(
-        conn: &mut SqliteConnection,
-        user_id: i32,
-        keep: Option<i32>,
-    ) -> QueryResult<usize> {
+    pub fn delete_for_user(conn: &mut Conn, user_id: i32, keep: Option<i32>) -> QueryResult<usize> {
         let mine = sessions::table.filter(sessions::user_id.eq(user_id));
         match keep {
             Some(keep) => diesel::delete(mine.filter(sessions::id.ne(keep))).execute(conn),
@@ -78,7 +73,7 @@ impl Session {
         }
     }
 
-    pub fn delete_expired(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    pub fn delete_expired(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
         diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
     }
 }

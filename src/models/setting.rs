@@ -2,6 +2,8 @@
 
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::schema::settings;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -63,17 +65,14 @@ impl Settings {
             .collect()
     }
 
-    pub fn load(conn: &mut SqliteConnection) -> QueryResult<Settings> {
+    pub fn load(conn: &mut Conn) -> QueryResult<Settings> {
         settings::table
             .find(1)
             .select(Settings::as_select())
             .first(conn)
     }
 
-    pub fn update(
-        conn: &mut SqliteConnection,
-        changes: &SettingsChanges<'_>,
-    ) -> QueryResult<usize> {
+    pub fn update(conn: &mut Conn, changes: &SettingsChanges<'_>) -> QueryResult<usize> {
         diesel::update(settings::table.find(1))
             .set(changes)
             .execute(conn)

@@ -3,6 +3,8 @@
 
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::schema::site_version;
 
 /// Both counters, read together.
@@ -12,7 +14,7 @@ pub struct Versions {
     pub auth: i64,
 }
 
-pub fn current(conn: &mut SqliteConnection) -> QueryResult<Versions> {
+pub fn current(conn: &mut Conn) -> QueryResult<Versions> {
     site_version::table
         .find(1)
         .select((site_version::version, site_version::auth_version))

@@ -5,6 +5,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use diesel::sql_types::{Integer, Text};
 
 use crate::models::{PostKind, PostStatus};
@@ -35,11 +37,7 @@ impl Tag {
     /// Reading `limit` + (tags with such posts) rows by count is enough: at
     /// least `limit` of them need no correction, and no tag further down can
     /// climb past those.
-    pub fn popular(
-        conn: &mut SqliteConnection,
-        now: NaiveDateTime,
-        limit: i64,
-    ) -> QueryResult<Vec<TagCount>> {
+    pub fn popular(conn: &mut Conn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<TagCount>> {
         let scheduled = scheduled_counts(conn, now)?;
         let rows: Vec<(Tag, i32)> = tags::table
             .filter(tags::post_count.gt(0))
@@ -62,7 +60,7 @@ impl Tag {
     /// trigger-kept count is above 0 (the condition is written out so SQLite
     /// can use it), less the scheduled posts not yet due; tags of drafts,
     /// scheduled posts and pages alone stay out.
-    pub fn listed(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<TagCount>> {
+    pub fn listed(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Vec<TagCount>> {
         let scheduled = scheduled_counts(conn, now)?;
         let rows: Vec<ListedTag> = diesel::sql_query(
             "SELECT id, name, slug, post_count FROM tags WHERE post_count > 0 ORDER BY name",
@@ -83,7 +81,7 @@ impl Tag {
     }
 
     /// Up to `limit` tags with ids above `after`, by id (the export).
-    pub fn batch(conn: &mut SqliteConnection, after: i32, limit: i64) -> QueryResult<Vec<Tag>> {
+    pub fn batch(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<Tag>> {
         tags::table
             .filter(tags::id.gt(after))
             .order(tags::id.asc())
@@ -92,7 +90,7 @@ impl Tag {
             .load(conn)
     }
 
-    pub fn find_by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Tag>> {
+    pub fn find_by_slug(conn: &mut Conn, slug: &str) -> QueryResult<Option<Tag>> {
         tags::table
             .filter(tags::slug.eq(slug))
             .select(Tag::as_select())
@@ -103,7 +101,7 @@ impl Tag {
     /// A tag by slug, only while a published post that is already due
     /// carries it: tags of drafts and scheduled posts stay unannounced.
     pub fn find_visible_by_slug(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         slug: &str,
         now: NaiveDateTime,
     ) -> QueryResult<Option<Tag>> {
@@ -120,7 +118,7 @@ impl Tag {
     }
 
     /// The tag with this name (any case), created when new.
-    pub fn find_or_create(conn: &mut SqliteConnection, name: &str) -> QueryResult<Tag> {
+    pub fn find_or_create(conn: &mut Conn, name: &str) -> QueryResult<Tag> {
         if let Some(tag) = tags::table
             .filter(tags::name.eq(name))
             .select(Tag::as_select())
@@ -145,19 +143,15 @@ impl Tag {
             slug = format!("{base}-{n}");
             n += 1;
         }
-        diesel::insert_into(tags::table)
+        crate::each_backend!(conn, c => diesel::insert_into(tags::table)
             .values((tags::name.eq(name), tags::slug.eq(&slug)))
             .returning(Tag::as_returning())
-            .get_result(conn)
+            .get_result(c))
     }
 
     /// Replaces a post's tags with these names (deduplicated without regard
     /// to case), keeping their order.
-    pub fn set_for_post(
-        conn: &mut SqliteConnection,
-        post_id: i32,
-        names: &[String],
-    ) -> QueryResult<()> {
+    pub fn set_for_post(conn: &mut Conn, post_id: i32, names: &[String]) -> QueryResult<()> {
         diesel::delete(post_tags::table.filter(post_tags::post_id.eq(post_id))).execute(conn)?;
         let mut seen = Vec::new();
         for name in names {
@@ -179,10 +173,7 @@ impl Tag {
 
     /// The tags of each of these posts, in the order they were typed (links
     /// older than that order go by name).
-    pub fn for_posts(
-        conn: &mut SqliteConnection,
-        post_ids: &[i32],
-    ) -> QueryResult<HashMap<i32, Vec<Tag>>> {
+    pub fn for_posts(conn: &mut Conn, post_ids: &[i32]) -> QueryResult<HashMap<i32, Vec<Tag>>> {
         let rows: Vec<(i32, Tag)> = post_tags::table
             .inner_join(tags::table)
             .filter(post_tags::post_id.eq_any(post_ids))
@@ -211,10 +202,7 @@ struct ListedTag {
 
 /// Per tag, the published posts not yet due: counted in `post_count`, not
 /// yet shown. Few, from the posts' index of scheduled times.
-fn scheduled_counts(
-    conn: &mut SqliteConnection,
-    now: NaiveDateTime,
-) -> QueryResult<HashMap<i32, i64>> {
+fn scheduled_counts(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<HashMap<i32, i64>> {
     let rows: Vec<(i32, i64)> = posts::table
         .inner_join(post_tags::table)
         .filter(posts::kind.eq(PostKind::Post))

@@ -3,6 +3,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::models::paging::{Paged, Paging};
 use crate::schema::users;
 
@@ -50,7 +52,7 @@ impl User {
         matches!(self.role, Role::Admin | Role::Author)
     }
 
-    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<User>> {
+    pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<User>> {
         users::table
             .find(id)
             .select(User::as_select())
@@ -59,7 +61,7 @@ impl User {
     }
 
     /// A user by username or email, compared without regard to case.
-    pub fn find_by_login(conn: &mut SqliteConnection, login: &str) -> QueryResult<Option<User>> {
+    pub fn find_by_login(conn: &mut Conn, login: &str) -> QueryResult<Option<User>> {
         users::table
             .filter(users::username.eq(login).or(users::email.eq(login)))
             .select(User::as_select())
@@ -68,7 +70,7 @@ impl User {
     }
 
     /// The account with this email, compared without regard to case.
-    pub fn id_by_email(conn: &mut SqliteConnection, email: &str) -> QueryResult<Option<i32>> {
+    pub fn id_by_email(conn: &mut Conn, email: &str) -> QueryResult<Option<i32>> {
         users::table
             .filter(users::email.eq(email))
             .select(users::id)
@@ -76,56 +78,49 @@ impl User {
             .optional()
     }
 
-    pub fn username_taken(conn: &mut SqliteConnection, username: &str) -> QueryResult<bool> {
+    pub fn username_taken(conn: &mut Conn, username: &str) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
             users::table.filter(users::username.eq(username)),
         ))
         .get_result(conn)
     }
 
-    pub fn email_taken(conn: &mut SqliteConnection, email: &str) -> QueryResult<bool> {
+    pub fn email_taken(conn: &mut Conn, email: &str) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
             users::table.filter(users::email.eq(email)),
         ))
         .get_result(conn)
     }
 
-    pub fn admin_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
+    pub fn admin_exists(conn: &mut Conn) -> QueryResult<bool> {
         diesel::select(diesel::dsl::exists(
             users::table.filter(users::role.eq(Role::Admin)),
         ))
         .get_result(conn)
     }
 
-    pub fn count_admins(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    pub fn count_admins(conn: &mut Conn) -> QueryResult<i64> {
         users::table
             .filter(users::role.eq(Role::Admin).and(users::disabled.eq(false)))
             .count()
             .get_result(conn)
     }
 
-    pub fn create(conn: &mut SqliteConnection, new: &NewUser<'_>) -> QueryResult<User> {
-        diesel::insert_into(users::table)
+    pub fn create(conn: &mut Conn, new: &NewUser<'_>) -> QueryResult<User> {
+        // RETURNING is built per backend.
+        crate::each_backend!(conn, c => diesel::insert_into(users::table)
             .values(new)
             .returning(User::as_returning())
-            .get_result(conn)
+            .get_result(c))
     }
 
-    pub fn set_password_hash(
-        conn: &mut SqliteConnection,
-        id: i32,
-        hash: &str,
-    ) -> QueryResult<usize> {
+    pub fn set_password_hash(conn: &mut Conn, id: i32, hash: &str) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
             .set(users::password_hash.eq(hash))
             .execute(conn)
     }
 
-    pub fn set_display_name(
-        conn: &mut SqliteConnection,
-        id: i32,
-        name: &str,
-    ) -> QueryResult<usize> {
+    pub fn set_display_name(conn: &mut Conn, id: i32, name: &str) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
             .set((
                 users::display_name.eq(name),
@@ -134,23 +129,19 @@ impl User {
             .execute(conn)
     }
 
-    pub fn set_role(conn: &mut SqliteConnection, id: i32, role: Role) -> QueryResult<usize> {
+    pub fn set_role(conn: &mut Conn, id: i32, role: Role) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
             .set(users::role.eq(role))
             .execute(conn)
     }
 
-    pub fn set_disabled(
-        conn: &mut SqliteConnection,
-        id: i32,
-        disabled: bool,
-    ) -> QueryResult<usize> {
+    pub fn set_disabled(conn: &mut Conn, id: i32, disabled: bool) -> QueryResult<usize> {
         diesel::update(users::table.find(id))
             .set(users::disabled.eq(disabled))
             .execute(conn)
     }
 
-    pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    pub fn count(conn: &mut Conn) -> QueryResult<i64> {
         users::table.count().get_result(conn)
     }
 }
@@ -160,11 +151,7 @@ impl User {
 impl User {
     /// Up to `limit` accounts with ids above `after`, by id, that wrote a
     /// post or a comment or uploaded an image: the authors an export lists.
-    pub fn contributors(
-        conn: &mut SqliteConnection,
-        after: i32,
-        limit: i64,
-    ) -> QueryResult<Vec<User>> {
+    pub fn contributors(conn: &mut Conn, after: i32, limit: i64) -> QueryResult<Vec<User>> {
         use crate::schema::{comments, media, posts};
         use diesel::dsl::exists;
         users::table
@@ -186,7 +173,7 @@ impl User {
 
     /// The usernames of these accounts, by id.
     pub fn usernames(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         ids: &[i32],
     ) -> QueryResult<std::collections::HashMap<i32, String>> {
         Ok(users::table
@@ -211,7 +198,7 @@ pub fn skeleton(name: &str) -> String {
 
 impl User {
     /// Stores the skeletons of a user's names.
-    pub fn set_skeletons(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    pub fn set_skeletons(conn: &mut Conn, id: i32) -> QueryResult<usize> {
         let Some(user) = User::find(conn, id)? else {
             return Ok(0);
         };
@@ -225,7 +212,7 @@ impl User {
 
     /// Computes the skeletons that are missing (accounts made before they
     /// existed, or by `generate`); run at start-up, inside `db::write_with`.
-    pub fn fill_skeletons(conn: &mut SqliteConnection) -> QueryResult<usize> {
+    pub fn fill_skeletons(conn: &mut Conn) -> QueryResult<usize> {
         let missing: Vec<i32> = users::table
             .filter(
                 users::display_skeleton
@@ -244,11 +231,7 @@ impl User {
     }
 
     /// Another account whose display name or username looks like `name`.
-    pub fn look_alike(
-        conn: &mut SqliteConnection,
-        name: &str,
-        except: i32,
-    ) -> QueryResult<Option<User>> {
+    pub fn look_alike(conn: &mut Conn, name: &str, except: i32) -> QueryResult<Option<User>> {
         let skel = skeleton(name);
         users::table
             .filter(users::id.ne(except))
@@ -284,7 +267,7 @@ pub enum Refusal {
 impl User {
     /// A page of users, newest first.
     pub fn page_with_comment_counts(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         paging: Paging,
     ) -> QueryResult<Paged<UserRow>> {
         use crate::models::CommentStatus;
@@ -310,16 +293,12 @@ impl User {
     }
 
     /// Whether changing this user would take away the last enabled admin.
-    fn is_last_admin(conn: &mut SqliteConnection, user: &User) -> QueryResult<bool> {
+    fn is_last_admin(conn: &mut Conn, user: &User) -> QueryResult<bool> {
         Ok(user.is_admin() && !user.disabled && User::count_admins(conn)? <= 1)
     }
 
     /// Gives a user a new role, unless that leaves no enabled admin.
-    pub fn change_role(
-        conn: &mut SqliteConnection,
-        id: i32,
-        role: Role,
-    ) -> QueryResult<Result<User, Refusal>> {
+    pub fn change_role(conn: &mut Conn, id: i32, role: Role) -> QueryResult<Result<User, Refusal>> {
         // Inside db::write (BEGIN IMMEDIATE): two admins demoting each other
         // at once must not both succeed.
         let Some(user) = User::find(conn, id)? else {
@@ -335,7 +314,7 @@ impl User {
     /// Disables a user and ends their sessions, or enables them again; an
     /// admin's account is not disabled when it is the last enabled one.
     pub fn change_disabled(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         id: i32,
         disabled: bool,
     ) -> QueryResult<Result<User, Refusal>> {

@@ -152,7 +152,7 @@ pub async fn create(
 
 /// A comment the visitor may change, with where its post is read.
 fn owned_comment(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     id: i32,
     user: &User,
 ) -> Result<(Comment, String), AppError> {
@@ -203,7 +203,7 @@ pub async fn edit_form(
 
 /// Authors edit within the window; admins any time.
 fn editable(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::Conn,
     id: i32,
     user: &User,
 ) -> Result<(Comment, String), AppError> {

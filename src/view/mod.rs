@@ -10,7 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 use chrono::NaiveDateTime;
-use diesel::{QueryResult, SqliteConnection};
+use diesel::QueryResult;
+
+use crate::db::Conn;
 
 use crate::auth::Visitor;
 use crate::error::AppError;
@@ -248,7 +250,7 @@ impl Sidebar {
     /// How many tags it lists.
     pub const TAGS: i64 = 20;
 
-    pub fn load(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Sidebar> {
+    pub fn load(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Sidebar> {
         Ok(Sidebar {
             years: archive_years(Post::months(conn, now)?),
             tags: Tag::popular(conn, now, Sidebar::TAGS)?,
@@ -256,7 +258,7 @@ impl Sidebar {
     }
 
     /// The archive alone, for the tags page, which shows every tag itself.
-    pub fn archive_only(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Sidebar> {
+    pub fn archive_only(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Sidebar> {
         Ok(Sidebar {
             years: archive_years(Post::months(conn, now)?),
             tags: Vec::new(),
@@ -264,7 +266,7 @@ impl Sidebar {
     }
 
     /// Tags alone, for the archive page, which shows the archive itself.
-    pub fn tags_only(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Sidebar> {
+    pub fn tags_only(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Sidebar> {
         Ok(Sidebar {
             years: Vec::new(),
             tags: Tag::popular(conn, now, Sidebar::TAGS)?,

@@ -17,8 +17,6 @@ use broadsheet::models::setting::SettingsChanges;
 use broadsheet::models::{CommentPolicy, Post, Role, Settings, User};
 use broadsheet::AppState;
 use chrono::{Duration, NaiveDateTime};
-use diesel::r2d2::{ConnectionManager, PooledConnection};
-use diesel::SqliteConnection;
 use tempfile::TempDir;
 
 pub struct TestApp {
@@ -50,6 +48,16 @@ impl TestApp {
         TestApp { dir, state, secret }
     }
 
+    /// The app over a state opened elsewhere (a PostgreSQL database, say).
+    pub fn with_state(state: AppState) -> TestApp {
+        let secret = broadsheet::auth::session::random_token()[..12].to_string();
+        TestApp {
+            dir: tempfile::tempdir().unwrap(),
+            state,
+            secret,
+        }
+    }
+
     pub fn without_rate_limits() -> TestApp {
         let app = TestApp::fresh_with(|c| c.rate_limits = Switch::Off);
         diesel::RunQueryDsl::execute(diesel::sql_query("DELETE FROM posts"), &mut *app.conn())
@@ -61,7 +69,7 @@ impl TestApp {
         self.state.clone()
     }
 
-    pub fn conn(&self) -> PooledConnection<ConnectionManager<SqliteConnection>> {
+    pub fn conn(&self) -> broadsheet::db::PooledConn {
         self.state.pool.get().unwrap()
     }
 

@@ -4,6 +4,8 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+
+use crate::db::Conn;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
 use crate::models::media::Media;
@@ -71,11 +73,7 @@ pub struct Article {
 
 impl Article {
     /// A visible article by slug with its author, tags, comments and neighbours.
-    pub fn load(
-        conn: &mut SqliteConnection,
-        slug: &str,
-        now: NaiveDateTime,
-    ) -> QueryResult<Option<Article>> {
+    pub fn load(conn: &mut Conn, slug: &str, now: NaiveDateTime) -> QueryResult<Option<Article>> {
         let Some(post) = Post::find_visible(conn, slug, now)? else {
             return Ok(None);
         };
@@ -114,7 +112,7 @@ pub struct MonthCount {
 impl Post {
     /// Visible posts (no pages), newest first; `page` counts from 1.
     pub fn latest(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
         paging: Paging,
     ) -> QueryResult<Paged<ListedPost>> {
@@ -133,7 +131,7 @@ impl Post {
 
     /// Visible posts published in `[from, to)`, newest first.
     pub fn between(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
         from: NaiveDateTime,
         to: NaiveDateTime,
@@ -165,7 +163,7 @@ impl Post {
     /// Visible posts with a tag, newest first, from the tag links' own index
     /// (whose times are NULL for pages, so none is listed).
     pub fn tagged(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
         tag_id: i32,
         paging: Paging,
@@ -186,7 +184,7 @@ impl Post {
     /// The visible posts just older (previous) and just newer (next) than this one.
     pub fn neighbours(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
     ) -> QueryResult<(Option<Neighbour>, Option<Neighbour>)> {
         let Some(at) = self.published_at else {
@@ -234,8 +232,9 @@ impl Post {
 
     /// Visible posts counted by year and month, newest month first: the
     /// trigger-kept totals less the scheduled posts not yet due.
-    pub fn months(conn: &mut SqliteConnection, now: NaiveDateTime) -> QueryResult<Vec<MonthCount>> {
-        diesel::sql_query(
+    pub fn months(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Vec<MonthCount>> {
+        diesel::sql_query(crate::db::sql(
+            conn,
             "SELECT substr(a.month, 1, 4) AS year, substr(a.month, 6, 2) AS month, \
              a.count - coalesce(s.n, 0) AS count \
              FROM archive_months a LEFT JOIN ( \
@@ -244,14 +243,22 @@ impl Post {
              ) s ON s.month = a.month \
              WHERE a.count - coalesce(s.n, 0) > 0 \
              ORDER BY a.month DESC",
-        )
+            "SELECT substr(a.month, 1, 4) AS year, substr(a.month, 6, 2) AS month, \
+             (a.count - coalesce(s.n, 0))::bigint AS count \
+             FROM archive_months a LEFT JOIN ( \
+                 SELECT to_char(published_at, 'YYYY-MM') AS month, count(*) AS n FROM posts \
+                 WHERE kind = 'post' AND status = 'published' AND published_at > $1 GROUP BY 1 \
+             ) s ON s.month = a.month \
+             WHERE a.count - coalesce(s.n, 0) > 0 \
+             ORDER BY a.month DESC",
+        ))
         .bind::<Timestamp, _>(now)
         .load(conn)
     }
 
     /// When the next scheduled post or page falls due, if any is waiting.
     pub fn next_scheduled(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
     ) -> QueryResult<Option<NaiveDateTime>> {
         posts::table
@@ -266,7 +273,7 @@ impl Post {
 }
 
 /// Loads posts by id (in the given order) with authors and tags.
-fn listed(conn: &mut SqliteConnection, ids: Vec<i32>) -> QueryResult<Vec<ListedPost>> {
+fn listed(conn: &mut Conn, ids: Vec<i32>) -> QueryResult<Vec<ListedPost>> {
     let rows: Vec<(PostSummary, Option<String>)> = posts::table
         .left_join(users::table)
         .filter(posts::id.eq_any(&ids))
@@ -296,7 +303,7 @@ impl Post {
     /// The `limit` newest visible posts (no pages), with a tag if one is
     /// given, and their authors' names.
     pub fn recent(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
         tag_id: Option<i32>,
         limit: i64,

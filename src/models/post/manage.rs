@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::models::paging::{Paged, Paging};
 use crate::schema::{posts, users};
 
@@ -83,7 +85,7 @@ pub struct ManagedRow {
 impl Post {
     /// Posts counted by state; only `author`'s when given.
     pub fn counts(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
         author: Option<i32>,
     ) -> QueryResult<PostCounts> {
@@ -116,7 +118,7 @@ impl Post {
     /// `kind`), only `author`'s when given. Published and scheduled lists run
     /// by publication time, the others newest first.
     pub fn managed(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         now: NaiveDateTime,
         state: Option<PostState>,
         kind: Option<PostKind>,

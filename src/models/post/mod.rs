@@ -10,6 +10,8 @@ pub use manage::*;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::db::Conn;
+
 use crate::markdown;
 use crate::models::{search, Tag};
 use crate::schema::{posts, users};
@@ -185,7 +187,7 @@ impl Post {
         self.kind == PostKind::Page
     }
 
-    pub fn find(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Post>> {
+    pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Post>> {
         posts::table
             .find(id)
             .select(Post::as_select())
@@ -194,7 +196,7 @@ impl Post {
     }
 
     /// The highest post id there is; 0 without posts.
-    pub fn max_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
+    pub fn max_id(conn: &mut Conn) -> QueryResult<i32> {
         Ok(posts::table
             .select(diesel::dsl::max(posts::id))
             .first::<Option<i32>>(conn)?
@@ -204,12 +206,7 @@ impl Post {
     /// Up to `limit` posts of every kind and state with ids above `after`
     /// and at most `up_to`, by id: a pass over the whole site (the export)
     /// one batch at a time.
-    pub fn batch(
-        conn: &mut SqliteConnection,
-        after: i32,
-        up_to: i32,
-        limit: i64,
-    ) -> QueryResult<Vec<Post>> {
+    pub fn batch(conn: &mut Conn, after: i32, up_to: i32, limit: i64) -> QueryResult<Vec<Post>> {
         posts::table
             .filter(posts::id.gt(after).and(posts::id.le(up_to)))
             .order(posts::id.asc())
@@ -220,7 +217,7 @@ impl Post {
 
     /// A post readers may see, by slug; `None` for drafts, scheduled and unknown slugs.
     pub fn find_visible(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         slug: &str,
         now: NaiveDateTime,
     ) -> QueryResult<Option<Post>> {
@@ -232,7 +229,7 @@ impl Post {
     }
 
     /// The author's display name; posts without one are the editors'.
-    pub fn author_name(&self, conn: &mut SqliteConnection) -> QueryResult<String> {
+    pub fn author_name(&self, conn: &mut Conn) -> QueryResult<String> {
         let name = match self.author_id {
             Some(id) => users::table
                 .find(id)
@@ -244,7 +241,7 @@ impl Post {
         Ok(name.unwrap_or_else(|| EDITORS.into()))
     }
 
-    pub fn tags(&self, conn: &mut SqliteConnection) -> QueryResult<Vec<Tag>> {
+    pub fn tags(&self, conn: &mut Conn) -> QueryResult<Vec<Tag>> {
         Ok(Tag::for_posts(conn, &[self.id])?
             .remove(&self.id)
             .unwrap_or_default())
@@ -252,20 +249,16 @@ impl Post {
 
     /// Saves a new post: picks a free slug, stores its rendered HTML, links
     /// its tags. Call it inside `db::write`.
-    pub fn create(
-        conn: &mut SqliteConnection,
-        new: &RenderedPost,
-        now: NaiveDateTime,
-    ) -> QueryResult<Post> {
+    pub fn create(conn: &mut Conn, new: &RenderedPost, now: NaiveDateTime) -> QueryResult<Post> {
         let slug = unique_slug(conn, &wanted_slug(&new.input), None)?;
-        let post = diesel::insert_into(posts::table)
+        let post = crate::each_backend!(conn, c => diesel::insert_into(posts::table)
             .values((
                 PostColumns::of(new, &slug, None, now),
                 posts::author_id.eq(new.input.author_id),
                 posts::created_at.eq(now),
             ))
             .returning(Post::as_returning())
-            .get_result(conn)?;
+            .get_result(c))?;
         Tag::set_for_post(conn, post.id, &new.input.tags)?;
         search::index_post(conn, &post, &new.rendered.plain)?;
         Ok(post)
@@ -274,7 +267,7 @@ impl Post {
     /// Saves changes to a post with its newly rendered HTML. Call it inside
     /// `db::write`.
     pub fn update(
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         id: i32,
         new: &RenderedPost,
         now: NaiveDateTime,
@@ -284,10 +277,10 @@ impl Post {
             .select(Post::as_select())
             .first(conn)?;
         let slug = unique_slug(conn, &wanted_slug(&new.input), Some(id))?;
-        let post = diesel::update(posts::table.find(id))
+        let post = crate::each_backend!(conn, c => diesel::update(posts::table.find(id))
             .set(PostColumns::of(new, &slug, old.published_at, now))
             .returning(Post::as_returning())
-            .get_result(conn)?;
+            .get_result(c))?;
         Tag::set_for_post(conn, post.id, &new.input.tags)?;
         search::index_post(conn, &post, &new.rendered.plain)?;
         // Readers (and other sites) may have linked the old address.
@@ -299,7 +292,7 @@ impl Post {
     }
 
     /// Deletes a post; its comments and tag links go with it.
-    pub fn delete(conn: &mut SqliteConnection, id: i32) -> QueryResult<usize> {
+    pub fn delete(conn: &mut Conn, id: i32) -> QueryResult<usize> {
         diesel::delete(posts::table.find(id)).execute(conn)
     }
 }
@@ -392,12 +385,8 @@ fn published_at_of(
 }
 
 /// `base`, or `base-2`, `base-3`, … whichever no other post has.
-fn unique_slug(
-    conn: &mut SqliteConnection,
-    base: &str,
-    except: Option<i32>,
-) -> QueryResult<String> {
-    let taken = |conn: &mut SqliteConnection, slug: &str| -> QueryResult<bool> {
+fn unique_slug(conn: &mut Conn, base: &str, except: Option<i32>) -> QueryResult<String> {
+    let taken = |conn: &mut Conn, slug: &str| -> QueryResult<bool> {
         let query = posts::table
             .filter(posts::slug.eq(slug))
             .filter(posts::id.ne(except.unwrap_or(0)));

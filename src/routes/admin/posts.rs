@@ -42,11 +42,7 @@ fn may_manage(user: &User, post: &Post) -> bool {
 }
 
 /// The post with this id, if this user may manage it.
-fn managed_post(
-    conn: &mut diesel::SqliteConnection,
-    user: &User,
-    id: i32,
-) -> Result<Post, AppError> {
+fn managed_post(conn: &mut crate::db::Conn, user: &User, id: i32) -> Result<Post, AppError> {
     let post = Post::find(conn, id)?.ok_or(AppError::NotFound)?;
     if may_manage(user, &post) {
         Ok(post)

@@ -1,0 +1,11 @@
+DROP TABLE settings;
+DROP TABLE comments;
+DROP FUNCTION comments_count_update();
+DROP FUNCTION comments_count_delete();
+DROP FUNCTION comments_count_insert();
+DROP TABLE post_tags;
+DROP TABLE tags;
+DROP TABLE posts;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP COLLATION nocase;

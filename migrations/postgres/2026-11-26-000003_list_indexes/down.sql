@@ -1,0 +1,13 @@
+DROP TRIGGER archive_months_update_new ON posts;
+DROP TRIGGER archive_months_update_old ON posts;
+DROP TRIGGER archive_months_delete ON posts;
+DROP TRIGGER archive_months_insert ON posts;
+DROP FUNCTION archive_months_remove();
+DROP FUNCTION archive_months_add();
+DROP TABLE archive_months;
+DROP TRIGGER post_tags_published_update ON posts;
+DROP TRIGGER post_tags_published_insert ON post_tags;
+DROP FUNCTION post_tags_published_update();
+DROP FUNCTION post_tags_published_insert();
+DROP INDEX post_tags_tag_published;
+ALTER TABLE post_tags DROP COLUMN published_at;

@@ -1,0 +1,18 @@
+DROP TRIGGER site_version_posts_insert ON posts;
+DROP TRIGGER site_version_posts_update ON posts;
+DROP TRIGGER site_version_posts_delete ON posts;
+DROP TRIGGER site_version_comments_insert ON comments;
+DROP TRIGGER site_version_comments_update ON comments;
+DROP TRIGGER site_version_comments_delete ON comments;
+DROP TRIGGER site_version_tags_insert ON tags;
+DROP TRIGGER site_version_tags_update ON tags;
+DROP TRIGGER site_version_tags_delete ON tags;
+DROP TRIGGER site_version_post_tags_insert ON post_tags;
+DROP TRIGGER site_version_post_tags_update ON post_tags;
+DROP TRIGGER site_version_post_tags_delete ON post_tags;
+DROP TRIGGER site_version_settings_insert ON settings;
+DROP TRIGGER site_version_settings_update ON settings;
+DROP TRIGGER site_version_settings_delete ON settings;
+DROP TRIGGER site_version_users_update ON users;
+DROP FUNCTION site_version_bump();
+DROP TABLE site_version;

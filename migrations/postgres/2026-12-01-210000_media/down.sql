@@ -1,0 +1,9 @@
+DROP TRIGGER site_version_media_delete ON media;
+DROP TRIGGER site_version_media_update ON media;
+ALTER TABLE settings DROP COLUMN icon_media_id;
+DROP INDEX posts_by_cover;
+ALTER TABLE posts DROP COLUMN search_description;
+ALTER TABLE posts DROP COLUMN custom_excerpt;
+ALTER TABLE posts DROP COLUMN cover_media_id;
+DROP TABLE post_media;
+DROP TABLE media;

@@ -1,0 +1,119 @@
+//! PostgreSQL: the database checked before anything writes to it, then
+//! migrated; connections for the pool.
+
+use diesel::migration::MigrationSource;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use super::{Conn, Create, Database, OpenError};
+use crate::error::AppError;
+
+const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A pooled connection.
+pub fn connect(url: &str) -> Result<PgConnection, diesel::r2d2::Error> {
+    PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)
+}
+
+/// Any number that no other application on the server uses for its
+/// advisory locks: the one every Broadsheet write holds.
+const WRITE_LOCK: i64 = 0x6272_6f61_6473;
+
+/// Opens a write: a transaction holding the site's write lock until it
+/// ends. Writes take their turns as on SQLite, so triggers that update the
+/// same counter rows in different orders never deadlock.
+pub fn begin_write(conn: &mut PgConnection) -> Result<(), AppError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    AnsiTransactionManager::begin_transaction(conn).map_err(AppError::NotSaved)?;
+    let locked = diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(WRITE_LOCK)
+        .execute(conn);
+    if let Err(e) = locked {
+        let _ = AnsiTransactionManager::rollback_transaction(conn);
+        return Err(AppError::NotSaved(e));
+    }
+    Ok(())
+}
+
+/// Checks the database is empty or Broadsheet's, then migrates it (and
+/// seeds a new one) before the pool opens. A database of another
+/// application, or of a newer Broadsheet, is refused untouched.
+pub fn prepare(url: &str, create: Create) -> Result<(), OpenError> {
+    let name = Database::Postgres(url.to_string()).to_string();
+    let mut conn = PgConnection::establish(url).map_err(|e| OpenError::Unreachable {
+        database: name.clone(),
+        reason: first_line(&e.to_string()),
+    })?;
+    let unusable = |source: AppError| OpenError::Unusable {
+        database: name.clone(),
+        source,
+    };
+    let tables = table_names(&mut conn).map_err(|e| unusable(e.into()))?;
+    let fresh = tables.is_empty();
+    if fresh && create == Create::Never {
+        return Err(OpenError::NoBlog(name));
+    }
+    if !fresh {
+        if !tables.iter().any(|t| t == "__diesel_schema_migrations")
+            || !tables.iter().any(|t| t == "posts")
+        {
+            return Err(OpenError::Foreign(name));
+        }
+        let known = known_versions();
+        let applied = applied_versions(&mut conn).map_err(|e| unusable(e.into()))?;
+        if let Some(version) = applied.iter().find(|v| !known.contains(v)) {
+            return Err(OpenError::Newer {
+                database: name,
+                version: version.clone(),
+            });
+        }
+    }
+    conn.run_pending_migrations(MIGRATIONS)
+        .map_err(|e| unusable(AppError::Migration(e)))?;
+    if fresh {
+        super::welcome(&mut Conn::Postgres(conn)).map_err(unusable)?;
+    }
+    Ok(())
+}
+
+/// libpq's messages run over several lines; the first says what is wrong.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+fn known_versions() -> Vec<String> {
+    MigrationSource::<Pg>::migrations(&MIGRATIONS)
+        .map(|all| {
+            all.iter()
+                .map(|m| m.name().version().to_string())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+}
+
+fn table_names(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = Text)]
+        name: String,
+    }
+    let rows: Vec<Name> = diesel::sql_query(
+        "SELECT table_name AS name FROM information_schema.tables \
+         WHERE table_schema = current_schema()",
+    )
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.name).collect())
+}
+
+fn applied_versions(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = Text)]
+        version: String,
+    }
+    let rows: Vec<Version> =
+        diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn)?;
+    Ok(rows.into_iter().map(|r| r.version).collect())
+}

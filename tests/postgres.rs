@@ -1,0 +1,238 @@
+//! The same blog on PostgreSQL: a new site is created and migrated, readers
+//! browse and search it, a signed-in reader comments, a WordPress export
+//! comes in, and a database of another application, a newer schema or an
+//! unreachable server are refused with one clear line.
+//!
+//! The server comes from `BROADSHEET_TEST_POSTGRES` (a URL whose user may
+//! create databases; `.ci/run` starts a throwaway cluster and sets it).
+//! Without it these tests say why and pass, unless `CI` is set.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use broadsheet::build_app;
+use broadsheet::config::Config;
+use broadsheet::db::{Database, OpenError};
+use broadsheet::import::{self, Options};
+use broadsheet::models::Role;
+use broadsheet::AppState;
+use common::{Browser, TestApp};
+use diesel::prelude::*;
+
+/// A database of its own on the test server, dropped afterwards.
+struct Scratch {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Scratch {
+    fn new(test: &str) -> Option<Scratch> {
+        let Ok(server) = std::env::var("BROADSHEET_TEST_POSTGRES") else {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+            assert!(
+                !ci,
+                "{test}: CI is set but BROADSHEET_TEST_POSTGRES is not (.ci/run starts a cluster)"
+            );
+            eprintln!("{test}: skipped, BROADSHEET_TEST_POSTGRES names no PostgreSQL server");
+            return None;
+        };
+        let name = format!("bs_{}_{}", std::process::id(), rand_suffix());
+        let mut conn = PgConnection::establish(&server).expect("the test server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("a scratch database");
+        let mut url = url::Url::parse(&server).expect("a URL");
+        url.set_path(&name);
+        Some(Scratch {
+            admin: server,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    fn config(&self, media: &std::path::Path) -> Config {
+        let mut config = Config::for_database(self.url.parse::<Database>().unwrap());
+        config.media_dir = Some(media.to_path_buf());
+        config.base_url = Some("http://blog.test".into());
+        config.cache_revalidate_ms = 0;
+        config
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Ok(mut conn) = PgConnection::establish(&self.admin) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    broadsheet::auth::session::random_token()[..8]
+        .to_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "x")
+}
+
+#[actix_web::test]
+async fn a_new_site_on_postgresql_is_read_searched_and_commented_on() {
+    let Some(db) = Scratch::new("a_new_site_on_postgresql_is_read_searched_and_commented_on")
+    else {
+        return;
+    };
+    let media = tempfile::tempdir().unwrap();
+    let app =
+        TestApp::with_state(AppState::open(db.config(media.path())).expect("opens and migrates"));
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+
+    // The welcome post of a new blog, on the home page and in search.
+    let home = reader.get(&svc, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    let owner = app.user("owner", Role::Admin);
+    let post = app.post_with("Harbour wall holds", |p| {
+        p.body = "The harbour wall held through the night storm.".into();
+        p.tags = vec!["Storms".into()];
+    });
+    let story = reader.get(&svc, &format!("/posts/{}", post.slug)).await;
+    assert_eq!(story.status, StatusCode::OK);
+    assert!(story.contains("Harbour wall holds"));
+    let found = reader.get(&svc, "/search?q=harbour+storms").await;
+    assert_eq!(found.status, StatusCode::OK);
+    // The title with the words found marked, and a snippet of the body.
+    assert!(
+        found.contains("<mark>Harbour</mark> wall holds"),
+        "{}",
+        found.body
+    );
+    assert!(found.contains("night <mark>storm</mark>"), "{}", found.body);
+    assert!(
+        !found.contains("Welcome to Broadsheet</a>"),
+        "{}",
+        found.body
+    );
+    assert_eq!(
+        reader.get(&svc, "/tags/storms").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(reader.get(&svc, "/archive").await.status, StatusCode::OK);
+    assert_eq!(
+        reader.get(&svc, "/sitemap.xml").await.status,
+        StatusCode::OK
+    );
+
+    // A signed-in reader comments; the count the triggers keep follows.
+    app.settings("Broadsheet", "News", 10, "open");
+    let mara = app.user("mara", Role::Commenter);
+    let mut commenter = Browser::new();
+    commenter.login(&svc, &app, &mara.username).await;
+    let uri = format!("/posts/{}", post.slug);
+    let sent = commenter
+        .submit(
+            &svc,
+            &uri,
+            &format!("{uri}/comments"),
+            &[("body", "Well held, wall.")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let again = reader.get(&svc, &format!("/posts/{}", post.slug)).await;
+    assert!(again.contains("Well held, wall."), "{}", again.body);
+    let counted: i32 = broadsheet::schema::posts::table
+        .find(post.id)
+        .select(broadsheet::schema::posts::comment_count)
+        .first(&mut app.conn())
+        .unwrap();
+    assert_eq!(counted, 1);
+    drop(owner);
+}
+
+#[actix_web::test]
+async fn a_wordpress_export_moves_in_on_postgresql_and_running_it_again_changes_nothing() {
+    let Some(db) = Scratch::new("a_wordpress_export_moves_in_on_postgresql") else {
+        return;
+    };
+    let media = tempfile::tempdir().unwrap();
+    let state = AppState::open(db.config(media.path())).unwrap();
+    let text = include_str!("fixtures/wordpress.xml");
+    let report = import::run(&state.pool, text.as_bytes(), &Options::default(), |_| {}).unwrap();
+    assert_eq!(report.error, None, "{report:#?}");
+    assert_eq!(
+        (report.posts, report.pages, report.comments),
+        (6, 1, 6),
+        "{report:#?}"
+    );
+    let again = import::run(&state.pool, text.as_bytes(), &Options::default(), |_| {}).unwrap();
+    assert_eq!((again.posts, again.comments), (0, 0), "{again:#?}");
+    let app = TestApp::with_state(state);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    let old = reader.get(&svc, "/?p=12").await;
+    assert_eq!(old.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(old.location(), "/posts/storm-closes-the-harbour");
+    let story = reader.get(&svc, "/posts/storm-closes-the-harbour").await;
+    assert!(story.contains("A reply to a reply."), "{}", story.body);
+}
+
+#[actix_web::test]
+async fn foreign_newer_and_unreachable_databases_are_refused_with_one_line() {
+    let Some(db) =
+        Scratch::new("foreign_newer_and_unreachable_databases_are_refused_with_one_line")
+    else {
+        return;
+    };
+    let media = tempfile::tempdir().unwrap();
+    // Another application's tables.
+    let mut conn = PgConnection::establish(&db.url).unwrap();
+    diesel::sql_query("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+        .execute(&mut conn)
+        .unwrap();
+    let refused = AppState::open(db.config(media.path()))
+        .err()
+        .expect("refused");
+    assert!(matches!(refused, OpenError::Foreign(_)), "{refused}");
+    assert!(
+        refused.to_string().contains("another application"),
+        "{refused}"
+    );
+    diesel::sql_query("DROP TABLE invoices")
+        .execute(&mut conn)
+        .unwrap();
+
+    // A newer Broadsheet's schema.
+    drop(AppState::open(db.config(media.path())).unwrap());
+    diesel::sql_query("INSERT INTO __diesel_schema_migrations (version) VALUES ('29990101000000')")
+        .execute(&mut conn)
+        .unwrap();
+    let refused = AppState::open(db.config(media.path()))
+        .err()
+        .expect("refused");
+    assert!(
+        refused.to_string().contains("newer Broadsheet"),
+        "{refused}"
+    );
+
+    // Nobody listening: one line, without the password.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let nowhere: Database = format!("postgres://blog:s3cret@127.0.0.1:{port}/blog")
+        .parse()
+        .unwrap();
+    let mut config = Config::for_database(nowhere);
+    config.media_dir = Some(media.path().to_path_buf());
+    let refused = AppState::open(config).err().expect("refused");
+    let line = refused.to_string();
+    assert!(
+        line.starts_with("cannot reach the database at postgres://blog:"),
+        "{line}"
+    );
+    assert!(!line.contains("s3cret") && !line.contains('\n'), "{line}");
+}
