@@ -131,6 +131,10 @@ impl AppError {
             StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::NotSaved(_)) => {
                 ("Not saved", NOT_SAVED.into())
             }
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::Db(_)) => (
+                "Unavailable",
+                "The site cannot reach its database just now. Please try again in a moment.".into(),
+            ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Busy",
                 "The site is busy just now. Please try again in a moment.".into(),
@@ -148,6 +152,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::NotFound | Self::Db(diesel::result::Error::NotFound) => StatusCode::NOT_FOUND,
+            // A read the storage could not answer (the database server gone,
+            // an I/O error): the visitor may try again, it is not a bug.
+            Self::Db(e) if crate::db::is_storage_failure(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,

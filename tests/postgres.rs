@@ -236,3 +236,51 @@ async fn foreign_newer_and_unreachable_databases_are_refused_with_one_line() {
     );
     assert!(!line.contains("s3cret") && !line.contains('\n'), "{line}");
 }
+
+#[actix_web::test]
+async fn losing_the_database_while_serving_answers_503_and_the_site_recovers_when_it_returns() {
+    let Some(db) = Scratch::new("losing_the_database_while_serving_answers_503") else {
+        return;
+    };
+    let media = tempfile::tempdir().unwrap();
+    let app = TestApp::with_state(AppState::open(db.config(media.path())).unwrap());
+    let svc = test::init_service(build_app(app.state())).await;
+    let post = app.post_with("Tide tables", |_| {});
+    let mara = app.user("mara", Role::Commenter);
+    let mut reader = Browser::new();
+    reader.login(&svc, &app, &mara.username).await;
+    let path = format!("/posts/{}", post.slug);
+    assert_eq!(reader.get(&svc, &path).await.status, StatusCode::OK);
+
+    // The database goes away: every connection cut, no new ones allowed.
+    let mut admin = PgConnection::establish(&db.admin).unwrap();
+    let gone = |allow: bool| format!("ALTER DATABASE {} WITH ALLOW_CONNECTIONS {allow}", db.name);
+    diesel::sql_query(gone(false)).execute(&mut admin).unwrap();
+    diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+        db.name
+    ))
+    .execute(&mut admin)
+    .unwrap();
+    let down = reader.get(&svc, &path).await;
+    assert_eq!(
+        down.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        down.body
+    );
+    assert!(down.contains("try again in a moment"), "{}", down.body);
+    let visitor = Browser::new().get(&svc, "/archive").await;
+    assert_eq!(
+        visitor.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        visitor.body
+    );
+
+    // Back again: the same server answers without a restart.
+    diesel::sql_query(gone(true)).execute(&mut admin).unwrap();
+    let back = reader.get(&svc, &path).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+    assert!(back.contains("Tide tables"));
+}

@@ -248,10 +248,10 @@ async fn find(
 /// Middleware: resolves the visitor before the handler, sets cookies after it.
 pub async fn load(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next.call(req).await;
+        return Ok(next.call(req).await?.map_into_left_body());
     };
     let secure = state.config.secure_cookies;
     let token = req
@@ -259,7 +259,12 @@ pub async fn load(
         .map(|c| c.value().to_string())
         .filter(|t| !t.is_empty());
     let found = match token.clone() {
-        Some(token) => find(&state, hash_token(&token)).await?,
+        Some(token) => match find(&state, hash_token(&token)).await {
+            Ok(found) => found,
+            // An answer (a 503 while the database is away), not an error
+            // that would pass the outer layers (security headers) by.
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        },
         None => None,
     };
     let flash = req
@@ -339,5 +344,5 @@ pub async fn load(
                 .add_cookie(&session_cookie(token, secure))?;
         }
     }
-    Ok(res)
+    Ok(res.map_into_left_body())
 }

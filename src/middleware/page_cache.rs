@@ -209,7 +209,11 @@ pub async fn serve(
         }
         return Ok(res.map_into_boxed_body());
     };
-    state.cache.revalidate(&state.pool).await?;
+    if let Err(e) = state.cache.revalidate(&state.pool).await {
+        // The counters unreadable (the database away): a 503 answer that
+        // the outer layers still see, not an error passing them by.
+        return Ok(req.error_response(e).map_into_boxed_body());
+    }
     let key = format!("{coding}\n{address}");
     if let Some(page) = cache.get(&key) {
         let res = respond(&page, &req);
@@ -239,7 +243,14 @@ pub async fn serve(
     let due = db::run(&state.pool, move |conn| {
         Ok(Post::next_scheduled(conn, now)?)
     })
-    .await?;
+    .await;
+    let Ok(due) = due else {
+        // The page is whole; without knowing when it would go stale, it is
+        // sent and not kept.
+        let mut fresh = HttpResponse::build(head.status()).body(bytes);
+        *fresh.headers_mut() = head.headers().clone();
+        return Ok(ServiceResponse::new(req, fresh));
+    };
     let page = Arc::new(CachedPage {
         status: head.status(),
         headers: head
