@@ -65,6 +65,8 @@ struct Draft {
     /// The comment a comment answers.
     parent_comment: String,
     removed: bool,
+    /// Some element held more text than the reader keeps.
+    too_large: bool,
 }
 
 #[derive(Default)]
@@ -226,16 +228,14 @@ impl<R: BufRead> Blogger<R> {
                 }
             }
         }
-        if self.xml.take_overflow() {
-            draft.status = "TOO_LARGE".into();
-        }
+        draft.too_large = self.xml.take_overflow();
         Ok(draft)
     }
 
     /// What the entry is, as items: its author and labels the first time
     /// they are seen, then the post, page or comment.
     fn finish(&mut self, d: Draft) {
-        if d.status == "TOO_LARGE" {
+        if d.too_large {
             self.ready.push_back(Item::Skipped {
                 reason: format!(
                     "larger than {} MB (line {})",
