@@ -91,14 +91,20 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     // 8 connections; more blocking threads would only wait, each growing its
     // own memory arena.
     .worker_max_blocking_threads(4);
-    // Limiter keys whose budget is full again are forgotten, so a flood of
-    // new names or addresses cannot keep memory.
-    let limits = state.limits.clone();
+    // Limit keys whose budget is full again are forgotten, so a flood of new
+    // names or addresses cannot keep rows.
+    let pool = state.pool.clone();
     actix_web::rt::spawn(async move {
         let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(60));
         loop {
             every.tick().await;
-            limits.prune();
+            let pruned = db::write(&pool, |conn| {
+                Ok(auth::limits::Limits::prune(conn, auth::limits::now_ms())?)
+            })
+            .await;
+            if let Err(e) = pruned {
+                tracing::warn!(error = %e, "rate-limit keys not pruned");
+            }
         }
     });
     for addr in server.addrs() {

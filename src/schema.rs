@@ -36,6 +36,7 @@ diesel::table! {
         started_by -> Nullable<Integer>,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        heartbeat_at -> Nullable<Timestamp>,
     }
 }
 
@@ -115,6 +116,14 @@ diesel::table! {
         csrf_token -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limits (bucket, key) {
+        bucket -> Text,
+        key -> Text,
+        tat -> BigInt,
     }
 }
 
@@ -200,6 +209,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_media,
     post_tags,
     posts,
+    rate_limits,
     redirects,
     server_keys,
     sessions,

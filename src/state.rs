@@ -9,13 +9,13 @@ use crate::error::AppError;
 use crate::{auth, cache, models};
 
 /// What every handler can reach. Cheap to clone. An instance keeps only
-/// caches (told of other instances' changes by counters in the database) and
-/// its rate-limit counters, so several instances can share one database.
+/// caches (told of other instances' changes by counters in the database), so
+/// several instances can share one database.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
     pub config: Arc<Config>,
-    pub limits: Arc<Limits>,
+    pub limits: Limits,
     pub cache: Arc<cache::Caches>,
     /// Signs the device cookies that keep owners signing in during a lockout.
     pub device_key: Arc<auth::device::DeviceKey>,
@@ -41,9 +41,10 @@ impl AppState {
             .map_err(AppError::from)
             .and_then(|mut conn| {
                 db::write_with(&mut conn, |conn| {
+                    let now = models::now();
+                    let stale = now - models::import_job::HEARTBEAT_STALE;
                     Ok(models::import_job::ImportJob::fail_abandoned(
-                        conn,
-                        models::now(),
+                        conn, stale, now,
                     )?)
                 })
             })
@@ -94,7 +95,7 @@ impl AppState {
             media: crate::media::Store::new(media_dir),
             pool,
             config: Arc::new(config),
-            limits: Arc::new(limits),
+            limits,
             cache: Arc::new(cache),
             device_key: Arc::new(device_key),
             exports: Arc::new(tokio::sync::Semaphore::new(1)),

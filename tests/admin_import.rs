@@ -109,11 +109,20 @@ fn running_job(app: &TestApp, bytes_total: i64, bytes_read: i64, items_done: i32
             bytes_total,
             started_by: None,
             created_at: now(),
+            heartbeat_at: Some(now()),
         },
     )
     .unwrap();
-    ImportJob::record_progress(&mut app.conn(), job.id, bytes_read, items_done).unwrap();
+    ImportJob::record_progress(&mut app.conn(), job.id, bytes_read, items_done, now()).unwrap();
     job
+}
+
+/// Makes a running job's last heartbeat `ago` old.
+fn beat_at(app: &TestApp, job: &ImportJob, ago: chrono::Duration) {
+    diesel::update(import_jobs::table.find(job.id))
+        .set(import_jobs::heartbeat_at.eq(now() - ago))
+        .execute(&mut app.conn())
+        .unwrap();
 }
 
 #[actix_web::test]
@@ -331,8 +340,10 @@ async fn the_token_is_checked_before_the_file_and_a_bad_one_starts_nothing() {
 async fn an_upload_without_a_file_shows_the_form_again_with_the_problem() {
     let app = TestApp::new();
     app.user("ann", Role::Admin);
-    // One left by another server: named only when it is why an upload waits.
-    running_job(&app, 100, 1, 1);
+    // One left by a server that stopped: named only when it is why an
+    // upload waits, and no longer beating, so it holds nothing.
+    let left = running_job(&app, 100, 1, 1);
+    beat_at(&app, &left, chrono::Duration::minutes(10));
     let svc = test::init_service(build_app(app.state())).await;
     let mut ann = Browser::new();
     ann.login(&svc, &app, "ann").await;
@@ -447,7 +458,16 @@ async fn a_second_import_while_one_runs_is_refused_with_a_link_to_it() {
     assert_eq!(jobs(&app).len(), 1);
     assert_eq!(post_count(&app), 0);
 
+    // This instance's turn is free, but the job (run by another instance
+    // on the same database, as far as this one knows) still beats.
     drop(turn);
+    let res = upload(&mut ann, &svc, "wordpress.xml", WORDPRESS).await;
+    assert_eq!(res.status, StatusCode::CONFLICT, "{}", res.body);
+    assert!(res.contains("Another import (“big-site.xml”) is running"));
+    assert_eq!(jobs(&app).len(), 1);
+    assert_eq!(post_count(&app), 0);
+
+    ImportJob::fail(&mut app.conn(), other.id, "Test.", (100, 3), now()).unwrap();
     let res = upload(&mut ann, &svc, "wordpress.xml", WORDPRESS).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     finished(&mut ann, &svc, res.location()).await;
@@ -636,6 +656,7 @@ async fn recent_imports_are_listed_newest_first_twenty_at_most_from_the_index() 
                 bytes_total: 10,
                 started_by: None,
                 created_at: now() - chrono::Duration::minutes(100 - n),
+                heartbeat_at: None,
             },
         )
         .unwrap();
@@ -672,6 +693,9 @@ async fn an_import_a_stopped_server_left_running_is_marked_failed_at_start() {
     let app = TestApp::new();
     app.user("ann", Role::Admin);
     let job = running_job(&app, 1000, 400, 7);
+    beat_at(&app, &job, chrono::Duration::minutes(6));
+    let live = running_job(&app, 1000, 10, 1);
+    beat_at(&app, &live, chrono::Duration::seconds(20));
 
     // The server starts again on the same database.
     let state = broadsheet::AppState::open((*app.state.config).clone()).unwrap();
@@ -680,6 +704,14 @@ async fn an_import_a_stopped_server_left_running_is_marked_failed_at_start() {
         .unwrap();
     assert_eq!(job.status, JobStatus::Failed);
     assert!(job.finished_at.is_some());
+    let live = ImportJob::find(&mut state.pool.get().unwrap(), live.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        live.status,
+        JobStatus::Running,
+        "a job whose heartbeat is fresh runs on another instance: left alone"
+    );
 
     let svc = test::init_service(build_app(state)).await;
     let mut ann = Browser::new();
@@ -695,5 +727,9 @@ async fn an_import_a_stopped_server_left_running_is_marked_failed_at_start() {
     );
     let list = ann.get(&svc, "/admin/import").await;
     assert!(list.contains(">failed</span>"));
-    assert!(!list.contains(">running</span>"));
+    assert_eq!(
+        list.body.matches(">running</span>").count(),
+        1,
+        "only the live one"
+    );
 }

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::{Comment, CommentStatus, Role, User};
+use broadsheet::schema::comments;
 use common::{Browser, Page, TestApp};
 use diesel::prelude::*;
 
@@ -331,7 +332,6 @@ async fn authors_edit_their_comment_within_fifteen_minutes_only() {
     );
 
     // Sixteen minutes later the window is shut for the author, not for an admin.
-    use broadsheet::schema::comments;
     diesel::update(comments::table.find(id))
         .set(comments::created_at.eq(broadsheet::models::now() - chrono::Duration::minutes(16)))
         .execute(&mut app.conn())
@@ -450,7 +450,6 @@ async fn a_filled_honeypot_is_stored_as_spam_and_shown_to_nobody() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/posts/story#comments");
-    use broadsheet::schema::comments;
     let statuses: Vec<String> = comments::table
         .select(comments::status)
         .load(&mut app.conn())
@@ -479,6 +478,12 @@ async fn commenting_too_fast_is_limited() {
     let res = say(&svc, &mut ann, "story", "One too many", None).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(res.contains("Please wait a minute"));
+    assert!(
+        res.contains("One too many"),
+        "the refused comment comes back"
+    );
+    let stored: i64 = comments::table.count().get_result(&mut app.conn()).unwrap();
+    assert_eq!(stored, 5);
 }
 
 #[actix_web::test]
@@ -542,7 +547,6 @@ async fn bad_bodies_and_parents_are_refused_with_the_text_kept() {
         )
         .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
-    use broadsheet::schema::comments;
     let count: i64 = comments::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(count, 1, "only the first comment was stored");
 }
@@ -631,7 +635,6 @@ async fn disabled_users_cannot_post() {
         "{}",
         res.status
     );
-    use broadsheet::schema::comments;
     let count: i64 = comments::table.count().get_result(&mut app.conn()).unwrap();
     assert_eq!(count, 0);
 }

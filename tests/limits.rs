@@ -6,8 +6,10 @@ mod common;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
-use broadsheet::build_app;
+use broadsheet::auth::limits::{self, Limits};
+use broadsheet::config::Config;
 use broadsheet::models::{Role, User};
+use broadsheet::{build_app, AppState};
 use common::{Browser, TestApp};
 
 /// Posts a sign-in through the form, as `b` would.
@@ -146,7 +148,8 @@ async fn an_overlong_username_is_refused_before_any_limiter_counts_it() {
     let app = TestApp::new();
     let svc = test::init_service(build_app(app.state())).await;
     let mut b = Browser::new();
-    let before = app.state.limits.key_count();
+    let keys = || Limits::key_count(&mut app.conn()).unwrap();
+    let before = keys();
     for i in 0..5 {
         let name = format!("{i}{}", "a".repeat(1_000_000));
         let page = b
@@ -160,14 +163,10 @@ async fn an_overlong_username_is_refused_before_any_limiter_counts_it() {
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("The username or password is not right."));
     }
-    assert_eq!(
-        app.state.limits.key_count(),
-        before,
-        "no limiter keys added"
-    );
+    assert_eq!(keys(), before, "no limiter keys added");
     // A name of ordinary length is counted as before.
     sign_in(&svc, &mut b, "someone", "guess guess guess").await;
-    assert!(app.state.limits.key_count() > before);
+    assert!(keys() > before);
 }
 
 #[actix_web::test]
@@ -265,6 +264,62 @@ where
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     }
     15
+}
+
+#[actix_web::test]
+async fn instances_on_one_database_spend_one_budget() {
+    let app = TestApp::new();
+    app.user("owner", Role::Admin);
+    let one = test::init_service(build_app(app.state())).await;
+    // A second instance: its own process state, the same database.
+    let other_state = AppState::open(Config::clone(&app.state.config)).unwrap();
+    let two = test::init_service(build_app(other_state)).await;
+    let mut stranger = Browser::at("198.51.100.20:6001");
+    for i in 0..10 {
+        let svc_status = if i % 2 == 0 {
+            sign_in(&one, &mut stranger, "owner", "not the password").await
+        } else {
+            sign_in(&two, &mut stranger, "owner", "not the password").await
+        };
+        assert_eq!(svc_status, StatusCode::UNPROCESSABLE_ENTITY, "try {i}");
+    }
+    assert_eq!(
+        sign_in(&one, &mut stranger, "owner", "not the password").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "ten failures over two instances spend the address's budget of ten"
+    );
+    assert_eq!(
+        sign_in(&two, &mut stranger, "someone", "not the password").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "and the other instance refuses the address too"
+    );
+    let stored: i64 = Limits::key_count(&mut app.conn()).unwrap();
+    assert!(stored >= 2, "the counts live in the database: {stored}");
+}
+
+#[actix_web::test]
+async fn keys_back_to_a_full_budget_are_pruned() {
+    let app = TestApp::new();
+    let svc = test::init_service(build_app(app.state())).await;
+    for i in 0..30 {
+        let mut b = Browser::at(&format!("192.0.2.{}:7000", i + 1));
+        assert_eq!(
+            sign_in(&svc, &mut b, &format!("nobody{i}"), "wrong password").await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    let count = || Limits::key_count(&mut app.conn()).unwrap();
+    assert_eq!(count(), 60, "each failure keys its address and its name");
+    let now = limits::now_ms();
+    assert_eq!(
+        Limits::prune(&mut app.conn(), now).unwrap(),
+        0,
+        "none is full yet"
+    );
+    // Each budget refills within an hour (registration's is the slowest).
+    let pruned = Limits::prune(&mut app.conn(), now + 3_600_000).unwrap();
+    assert_eq!(pruned, 60);
+    assert_eq!(count(), 0);
 }
 
 #[actix_web::test]

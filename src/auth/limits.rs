@@ -1,5 +1,6 @@
-//! Rate limits for sign-in, password changes, registration and comments
-//! (governor, keyed by client address, account or device cookie).
+//! Rate limits for sign-in, password changes, registration and comments,
+//! keyed by client address, account or device cookie, and counted in the
+//! database so that every instance on it spends one budget.
 //! `--rate-limits off` lifts them for benchmarks.
 //!
 //! Password checks count failures only, so a right password never spends the
@@ -7,27 +8,23 @@
 //! (its id, not the typed string). A browser that brings a valid device
 //! cookie for the account is counted against that cookie instead, so a
 //! stranger guessing the password cannot lock its owner out (see `device`).
+//!
+//! Each key keeps one number, GCRA's theoretical arrival time: a budget of
+//! `burst` refilled one every `interval`. A key whose time has passed is
+//! back to a full budget, so its row can go (`prune`).
 
-use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::num::NonZeroU32;
-use std::sync::{Mutex, PoisonError};
-use std::time::Instant;
 
 use actix_web::http::header::{self, HeaderMap, HeaderName};
 use actix_web::{web, HttpRequest};
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
 use ipnet::{IpNet, Ipv6Net};
 
+use crate::db::{self, Conn, DbPool};
 use crate::error::AppError;
+use crate::schema::rate_limits;
 use crate::AppState;
-
-type Keyed = DefaultKeyedRateLimiter<String>;
-
-/// Past this many keys a limiter drops the ones that are back to a full
-/// budget on the next check, whatever the timer does.
-const PRUNE_AT: usize = 100_000;
 
 const LOGIN_MESSAGE: &str =
     "Too many sign-in attempts. Please wait a few minutes before trying again.";
@@ -35,255 +32,284 @@ const PASSWORD_MESSAGE: &str =
     "Too many wrong passwords. Please wait a few minutes before trying again.";
 const REGISTER_MESSAGE: &str =
     "Too many attempts to register from your network. Please try again in an hour.";
+const NEW_ACCOUNTS_MESSAGE: &str =
+    "Too many new accounts from your network. Please try again in an hour.";
+pub const COMMENT_MESSAGE: &str =
+    "You are commenting faster than we can read. Please wait a minute and post again.";
 
-/// Failures per key, counted by governor. A key whose budget is spent is
-/// refused until governor's next cell is due, and refusing spends nothing.
-struct Failures {
-    counter: Keyed,
-    locked: Mutex<HashMap<String, Instant>>,
+/// Keys longer than this are cut: a device nonce or a typed name is bounded
+/// before it gets here, so only a stored row's size is at stake.
+const MAX_KEY: usize = 200;
+
+/// One budget, stored under `name`.
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    name: &'static str,
+    /// Milliseconds until one more try is allowed.
+    interval: i64,
+    burst: i64,
 }
 
-impl Failures {
-    fn new(quota: Quota) -> Self {
-        Failures {
-            counter: RateLimiter::keyed(quota),
-            locked: Mutex::new(HashMap::new()),
+const fn per_minute(name: &'static str, per_minute: i64, burst: i64) -> Bucket {
+    Bucket {
+        name,
+        interval: 60_000 / per_minute,
+        burst,
+    }
+}
+
+const fn per_hour(name: &'static str, n: i64) -> Bucket {
+    Bucket {
+        name,
+        interval: 3_600_000 / n,
+        burst: n,
+    }
+}
+
+const LOGIN_IP: Bucket = per_minute("login_ip", 10, 10);
+const LOGIN_ACCOUNT: Bucket = per_minute("login_account", 5, 10);
+const LOGIN_DEVICE: Bucket = per_minute("login_device", 5, 10);
+const PASSWORD_IP: Bucket = per_minute("password_ip", 10, 10);
+const PASSWORD_ACCOUNT: Bucket = per_minute("password_account", 10, 10);
+const REGISTER_IP: Bucket = per_hour("register_ip", 5);
+const REGISTER_FAILURES: Bucket = per_hour("register_failures", 20);
+const COMMENT_USER: Bucket = per_minute("comment_user", 5, 5);
+const COMMENT_IP: Bucket = per_minute("comment_ip", 10, 10);
+
+/// Milliseconds since the Unix epoch. Instances sharing a database need
+/// clocks in step (NTP) for their limits to agree.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl Bucket {
+    /// How far ahead of `now` a key may run and still be allowed one more.
+    fn slack(&self) -> i64 {
+        self.interval * (self.burst - 1)
+    }
+
+    fn stored(&self, conn: &mut Conn, key: &str) -> QueryResult<Option<i64>> {
+        rate_limits::table
+            .find((self.name, key))
+            .select(rate_limits::tat)
+            .first(conn)
+            .optional()
+    }
+
+    /// Whether one more would be allowed now (nothing is spent).
+    fn allows(&self, conn: &mut Conn, key: &str, now: i64) -> QueryResult<bool> {
+        Ok(self
+            .stored(conn, cut(key))?
+            .is_none_or(|tat| tat - now <= self.slack()))
+    }
+
+    /// Spends one; false (spending nothing) when the budget is out. Runs in
+    /// a write transaction, so no other instance spends between the read
+    /// and the write.
+    fn spend(&self, conn: &mut Conn, key: &str, now: i64) -> QueryResult<bool> {
+        let key = cut(key);
+        let from = self.stored(conn, key)?.map_or(now, |tat| tat.max(now));
+        if from - now > self.slack() {
+            return Ok(false);
         }
-    }
-
-    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.locked.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Whether `key` may try now.
-    fn allows(&self, key: &str) -> bool {
-        self.locked()
-            .get(key)
-            .is_none_or(|until| *until <= Instant::now())
-    }
-
-    /// Counts a failure; false when it was one too many.
-    fn fail(&self, key: &str) -> bool {
-        if self.counter.len() > PRUNE_AT {
-            self.counter.retain_recent();
-        }
-        match self.counter.check_key(&key.to_string()) {
-            Ok(()) => true,
-            Err(not_until) => {
-                let wait = not_until.wait_time_from(DefaultClock::default().now());
-                let mut locked = self.locked();
-                if locked.len() > PRUNE_AT {
-                    let now = Instant::now();
-                    locked.retain(|_, until| *until > now);
-                }
-                locked.insert(key.to_string(), Instant::now() + wait);
-                false
-            }
-        }
-    }
-
-    fn prune(&self) {
-        self.counter.retain_recent();
-        self.counter.shrink_to_fit();
-        let now = Instant::now();
-        let mut locked = self.locked();
-        locked.retain(|_, until| *until > now);
-        locked.shrink_to_fit();
-    }
-
-    fn len(&self) -> usize {
-        self.counter.len() + self.locked().len()
+        let row = (
+            rate_limits::bucket.eq(self.name),
+            rate_limits::key.eq(key),
+            rate_limits::tat.eq(from + self.interval),
+        );
+        crate::each_backend!(conn, c => diesel::insert_into(rate_limits::table)
+            .values(row)
+            .on_conflict((rate_limits::bucket, rate_limits::key))
+            .do_update()
+            .set(rate_limits::tat.eq(excluded(rate_limits::tat)))
+            .execute(c))?;
+        Ok(true)
     }
 }
 
-pub struct Limits {
-    enabled: bool,
-    login_ip: Failures,
-    login_account: Failures,
-    login_device: Failures,
-    password_ip: Failures,
-    password_account: Failures,
-    register_ip: Keyed,
-    register_failures: Failures,
-    comment_user: Keyed,
-    comment_ip: Keyed,
-}
-
-fn quota(per_minute: u32, burst: u32) -> Quota {
-    let per = NonZeroU32::new(per_minute).unwrap_or(NonZeroU32::MIN);
-    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
-    Quota::per_minute(per).allow_burst(burst)
-}
-
-fn per_hour(n: u32) -> Quota {
-    Quota::per_hour(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+fn cut(key: &str) -> &str {
+    match key.char_indices().nth(MAX_KEY) {
+        Some((at, _)) => &key[..at],
+        None => key,
+    }
 }
 
 fn too_many(message: &str) -> AppError {
     AppError::TooManyRequests(message.to_string())
 }
 
+/// Whether limits apply; the counts themselves live in the database.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    enabled: bool,
+}
+
 impl Limits {
     pub fn new(enabled: bool) -> Self {
-        Limits {
-            enabled,
-            login_ip: Failures::new(quota(10, 10)),
-            login_account: Failures::new(quota(5, 10)),
-            login_device: Failures::new(quota(5, 10)),
-            password_ip: Failures::new(quota(10, 10)),
-            password_account: Failures::new(quota(10, 10)),
-            register_ip: RateLimiter::keyed(per_hour(5)),
-            register_failures: Failures::new(per_hour(20)),
-            comment_user: RateLimiter::keyed(quota(5, 5)),
-            comment_ip: RateLimiter::keyed(quota(10, 10)),
-        }
+        Limits { enabled }
     }
 
-    fn check(&self, limiter: &Keyed, key: &str, message: &str) -> Result<(), AppError> {
+    /// Reads whether every `(bucket, key)` allows one more.
+    async fn all_allow(
+        &self,
+        pool: &DbPool,
+        keys: Vec<(Bucket, String)>,
+        message: &'static str,
+    ) -> Result<(), AppError> {
         if !self.enabled {
             return Ok(());
         }
-        if limiter.len() > PRUNE_AT {
-            limiter.retain_recent();
+        let allowed = db::run(pool, move |conn| {
+            let now = now_ms();
+            for (bucket, key) in &keys {
+                if !bucket.allows(conn, key, now)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        })
+        .await?;
+        if allowed {
+            Ok(())
+        } else {
+            Err(too_many(message))
         }
-        limiter
-            .check_key(&key.to_ascii_lowercase())
-            .map_err(|_| too_many(message))
+    }
+
+    /// Spends one of every `(bucket, key)`, in one transaction; 429 when any
+    /// was one too many (the others are spent all the same, as each budget
+    /// counts its own tries).
+    async fn spend_all(
+        &self,
+        pool: &DbPool,
+        keys: Vec<(Bucket, String)>,
+        message: &'static str,
+    ) -> Result<(), AppError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let spent = db::write(pool, move |conn| {
+            let now = now_ms();
+            let mut all = true;
+            for (bucket, key) in &keys {
+                all &= bucket.spend(conn, key, now)?;
+            }
+            Ok(all)
+        })
+        .await?;
+        if spent {
+            Ok(())
+        } else {
+            Err(too_many(message))
+        }
+    }
+
+    fn login_keys(ip: &str, account: &str, device: Option<&str>) -> Vec<(Bucket, String)> {
+        vec![
+            (LOGIN_IP, ip.to_string()),
+            match device {
+                Some(nonce) => (LOGIN_DEVICE, nonce.to_string()),
+                None => (LOGIN_ACCOUNT, account.to_string()),
+            },
+        ]
     }
 
     /// Whether a sign-in to `account` (see `account_key`) may be tried from
     /// this address, with this device cookie's nonce if it brought a valid one.
-    pub fn login_allowed(
+    pub async fn login_allowed(
         &self,
+        pool: &DbPool,
         ip: &str,
         account: &str,
         device: Option<&str>,
     ) -> Result<(), AppError> {
-        let allowed = !self.enabled
-            || (self.login_ip.allows(ip)
-                && match device {
-                    Some(nonce) => self.login_device.allows(nonce),
-                    None => self.login_account.allows(account),
-                });
-        if allowed {
-            Ok(())
-        } else {
-            Err(too_many(LOGIN_MESSAGE))
-        }
+        let keys = Self::login_keys(ip, account, device);
+        self.all_allow(pool, keys, LOGIN_MESSAGE).await
     }
 
     /// Counts a wrong password; 429 when it was one too many.
-    pub fn login_failed(
+    pub async fn login_failed(
         &self,
+        pool: &DbPool,
         ip: &str,
         account: &str,
         device: Option<&str>,
     ) -> Result<(), AppError> {
-        if !self.enabled {
-            return Ok(());
-        }
-        let by_ip = self.login_ip.fail(ip);
-        let by_account = match device {
-            Some(nonce) => self.login_device.fail(nonce),
-            None => self.login_account.fail(account),
-        };
-        if by_ip && by_account {
-            Ok(())
-        } else {
-            Err(too_many(LOGIN_MESSAGE))
-        }
+        let keys = Self::login_keys(ip, account, device);
+        self.spend_all(pool, keys, LOGIN_MESSAGE).await
+    }
+
+    fn password_keys(ip: &str, user_id: i32) -> Vec<(Bucket, String)> {
+        vec![
+            (PASSWORD_IP, ip.to_string()),
+            (PASSWORD_ACCOUNT, user_key(user_id)),
+        ]
     }
 
     /// Whether a signed-in user may have their current password checked.
-    pub fn password_allowed(&self, ip: &str, user_id: i32) -> Result<(), AppError> {
-        let allowed = !self.enabled
-            || (self.password_ip.allows(ip) && self.password_account.allows(&user_key(user_id)));
-        if allowed {
-            Ok(())
-        } else {
-            Err(too_many(PASSWORD_MESSAGE))
-        }
+    pub async fn password_allowed(
+        &self,
+        pool: &DbPool,
+        ip: &str,
+        user_id: i32,
+    ) -> Result<(), AppError> {
+        let keys = Self::password_keys(ip, user_id);
+        self.all_allow(pool, keys, PASSWORD_MESSAGE).await
     }
 
     /// Counts a wrong current password; 429 when it was one too many.
-    pub fn password_failed(&self, ip: &str, user_id: i32) -> Result<(), AppError> {
-        if !self.enabled {
-            return Ok(());
-        }
-        let by_ip = self.password_ip.fail(ip);
-        let by_account = self.password_account.fail(&user_key(user_id));
-        if by_ip && by_account {
-            Ok(())
-        } else {
-            Err(too_many(PASSWORD_MESSAGE))
-        }
+    pub async fn password_failed(
+        &self,
+        pool: &DbPool,
+        ip: &str,
+        user_id: i32,
+    ) -> Result<(), AppError> {
+        let keys = Self::password_keys(ip, user_id);
+        self.spend_all(pool, keys, PASSWORD_MESSAGE).await
     }
 
     /// Counts an account about to be made from this address.
-    pub fn register(&self, ip: &str) -> Result<(), AppError> {
-        self.check(
-            &self.register_ip,
-            ip,
-            "Too many new accounts from your network. Please try again in an hour.",
-        )
+    pub async fn register(&self, pool: &DbPool, ip: &str) -> Result<(), AppError> {
+        let keys = vec![(REGISTER_IP, ip.to_string())];
+        self.spend_all(pool, keys, NEW_ACCOUNTS_MESSAGE).await
     }
 
     /// Whether this address may try to register (it has not spent its
     /// budget of refused attempts, which would tell it which names exist).
-    pub fn register_allowed(&self, ip: &str) -> Result<(), AppError> {
-        if !self.enabled || self.register_failures.allows(ip) {
-            Ok(())
-        } else {
-            Err(too_many(REGISTER_MESSAGE))
-        }
+    pub async fn register_allowed(&self, pool: &DbPool, ip: &str) -> Result<(), AppError> {
+        let keys = vec![(REGISTER_FAILURES, ip.to_string())];
+        self.all_allow(pool, keys, REGISTER_MESSAGE).await
     }
 
     /// Counts a refused registration (a taken name or email, bad input).
-    pub fn register_failed(&self, ip: &str) -> Result<(), AppError> {
-        if !self.enabled || self.register_failures.fail(ip) {
-            Ok(())
-        } else {
-            Err(too_many(REGISTER_MESSAGE))
+    pub async fn register_failed(&self, pool: &DbPool, ip: &str) -> Result<(), AppError> {
+        let keys = vec![(REGISTER_FAILURES, ip.to_string())];
+        self.spend_all(pool, keys, REGISTER_MESSAGE).await
+    }
+
+    /// Spends a comment from this address and user, inside the write that
+    /// stores the comment (so a comment refused for any reason spends
+    /// nothing); false when either budget is out.
+    pub fn comment(&self, conn: &mut Conn, ip: &str, user_id: i32) -> QueryResult<bool> {
+        if !self.enabled {
+            return Ok(true);
         }
+        let now = now_ms();
+        Ok(
+            COMMENT_IP.spend(conn, ip, now)?
+                && COMMENT_USER.spend(conn, &user_key(user_id), now)?,
+        )
     }
 
-    pub fn comment(&self, ip: &str, user_id: i32) -> Result<(), AppError> {
-        let msg =
-            "You are commenting faster than we can read. Please wait a minute and post again.";
-        self.check(&self.comment_ip, ip, msg)?;
-        self.check(&self.comment_user, &user_id.to_string(), msg)
+    /// Forgets every key whose budget is full again at `now`; `serve` calls
+    /// it on a timer, so a flood of new names or addresses cannot keep rows.
+    pub fn prune(conn: &mut Conn, now: i64) -> QueryResult<usize> {
+        diesel::delete(rate_limits::table.filter(rate_limits::tat.le(now))).execute(conn)
     }
 
-    fn failures(&self) -> [&Failures; 6] {
-        [
-            &self.login_ip,
-            &self.login_account,
-            &self.login_device,
-            &self.password_ip,
-            &self.password_account,
-            &self.register_failures,
-        ]
-    }
-
-    fn keyed(&self) -> [&Keyed; 3] {
-        [&self.register_ip, &self.comment_user, &self.comment_ip]
-    }
-
-    /// Forgets every key whose budget is full again; `serve` calls it on a timer.
-    pub fn prune(&self) {
-        for f in self.failures() {
-            f.prune();
-        }
-        for k in self.keyed() {
-            k.retain_recent();
-            k.shrink_to_fit();
-        }
-    }
-
-    /// How many keys the limiters hold, all together.
-    pub fn key_count(&self) -> usize {
-        self.failures().iter().map(|f| f.len()).sum::<usize>()
-            + self.keyed().iter().map(|k| k.len()).sum::<usize>()
+    /// How many keys the limits hold, all together.
+    pub fn key_count(conn: &mut Conn) -> QueryResult<i64> {
+        rate_limits::table.count().get_result(conn)
     }
 }
 

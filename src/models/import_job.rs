@@ -44,6 +44,7 @@ pub struct NewImportJob<'a> {
     pub bytes_total: i64,
     pub started_by: Option<i32>,
     pub created_at: NaiveDateTime,
+    pub heartbeat_at: Option<NaiveDateTime>,
 }
 
 /// What a failed job keeps in `report`: why it broke off.
@@ -62,6 +63,12 @@ pub enum Outcome {
 
 /// The longest file name kept (the person's computer chose it).
 pub const MAX_FILE_NAME: usize = 200;
+
+/// A running job's server records its progress (its heartbeat) at least
+/// this often while it reads; older than this, the job is taken as
+/// abandoned. Generous: one item (an image brought in with `--media-from`,
+/// a slow batch) may take a while.
+pub const HEARTBEAT_STALE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// What a job left running by a server that stopped is marked with.
 pub const SERVER_STOPPED: &str = "The server stopped during this import. What it had imported \
@@ -92,12 +99,24 @@ impl ImportJob {
             .load(conn)
     }
 
-    /// How far a running job has read.
+    /// Another job running with a heartbeat newer than `since`, on this
+    /// instance or another: imports run one at a time per site.
+    pub fn running_since(conn: &mut Conn, since: NaiveDateTime) -> QueryResult<Option<ImportJob>> {
+        import_jobs::table
+            .filter(import_jobs::status.eq(JobStatus::Running))
+            .filter(import_jobs::heartbeat_at.gt(since))
+            .select(ImportJob::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// How far a running job has read; also its heartbeat.
     pub fn record_progress(
         conn: &mut Conn,
         id: i32,
         bytes_read: i64,
         items_done: i32,
+        at: NaiveDateTime,
     ) -> QueryResult<usize> {
         diesel::update(
             import_jobs::table
@@ -107,6 +126,7 @@ impl ImportJob {
         .set((
             import_jobs::bytes_read.eq(bytes_read),
             import_jobs::items_done.eq(items_done),
+            import_jobs::heartbeat_at.eq(at),
         ))
         .execute(conn)
     }
@@ -172,16 +192,29 @@ impl ImportJob {
         .execute(conn)
     }
 
-    /// Marks every job still running as failed with `SERVER_STOPPED`: at
-    /// start-up nothing runs yet, so such a job's server stopped under it.
-    pub fn fail_abandoned(conn: &mut Conn, at: NaiveDateTime) -> QueryResult<usize> {
-        diesel::update(import_jobs::table.filter(import_jobs::status.eq(JobStatus::Running)))
-            .set((
-                import_jobs::status.eq(JobStatus::Failed),
-                import_jobs::report.eq(failure_json(SERVER_STOPPED)),
-                import_jobs::finished_at.eq(at),
-            ))
-            .execute(conn)
+    /// Marks every job still running whose heartbeat is older than `stale`
+    /// as failed with `SERVER_STOPPED`: its server stopped under it. A job
+    /// another instance is running keeps beating and is left alone.
+    pub fn fail_abandoned(
+        conn: &mut Conn,
+        stale: NaiveDateTime,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        diesel::update(
+            import_jobs::table
+                .filter(import_jobs::status.eq(JobStatus::Running))
+                .filter(
+                    import_jobs::heartbeat_at
+                        .is_null()
+                        .or(import_jobs::heartbeat_at.le(stale)),
+                ),
+        )
+        .set((
+            import_jobs::status.eq(JobStatus::Failed),
+            import_jobs::report.eq(failure_json(SERVER_STOPPED)),
+            import_jobs::finished_at.eq(at),
+        ))
+        .execute(conn)
     }
 
     /// The stored outcome. A report this version cannot read (written by

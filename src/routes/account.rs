@@ -187,7 +187,7 @@ async fn signup(
     ip: &str,
 ) -> Result<HttpResponse, AppError> {
     // Refused attempts tell which names and emails exist: they are limited too.
-    state.limits.register_allowed(ip)?;
+    state.limits.register_allowed(&state.pool, ip).await?;
     let username = form.username.trim().to_string();
     let email = form.email.trim().to_string();
     let (u, e, p) = (username.clone(), email.clone(), form.password.clone());
@@ -197,7 +197,7 @@ async fn signup(
     .await?;
     if errors.is_empty() {
         // Only accounts about to be made count against the address's limit.
-        state.limits.register(ip)?;
+        state.limits.register(&state.pool, ip).await?;
         let hash = password::hash_bounded(form.password.clone()).await?;
         let secure = state.config.secure_cookies;
         let role = kind.role;
@@ -225,7 +225,7 @@ async fn signup(
             Err(e) => return Err(e),
         }
     }
-    state.limits.register_failed(ip)?;
+    state.limits.register_failed(&state.pool, ip).await?;
     let settings = settings(state).await?;
     let layout = Layout::new(visitor, &settings, kind.heading).with_csrf(visitor);
     let next = safe_next(&form.next);
@@ -310,7 +310,8 @@ pub async fn login(
             .and_then(|u| state.device_key.nonce_for(&req, u.id));
         state
             .limits
-            .login_allowed(&ip, &account, device.as_deref())?;
+            .login_allowed(&state.pool, &ip, &account, device.as_deref())
+            .await?;
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         // The same work whether or not the user exists, so timing tells nothing.
         let matches = password::verify_bounded(form.password.clone(), stored).await?;
@@ -350,7 +351,8 @@ pub async fn login(
             _ => {
                 state
                     .limits
-                    .login_failed(&ip, &account, device.as_deref())?;
+                    .login_failed(&state.pool, &ip, &account, device.as_deref())
+                    .await?;
                 "The username or password is not right.".to_string()
             }
         }
@@ -501,7 +503,10 @@ pub async fn change_password(
         errors.add("new_password", problem);
     }
     let ip = client_ip(&req);
-    state.limits.password_allowed(&ip, user.id)?;
+    state
+        .limits
+        .password_allowed(&state.pool, &ip, user.id)
+        .await?;
     let current_ok = form.current_password.len() <= password::MAX_LEN
         && password::verify_bounded(
             form.current_password.clone(),
@@ -509,7 +514,10 @@ pub async fn change_password(
         )
         .await?;
     if !current_ok {
-        state.limits.password_failed(&ip, user.id)?;
+        state
+            .limits
+            .password_failed(&state.pool, &ip, user.id)
+            .await?;
         errors.add("current_password", "That is not your current password.");
     }
     if !errors.is_empty() {

@@ -6,7 +6,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::csrf::NoFields;
-use crate::auth::limits::client_ip;
+use crate::auth::limits::{client_ip, COMMENT_MESSAGE};
 use crate::auth::{CsrfForm, CurrentUser, Visitor};
 use crate::error::{AppError, NOT_SAVED};
 use crate::models::comment::{CommentText, NewComment};
@@ -50,7 +50,8 @@ pub async fn create(
             next: format!("/posts/{slug}#comments"),
         });
     };
-    state.limits.comment(&client_ip(&req), user.id)?;
+    let ip = client_ip(&req);
+    let limits = state.limits;
     let parent_id = match form.parent_id.trim() {
         "" => None,
         text => Some(text.parse::<i32>().map_err(|_| {
@@ -83,6 +84,10 @@ pub async fn create(
             Post::find_visible(conn, &slug_for_db, models::now())?.ok_or(AppError::NotFound)?;
         if !post.comments_enabled {
             return Err(AppError::Forbidden);
+        }
+        // Spent with the comment, so nothing is spent when it is not stored.
+        if !limits.comment(conn, &ip, user.id)? {
+            return Err(AppError::TooManyRequests(COMMENT_MESSAGE.into()));
         }
         if let Some(parent) = parent_id {
             let ok = Comment::find(conn, parent)?.is_some_and(|p| p.takes_replies_on(post.id));
@@ -140,6 +145,10 @@ pub async fn create(
         }
         Ok(Outcome::Refused(error)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
+            article(&state, &visitor, slug, draft(error), status).await
+        }
+        Err(AppError::TooManyRequests(error)) => {
+            let status = StatusCode::TOO_MANY_REQUESTS;
             article(&state, &visitor, slug, draft(error), status).await
         }
         Err(e) if e.is_not_saved() => {

@@ -25,7 +25,9 @@ use crate::auth::{AdminUser, Visitor};
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::import::{self, Progress};
-use crate::models::import_job::{ImportJob, JobStatus, NewImportJob, Outcome, MAX_FILE_NAME};
+use crate::models::import_job::{
+    ImportJob, JobStatus, NewImportJob, Outcome, HEARTBEAT_STALE, MAX_FILE_NAME,
+};
 use crate::models::{self, User};
 use crate::routes::see_other;
 use crate::scratch::Scratch;
@@ -305,20 +307,41 @@ pub async fn upload(
     let started_by = user.id;
     let name = file_name.clone();
     let created = db::write(&state.pool, move |conn| {
-        Ok(ImportJob::create(
+        let now = models::now();
+        // The permit above is this instance's; another instance on the same
+        // database may be running one too.
+        if let Some(other) = ImportJob::running_since(conn, now - HEARTBEAT_STALE)? {
+            return Ok(Err(other));
+        }
+        Ok(Ok(ImportJob::create(
             conn,
             &NewImportJob {
                 file_name: &name,
                 status: JobStatus::Running,
                 bytes_total: i64::try_from(len).unwrap_or(i64::MAX),
                 started_by: Some(started_by),
-                created_at: models::now(),
+                created_at: now,
+                heartbeat_at: Some(now),
             },
-        )?)
+        )?))
     })
     .await;
     let job = match created {
-        Ok(job) => job,
+        Ok(Ok(job)) => job,
+        Ok(Err(other)) => {
+            return refuse(
+                &state,
+                &visitor,
+                user,
+                StatusCode::CONFLICT,
+                format!(
+                    "Another import (“{}”) is running, and one runs at a time. Nothing was \
+                     imported from this file: upload it again once the other has finished.",
+                    other.file_name
+                ),
+            )
+            .await
+        }
         Err(e) if e.is_not_saved() => {
             return refuse(
                 &state,
@@ -556,7 +579,13 @@ fn run_job(pool: &DbPool, id: i32, scratch: Scratch, permit: OwnedSemaphorePermi
 fn save_progress(pool: &DbPool, id: i32, (bytes, items): (i64, i32)) {
     let saved = pool.get().map_err(AppError::from).and_then(|mut conn| {
         db::write_with(&mut conn, |conn| {
-            Ok(ImportJob::record_progress(conn, id, bytes, items)?)
+            Ok(ImportJob::record_progress(
+                conn,
+                id,
+                bytes,
+                items,
+                models::now(),
+            )?)
         })
     });
     if let Err(e) = saved {
