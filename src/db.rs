@@ -291,7 +291,11 @@ pub fn write_with<T>(
 /// wrong: such a write is answered 503, the form kept, and may be tried again.
 pub fn is_storage_failure(e: &DieselError) -> bool {
     match e {
-        DieselError::DatabaseError(diesel::result::DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection
+            | diesel::result::DatabaseErrorKind::ReadOnlyTransaction,
+            _,
+        ) => true,
         DieselError::DatabaseError(_, info) => {
             let message = info.message();
             [

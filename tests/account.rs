@@ -952,13 +952,12 @@ async fn a_form_from_another_origin_than_the_base_url_is_refused() {
 #[actix_web::test]
 async fn a_damaged_device_cookie_key_stops_start_up_and_says_why() {
     let app = TestApp::new();
-    let path = app.dir.path().join("test.db");
     diesel::RunQueryDsl::execute(
         diesel::sql_query("UPDATE server_keys SET value = 'zzzz' WHERE name = 'device_cookie'"),
         &mut *app.conn(),
     )
     .unwrap();
-    let err = broadsheet::AppState::open(broadsheet::config::Config::for_database(path))
+    let err = broadsheet::AppState::open(app.config())
         .err()
         .expect("start-up refuses a damaged key");
     // The whole chain of causes: the database, the key, and what is wrong with it.

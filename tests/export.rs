@@ -415,7 +415,7 @@ fn check_export(xml: &str, site: &Site) {
 }
 
 fn config_for(app: &TestApp) -> Config {
-    let mut config = Config::for_database(app.dir.path().join("test.db"));
+    let mut config = app.config();
     config.base_url = Some("http://blog.test/".into());
     config
 }

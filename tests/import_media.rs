@@ -11,7 +11,6 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::commands;
-use broadsheet::config::Config;
 use broadsheet::import::{self, MediaFrom, Options, Report};
 use broadsheet::schema::media;
 use common::{Browser, TestApp};
@@ -172,7 +171,7 @@ async fn the_import_command_takes_a_media_folder_and_refuses_one_that_is_not_the
     std::fs::write(&export, WORDPRESS).unwrap();
     let uploads = app.dir.path().join("uploads");
     photo(&uploads, "2020/05/quay.jpg", 640, 480);
-    let config = || Config::for_database(app.dir.path().join("test.db"));
+    let config = || app.config();
 
     let err =
         commands::import(config(), &export, Some(&app.dir.path().join("nope")), false).unwrap_err();

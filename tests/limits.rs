@@ -7,7 +7,6 @@ mod common;
 use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::auth::limits::{self, Limits};
-use broadsheet::config::Config;
 use broadsheet::models::{Role, User};
 use broadsheet::{build_app, AppState};
 use common::{Browser, TestApp};
@@ -272,7 +271,7 @@ async fn instances_on_one_database_spend_one_budget() {
     app.user("owner", Role::Admin);
     let one = test::init_service(build_app(app.state())).await;
     // A second instance: its own process state, the same database.
-    let other_state = AppState::open(Config::clone(&app.state.config)).unwrap();
+    let other_state = AppState::open(app.config()).unwrap();
     let two = test::init_service(build_app(other_state)).await;
     let mut stranger = Browser::at("198.51.100.20:6001");
     for i in 0..10 {

@@ -653,17 +653,8 @@ async fn tags_of_drafts_and_scheduled_posts_are_404_until_a_post_with_them_is_ou
         );
     }
 
-    let run = |sql: &str| {
-        diesel::RunQueryDsl::execute(diesel::sql_query(sql), &mut *app.conn()).unwrap();
-    };
-    run(
-        "UPDATE posts SET status = 'published', published_at = datetime('now', '-1 hour') \
-         WHERE slug = 'secret-draft'",
-    );
-    run(
-        "UPDATE posts SET published_at = datetime('now', '-1 minute') \
-         WHERE slug = 'tomorrow-s-news'",
-    );
+    out_since(&app, "secret-draft", Duration::hours(1));
+    out_since(&app, "tomorrow-s-news", Duration::minutes(1));
     for (uri, name) in [
         ("/tags/merger-talks", "Merger Talks"),
         ("/tags/merger-talks/feed.xml", "Merger Talks"),
@@ -778,14 +769,21 @@ async fn draft_and_scheduled_pages_are_404_until_they_are_out() {
         assert_eq!(page.status, StatusCode::NOT_FOUND, "{uri}");
         assert!(page.contains("Page not found"), "{uri}");
     }
-    diesel::RunQueryDsl::execute(
-        diesel::sql_query(
-            "UPDATE posts SET published_at = datetime('now', '-1 minute') WHERE slug = 'coming-soon'",
-        ),
-        &mut *app.conn(),
-    )
-    .unwrap();
+    out_since(&app, "coming-soon", Duration::minutes(1));
     assert_eq!(b.get(&svc, "/coming-soon").await.status, StatusCode::OK);
+}
+
+/// Publishes the post (a draft, or one scheduled for later) as of `ago`.
+fn out_since(app: &TestApp, slug: &str, ago: Duration) {
+    use broadsheet::schema::posts;
+    use diesel::prelude::*;
+    diesel::update(posts::table.filter(posts::slug.eq(slug)))
+        .set((
+            posts::status.eq("published"),
+            posts::published_at.eq(now() - ago),
+        ))
+        .execute(&mut *app.conn())
+        .unwrap();
 }
 
 #[actix_web::test]

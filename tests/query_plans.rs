@@ -73,6 +73,7 @@ fn table_scans(plan: &[String]) -> Vec<String> {
 
 #[actix_web::test]
 async fn every_reading_page_is_served_from_indexes() {
+    sqlite_only!("SQLite's planner explains plans from a query's shape alone; PostgreSQL's plans small test tables as whole-table reads whatever its indexes");
     set_default_instrumentation(recorder).unwrap();
     let app = TestApp::new();
     let ann = app.user("ann", Role::Author);

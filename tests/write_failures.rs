@@ -1,5 +1,6 @@
 //! When the database refuses a write (here: every pooled connection set to
-//! `query_only`, which SQLite answers like a read-only file), each form says
+//! `query_only`, which SQLite answers like a read-only file, or on
+//! PostgreSQL to read-only transactions), each form says
 //! the change was not saved, answers 503 with its input kept, and stores
 //! nothing; once writes work again the same form succeeds.
 
@@ -15,12 +16,16 @@ use diesel::prelude::*;
 
 const NOT_SAVED: &str = "Your change was not saved";
 
-/// Sets `query_only` on every connection of the pool (it holds 8).
+/// Makes every connection of the pool (it holds 8) refuse writes, or not.
 fn refuse_writes(app: &TestApp, refuse: bool) {
     let held: Vec<_> = (0..8).map(|_| app.conn()).collect();
+    let sql = if common::on_postgres() {
+        format!("SET default_transaction_read_only = {refuse}")
+    } else {
+        format!("PRAGMA query_only = {}", i32::from(refuse))
+    };
     for mut conn in held {
-        conn.batch_execute(&format!("PRAGMA query_only = {}", i32::from(refuse)))
-            .unwrap();
+        conn.batch_execute(&sql).unwrap();
     }
 }
 
@@ -232,7 +237,7 @@ async fn a_moderation_click_the_database_refuses_is_a_503_page_not_a_success() {
         &[("body", "Stay safe.")],
     )
     .await;
-    let id = count(&app, "SELECT max(id) AS n FROM comments");
+    let id = count(&app, "SELECT CAST(max(id) AS BIGINT) AS n FROM comments");
     let mut b = Browser::new();
     b.login(&svc, &app, "owner").await;
 

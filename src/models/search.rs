@@ -24,6 +24,9 @@ const MAX_WORD_CHARS: usize = 64;
 /// text never contains them (see `clean`), so every one comes from FTS5.
 const MARK_START: char = '\u{2}';
 const MARK_END: char = '\u{3}';
+/// What `<`, `>` and `&` travel as through PostgreSQL's `ts_headline`,
+/// which would otherwise take `<script>` for markup and leave it out.
+const STAND_INS: [(char, char); 3] = [('\u{4}', '<'), ('\u{5}', '>'), ('\u{6}', '&')];
 
 /// A piece of a snippet or title: plain, or a matched word to highlight.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,10 +182,10 @@ static POSTGRES: Sql = Sql {
          ORDER BY ts_rank('{0.1,0.1,0.4,1.0}', s.document, q) DESC, p.published_at DESC, p.id DESC \
          LIMIT $4 OFFSET $5",
     hits: "SELECT p.id, p.slug, p.kind, \
-            ts_headline('broadsheet_english', s.title, q, \
+            ts_headline('broadsheet_english', translate(s.title, '<>&', chr(4) || chr(5) || chr(6)), q, \
               'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS title, \
             p.dateline, p.published_at, u.display_name AS author, \
-            ts_headline('broadsheet_english', s.body, q, \
+            ts_headline('broadsheet_english', translate(s.body, '<>&', chr(4) || chr(5) || chr(6)), q, \
               'MaxWords=40, MinWords=20, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS snippet, \
             p.excerpt \
          FROM plainto_tsquery('broadsheet_english', $1) q, posts_search s \
@@ -308,7 +311,12 @@ pub fn fragments(marked: &str) -> Vec<Fragment> {
                 in_mark = false;
             }
             MARK_START | MARK_END => {}
-            c => text.push(c),
+            c => text.push(
+                STAND_INS
+                    .iter()
+                    .find(|(stand_in, _)| *stand_in == c)
+                    .map_or(c, |(_, real)| *real),
+            ),
         }
     }
     flush(&mut text, in_mark);

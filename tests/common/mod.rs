@@ -1,4 +1,7 @@
-//! The real app on a temporary SQLite file, and a small cookie-keeping client.
+//! The real app on a temporary SQLite file (or, with
+//! `BROADSHEET_TEST_BACKEND=postgres`, a database of its own on the
+//! PostgreSQL server `BROADSHEET_TEST_POSTGRES` names), and a small
+//! cookie-keeping client.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
@@ -23,6 +26,99 @@ pub struct TestApp {
     pub dir: TempDir,
     pub state: AppState,
     secret: String,
+    /// Dropped after `state`, so its database goes once the app is done.
+    pg: Option<PgDatabase>,
+}
+
+/// Whether this run puts every test app on PostgreSQL
+/// (`BROADSHEET_TEST_BACKEND=postgres`; `.ci/run` runs the suite both ways).
+pub fn on_postgres() -> bool {
+    match std::env::var("BROADSHEET_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("BROADSHEET_TEST_BACKEND is sqlite or postgres, not {other:?}"),
+    }
+}
+
+/// Ends a test that is about SQLite itself (its files, pragmas, plans) when
+/// the suite runs on PostgreSQL, saying so.
+#[macro_export]
+macro_rules! sqlite_only {
+    ($why:literal) => {
+        if $crate::common::on_postgres() {
+            eprintln!("skipped on PostgreSQL: {}", $why);
+            return;
+        }
+    };
+}
+
+fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// A database of its own on the PostgreSQL test server, dropped afterwards.
+pub struct PgDatabase {
+    /// The server's URL, for connecting to it outside this database.
+    pub admin: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    /// A new empty database; `None` (with the reason printed) when no server
+    /// is named, which fails instead under CI or a PostgreSQL run.
+    pub fn new(test: &str) -> Option<PgDatabase> {
+        let Ok(server) = std::env::var("BROADSHEET_TEST_POSTGRES") else {
+            assert!(
+                !ci() && !on_postgres(),
+                "{test}: BROADSHEET_TEST_POSTGRES names no PostgreSQL server (.ci/run starts one)"
+            );
+            eprintln!("{test}: skipped, BROADSHEET_TEST_POSTGRES names no PostgreSQL server");
+            return None;
+        };
+        use diesel::{Connection, RunQueryDsl};
+        let suffix = broadsheet::auth::session::random_token()[..8]
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "x");
+        let name = format!("bs_{}_{suffix}", std::process::id());
+        let mut conn = diesel::PgConnection::establish(&server).expect("the test server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("a scratch database");
+        let mut url = url::Url::parse(&server).expect("a URL");
+        url.set_path(&name);
+        Some(PgDatabase {
+            admin: server,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    pub fn database(&self) -> broadsheet::db::Database {
+        self.url.parse().unwrap()
+    }
+
+    /// A test site's config on this database, its media in `media`.
+    pub fn config(&self, media: &std::path::Path) -> Config {
+        let mut config = Config::for_database(self.database());
+        config.media_dir = Some(media.to_path_buf());
+        config.base_url = Some("http://blog.test".into());
+        config.cache_revalidate_ms = 0;
+        config
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
 }
 
 impl TestApp {
@@ -38,6 +134,10 @@ impl TestApp {
     pub fn fresh_with(tune: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_database(dir.path().join("test.db"));
+        let pg = on_postgres().then(|| PgDatabase::new("the test app").unwrap());
+        if let Some(pg) = &pg {
+            config = pg.config(&dir.path().join("media"));
+        }
         config.base_url = Some("http://blog.test".into());
         // Tests write through the models behind the app's back; read the
         // change counter on every request so cached pages never lag them.
@@ -45,7 +145,12 @@ impl TestApp {
         tune(&mut config);
         let state = AppState::open(config).unwrap();
         let secret = broadsheet::auth::session::random_token()[..12].to_string();
-        TestApp { dir, state, secret }
+        TestApp {
+            dir,
+            state,
+            secret,
+            pg,
+        }
     }
 
     /// The app over a state opened elsewhere (a PostgreSQL database, say).
@@ -55,6 +160,7 @@ impl TestApp {
             dir: tempfile::tempdir().unwrap(),
             state,
             secret,
+            pg: None,
         }
     }
 
@@ -67,6 +173,12 @@ impl TestApp {
 
     pub fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// The config this app was opened with, for a command or a second
+    /// instance on the same database.
+    pub fn config(&self) -> Config {
+        Config::clone(&self.state.config)
     }
 
     pub fn conn(&self) -> broadsheet::db::PooledConn {
