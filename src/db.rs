@@ -102,6 +102,12 @@ impl From<PathBuf> for Database {
     }
 }
 
+impl From<&Path> for Database {
+    fn from(path: &Path) -> Self {
+        Database::Sqlite(path.to_path_buf())
+    }
+}
+
 /// The database as messages name it: a URL's password is never shown.
 impl fmt::Display for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -99,11 +99,11 @@ fn on_a_full_disk_every_write_says_not_saved_and_works_again_when_space_returns(
     let dir = tempfile::tempdir().unwrap();
     let seed = dir.path().join("seed.db");
     site_with_users(
-        &seed,
+        seed.as_path(),
         &[("owner", Role::Admin), ("reader", Role::Commenter)],
     );
-    open_comments(&seed);
-    let post = publish(&seed, "Harbour news", "The harbour reopened.");
+    open_comments(seed.as_path());
+    let post = publish(seed.as_path(), "Harbour news", "The harbour reopened.");
     let mount = dir.path().join("small-disk");
     std::fs::create_dir(&mount).unwrap();
     let inside = mount.join("blog.db");

@@ -123,9 +123,9 @@ fn kill_9_under_comment_load_loses_no_acknowledged_comment() {
     let path = dir.path().join("blog.db");
     let names = ["ann", "ben", "cat", "dan"];
     let roles: Vec<(&str, Role)> = names.iter().map(|n| (*n, Role::Commenter)).collect();
-    site_with_users(&path, &roles);
-    open_comments(&path);
-    let post = publish(&path, "Harbour news", "The harbour reopened.");
+    site_with_users(path.as_path(), &roles);
+    open_comments(path.as_path());
+    let post = publish(path.as_path(), "Harbour news", "The harbour reopened.");
 
     let mut checked = 0;
     let mut largest_wal = 0;
@@ -170,9 +170,9 @@ fn write_only_load_keeps_the_wal_bounded() {
     let path = dir.path().join("blog.db");
     let names = ["ann", "ben", "cat", "dan", "eve", "fay"];
     let roles: Vec<(&str, Role)> = names.iter().map(|n| (*n, Role::Commenter)).collect();
-    site_with_users(&path, &roles);
-    open_comments(&path);
-    let post = publish(&path, "Harbour news", "The harbour reopened.");
+    site_with_users(path.as_path(), &roles);
+    open_comments(path.as_path());
+    let post = publish(path.as_path(), "Harbour news", "The harbour reopened.");
     let server = Server::start(&path, &dir.path().join("server.log"));
     let load = Load::comments(&server, &path, &names, &post.slug);
     std::thread::sleep(Duration::from_secs(8));
@@ -220,9 +220,9 @@ fn editors_commenters_and_profile_updates_together_get_no_server_error() {
         ("p1", Role::Commenter),
         ("p2", Role::Commenter),
     ];
-    site_with_users(&path, &users);
-    open_comments(&path);
-    let post = publish(&path, "Harbour news", "The harbour reopened.");
+    site_with_users(path.as_path(), &users);
+    open_comments(path.as_path());
+    let post = publish(path.as_path(), "Harbour news", "The harbour reopened.");
     let server = Server::start(&path, &dir.path().join("server.log"));
     let stop = Arc::new(AtomicBool::new(false));
     let server_errors = Arc::new(AtomicU64::new(0));
@@ -370,9 +370,9 @@ fn restore_after_an_unclean_stop_brings_back_exactly_the_backup() {
     let path = dir.path().join("blog.db");
     let names = ["ann", "ben"];
     let roles: Vec<(&str, Role)> = names.iter().map(|n| (*n, Role::Commenter)).collect();
-    site_with_users(&path, &roles);
-    open_comments(&path);
-    let post = publish(&path, "Harbour news", "The harbour reopened.");
+    site_with_users(path.as_path(), &roles);
+    open_comments(path.as_path());
+    let post = publish(path.as_path(), "Harbour news", "The harbour reopened.");
     let server = Server::start(&path, &dir.path().join("server.log"));
     let (before, _, _) = {
         let load = Load::comments(&server, &path, &names, &post.slug);
@@ -635,7 +635,7 @@ fn photo(w: u32, h: u32, seed: u8) -> Vec<u8> {
 fn sigterm_answers_the_requests_already_under_way() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("blog.db");
-    site_with_users(&path, &[("ed", Role::Admin)]);
+    site_with_users(path.as_path(), &[("ed", Role::Admin)]);
     let server = Server::start(&path, &dir.path().join("server.log"));
     let mut agent = server.agent();
     assert_eq!(agent.login("ed", &password_of("ed")).unwrap().status, 303);
@@ -682,7 +682,7 @@ fn sigterm_answers_the_requests_already_under_way() {
 fn a_report_piped_into_a_reader_that_stops_reading_ends_the_command_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("blog.db");
-    process::site_with_users(&path, &[("ann", Role::Admin)]);
+    process::site_with_users(path.as_path(), &[("ann", Role::Admin)]);
     let export = dir.path().join("harbour.xml");
     std::fs::write(&export, include_str!("fixtures/wordpress.xml")).unwrap();
     // A pipe whose reading end is already closed, as after `| head -1`.

@@ -41,6 +41,16 @@ impl Server {
 
     /// The same, run through `wrapper` (for example `unshare … sh -c …`).
     pub fn start_wrapped(wrapper: &[&str], db: &Path, log: &Path) -> Server {
+        Server::spawn(wrapper, db.as_os_str(), &["--rate-limits", "off"], log)
+    }
+
+    /// `broadsheet serve` on `database` (a file or a PostgreSQL URL) with
+    /// these flags, waiting until /healthz answers.
+    pub fn start_with(database: &str, flags: &[&str], log: &Path) -> Server {
+        Server::spawn(&[], database.as_ref(), flags, log)
+    }
+
+    fn spawn(wrapper: &[&str], database: &std::ffi::OsStr, flags: &[&str], log: &Path) -> Server {
         let port = free_port();
         let out = std::fs::File::create(log).expect("log file");
         let err = out.try_clone().expect("log file");
@@ -54,13 +64,9 @@ impl Server {
         };
         let child = command
             .arg("--database")
-            .arg(db)
-            .args([
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--rate-limits",
-                "off",
-            ])
+            .arg(database)
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(flags)
             .env(
                 "RUST_LOG",
                 std::env::var("TEST_SERVER_LOG").unwrap_or_else(|_| "info".into()),
@@ -379,8 +385,8 @@ impl Agent {
 
 /// A database as the server makes it, with these accounts (each password is
 /// `password_of(name)`).
-pub fn site_with_users(db_path: &Path, users: &[(&str, Role)]) -> Vec<User> {
-    let state = AppState::open(Config::for_database(db_path.to_path_buf())).expect("open");
+pub fn site_with_users(database: impl Into<db::Database>, users: &[(&str, Role)]) -> Vec<User> {
+    let state = AppState::open(Config::for_database(database)).expect("open");
     let mut conn = state.pool.get().expect("connection");
     users
         .iter()
@@ -419,8 +425,8 @@ pub fn count(path: &Path, sql: &str) -> i64 {
 }
 
 /// A published post written through the models, as the dashboard would.
-pub fn publish(path: &Path, title: &str, body: &str) -> Post {
-    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
+pub fn publish(database: impl Into<db::Database>, title: &str, body: &str) -> Post {
+    let state = AppState::open(Config::for_database(database)).unwrap();
     let new = PostInput {
         kind: broadsheet::models::PostKind::Post,
         title: title.into(),
@@ -442,8 +448,8 @@ pub fn publish(path: &Path, title: &str, body: &str) -> Post {
 }
 
 /// Sets the comment policy to open, as the settings form would.
-pub fn open_comments(path: &Path) {
-    let state = AppState::open(Config::for_database(path.to_path_buf())).unwrap();
+pub fn open_comments(database: impl Into<db::Database>) {
+    let state = AppState::open(Config::for_database(database)).unwrap();
     db::write_with(&mut state.pool.get().unwrap(), |conn| {
         use diesel::RunQueryDsl;
         Ok(diesel::sql_query("UPDATE settings SET comment_policy = 'open'").execute(conn)?)
