@@ -96,6 +96,16 @@ impl FromStr for Database {
     }
 }
 
+impl Database {
+    /// Which kind of database, as `/healthz` names it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "SQLite",
+            Database::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
 impl From<PathBuf> for Database {
     fn from(path: PathBuf) -> Self {
         Database::Sqlite(path)

@@ -438,6 +438,12 @@ async fn healthz_reports_each_caches_size_and_hit_rate_under_ok() {
     assert_eq!(health.status, StatusCode::OK);
     let lines: Vec<&str> = health.body.lines().collect();
     assert_eq!(lines[0], "ok");
+    let kind = if common::on_postgres() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    assert_eq!(lines[1], format!("database: {kind}"));
     let pages = lines
         .iter()
         .find(|l| l.starts_with("cache pages: "))

@@ -136,6 +136,14 @@ fn two_instances_behind_a_proxy(database: &str) {
         .submit("/account", "/account/sessions/end", &[])
         .unwrap();
     assert_eq!(ended.status, 303, "{}", ended.body);
+    // The flash travels in the browser's cookie: whichever instance shows
+    // the next page says it.
+    let login = ann.get(ended.location()).unwrap();
+    assert!(
+        login.body.contains("You are signed out on every device."),
+        "{}",
+        login.body
+    );
     let cookies = ann_elsewhere.cookie_header();
     for port in [one.port, two.port] {
         eventually(&format!("the session is over on :{port}"), || {

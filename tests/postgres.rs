@@ -218,10 +218,21 @@ async fn losing_the_database_while_serving_answers_503_and_the_site_recovers_whe
         "{}",
         visitor.body
     );
+    let health = Browser::new().get(&svc, "/healthz").await;
+    assert_eq!(health.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(health.body, "database unavailable\n");
 
     // Back again: the same server answers without a restart.
     diesel::sql_query(gone(true)).execute(&mut admin).unwrap();
     let back = reader.get(&svc, &path).await;
     assert_eq!(back.status, StatusCode::OK, "{}", back.body);
     assert!(back.contains("Tide tables"));
+    let health = Browser::new().get(&svc, "/healthz").await;
+    assert_eq!(health.status, StatusCode::OK);
+    assert!(
+        health.body.starts_with("ok\ndatabase: PostgreSQL\n"),
+        "{}",
+        health.body
+    );
+    assert!(!health.body.contains(&db.name), "the address is not shown");
 }

@@ -4,7 +4,8 @@ use actix_web::{web, HttpResponse};
 
 use crate::{db, AppState};
 
-/// 200 while the database answers a query; 503 otherwise.
+/// 200 while the database answers a query; 503 otherwise. The body names
+/// the kind of database (never its address) and how the caches do.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     use diesel::RunQueryDsl;
     match db::run(&state.pool, |conn| {
@@ -12,10 +13,12 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     })
     .await
     {
-        // The first line stays "ok" for monitors; then how the caches do.
-        Ok(_) => HttpResponse::Ok()
-            .content_type("text/plain")
-            .body(format!("ok\n{}", state.cache.report())),
+        // The first line stays "ok" for monitors.
+        Ok(_) => HttpResponse::Ok().content_type("text/plain").body(format!(
+            "ok\ndatabase: {}\n{}",
+            state.config.database.kind(),
+            state.cache.report()
+        )),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             HttpResponse::ServiceUnavailable()
