@@ -17,67 +17,8 @@ use broadsheet::db::{Database, OpenError};
 use broadsheet::import::{self, Options};
 use broadsheet::models::Role;
 use broadsheet::AppState;
-use common::{Browser, TestApp};
+use common::{Browser, Scratch, TestApp};
 use diesel::prelude::*;
-
-/// A database of its own on the test server, dropped afterwards.
-struct Scratch {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Scratch {
-    fn new(test: &str) -> Option<Scratch> {
-        let Ok(server) = std::env::var("BROADSHEET_TEST_POSTGRES") else {
-            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-            assert!(
-                !ci,
-                "{test}: CI is set but BROADSHEET_TEST_POSTGRES is not (.ci/run starts a cluster)"
-            );
-            eprintln!("{test}: skipped, BROADSHEET_TEST_POSTGRES names no PostgreSQL server");
-            return None;
-        };
-        let name = format!("bs_{}_{}", std::process::id(), rand_suffix());
-        let mut conn = PgConnection::establish(&server).expect("the test server");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("a scratch database");
-        let mut url = url::Url::parse(&server).expect("a URL");
-        url.set_path(&name);
-        Some(Scratch {
-            admin: server,
-            name,
-            url: url.to_string(),
-        })
-    }
-
-    fn config(&self, media: &std::path::Path) -> Config {
-        let mut config = Config::for_database(self.url.parse::<Database>().unwrap());
-        config.media_dir = Some(media.to_path_buf());
-        config.base_url = Some("http://blog.test".into());
-        config.cache_revalidate_ms = 0;
-        config
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if let Ok(mut conn) = PgConnection::establish(&self.admin) {
-            let _ = diesel::sql_query(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
-            .execute(&mut conn);
-        }
-    }
-}
-
-fn rand_suffix() -> String {
-    broadsheet::auth::session::random_token()[..8]
-        .to_lowercase()
-        .replace(|c: char| !c.is_ascii_alphanumeric(), "x")
-}
 
 #[actix_web::test]
 async fn a_new_site_on_postgresql_is_read_searched_and_commented_on() {

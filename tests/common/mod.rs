@@ -393,3 +393,70 @@ fn serde_urlencoded_body(fields: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+/// A database of its own on the PostgreSQL test server, dropped afterwards.
+pub struct Scratch {
+    pub admin: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl Scratch {
+    /// A new database on the server `BROADSHEET_TEST_POSTGRES` names; `None`
+    /// (after saying why) without it, unless `CI` is set.
+    pub fn new(test: &str) -> Option<Scratch> {
+        use diesel::{Connection, RunQueryDsl};
+        let Ok(server) = std::env::var("BROADSHEET_TEST_POSTGRES") else {
+            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+            assert!(
+                !ci,
+                "{test}: CI is set but BROADSHEET_TEST_POSTGRES is not (.ci/run starts a cluster)"
+            );
+            eprintln!("{test}: skipped, BROADSHEET_TEST_POSTGRES names no PostgreSQL server");
+            return None;
+        };
+        let name = format!("bs_{}_{}", std::process::id(), rand_suffix());
+        let mut conn = diesel::PgConnection::establish(&server).expect("the test server");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("a scratch database");
+        let mut url = url::Url::parse(&server).expect("a URL");
+        url.set_path(&name);
+        Some(Scratch {
+            admin: server,
+            name,
+            url: url.to_string(),
+        })
+    }
+
+    pub fn config(&self, media: &std::path::Path) -> Config {
+        let mut config = Config::for_database(
+            self.url
+                .parse::<broadsheet::db::Database>()
+                .expect("a database URL"),
+        );
+        config.media_dir = Some(media.to_path_buf());
+        config.base_url = Some("http://blog.test".into());
+        config.cache_revalidate_ms = 0;
+        config
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        use diesel::{Connection, RunQueryDsl};
+        if let Ok(mut conn) = diesel::PgConnection::establish(&self.admin) {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut conn);
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    broadsheet::auth::session::random_token()[..8]
+        .to_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "x")
+}
