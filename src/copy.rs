@@ -649,15 +649,18 @@ fn mend(row: &str, table: &Table, to_postgres: bool) -> Result<Value, Failed> {
     Ok(value)
 }
 
-/// The statement that inserts a batch (a JSON array bound as its one
-/// parameter) into `table`.
+/// The statement that inserts into `table`: on PostgreSQL a whole batch (a
+/// JSON array bound as its one parameter), on SQLite one row (a JSON
+/// object). SQLite's `json_each` renders each element of an array as text
+/// of its own and keeps them until the statement ends: with long posts a
+/// batch took several times its size that way.
 fn insert_sql(conn: &Conn, table: &Table) -> String {
     let pg = is_postgres(conn);
     let field = |name: &str| {
         if pg {
             format!("r.{}", ident(name))
         } else {
-            format!("json_extract(value, '$.\"{}\"')", name.replace('\'', "''"))
+            format!("json_extract(r.j, '$.\"{}\"')", name.replace('\'', "''"))
         }
     };
     let key = field(&table.columns[table.key[0]].name);
@@ -681,18 +684,41 @@ fn insert_sql(conn: &Conn, table: &Table) -> String {
     let names: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
     let from = if pg {
         format!(
-            "json_populate_recordset(NULL::{}, $1::json) AS r",
+            " FROM json_populate_recordset(NULL::{}, $1::json) AS r",
             ident(&table.name)
         )
     } else {
-        "json_each(?1)".to_string()
+        // Parsed once (a reference to `?1` in each column would copy it).
+        " FROM r".to_string()
+    };
+    let with = if pg {
+        ""
+    } else {
+        "WITH r(j) AS MATERIALIZED (SELECT jsonb(?1)) "
     };
     format!(
-        "INSERT INTO {} ({}) SELECT {} FROM {from}",
+        "{with}INSERT INTO {} ({}) SELECT {}{from}",
         ident(&table.name),
         names.join(", "),
         values.join(", ")
     )
+}
+
+/// Writes a batch with `insert_sql`'s statement.
+fn insert_batch(conn: &mut Conn, insert: &str, batch: Vec<Value>) -> QueryResult<()> {
+    if is_postgres(conn) {
+        let json = Value::Array(batch).to_string();
+        diesel::sql_query(insert)
+            .bind::<Text, _>(&json)
+            .execute(conn)?;
+    } else {
+        for row in batch {
+            diesel::sql_query(insert)
+                .bind::<Text, _>(row.to_string())
+                .execute(conn)?;
+        }
+    }
+    Ok(())
 }
 
 fn copy_rows(
@@ -732,11 +758,8 @@ fn copy_rows(
                 Vec::new()
             };
             let count = batch.len();
-            let json = Value::Array(batch).to_string();
             db::write_with(to, |conn| {
-                diesel::sql_query(&insert)
-                    .bind::<Text, _>(&json)
-                    .execute(conn)?;
+                insert_batch(conn, &insert, batch)?;
                 write_index(conn, &index)?;
                 Ok(())
             })?;

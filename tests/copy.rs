@@ -511,3 +511,72 @@ async fn a_sqlite_site_copies_into_a_new_sqlite_file_with_the_same_totals() {
         n
     });
 }
+
+/// The copy's peak memory (VmHWM), watched until it exits.
+fn copy_watching_memory(from: &str, to: &str) -> (Output, u64) {
+    let child = Command::new(BIN)
+        .args(["--database", from, "copy", "--to", to])
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the broadsheet binary runs");
+    let status = format!("/proc/{}/status", child.id());
+    let watcher = std::thread::spawn(move || {
+        let mut peak = 0;
+        while let Ok(text) = std::fs::read_to_string(&status) {
+            // A zombie's status has no memory lines: stop at the last value.
+            let Some(kb) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            else {
+                break;
+            };
+            peak = peak.max(kb);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        peak
+    });
+    let out = child.wait_with_output().expect("the copy ends");
+    (out, watcher.join().unwrap() * 1024)
+}
+
+#[actix_web::test]
+async fn long_posts_are_copied_a_few_at_a_time_in_bounded_memory() {
+    let source = TestApp::new();
+    run(
+        &mut source.conn(),
+        &GenerateArgs {
+            posts: 80,
+            comments_per_post: 1,
+            users: 3,
+            busy_post_comments: 1,
+            seed: 5,
+        },
+    )
+    .unwrap();
+    // Imports keep posts longer than the editor takes: 2 MB of text each
+    // here, 160 MB in all.
+    db::write_with(&mut source.conn(), |conn| {
+        diesel::sql_query(
+            "UPDATE posts SET \
+               body = body || replace(printf('%.*c', 125000, 'x'), 'x', 'harbour '), \
+               body_html = body_html || replace(printf('%.*c', 125000, 'x'), 'x', 'seawall ')",
+        )
+        .execute(conn)?;
+        Ok(())
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.db");
+    let source_file = source.dir.path().join("test.db");
+    let (out, peak) = copy_watching_memory(source_file.to_str().unwrap(), target.to_str().unwrap());
+    assert_eq!(rows(&counts(&out), "posts"), 80);
+    eprintln!("copy of 160 MB of posts: peak memory {} MB", peak >> 20);
+    assert!(
+        peak < 120 << 20,
+        "the copy held {} MB at its peak",
+        peak >> 20
+    );
+}
