@@ -77,6 +77,18 @@ fn schema_tables() -> Vec<String> {
         .collect()
 }
 
+/// A table added to src/schema.rs is copied, or this fails.
+fn assert_every_schema_table(counts: &[(String, i64, i64)]) {
+    let tables = schema_tables();
+    assert!(tables.len() >= 15, "src/schema.rs read: {tables:?}");
+    for table in tables {
+        assert!(
+            counts.iter().any(|(t, _, _)| *t == table),
+            "src/schema.rs has {table}, which the copy did not count: {counts:?}"
+        );
+    }
+}
+
 /// The pages a signed-out reader compares between two copies: status,
 /// where it points, and the body.
 async fn pages(app: &TestApp, uris: &[String]) -> Vec<(String, StatusCode, String, String)> {
@@ -276,12 +288,7 @@ async fn a_generated_site_goes_to_postgresql_and_back_serving_the_same_pages() {
     let source_file = source_file.to_str().unwrap();
     let out = copy(source_file, &pg.url);
     let there = counts(&out);
-    for table in schema_tables() {
-        assert!(
-            there.iter().any(|(t, _, _)| *t == table),
-            "src/schema.rs has {table}, which the copy did not count: {there:?}"
-        );
-    }
+    assert_every_schema_table(&there);
     assert!(rows(&there, "posts") >= 300);
     assert!(rows(&there, "comments") >= 300 * 5);
     let users: i64 = broadsheet::schema::users::table
@@ -500,6 +507,7 @@ async fn a_sqlite_site_copies_into_a_new_sqlite_file_with_the_same_totals() {
         source_file.to_str().unwrap(),
         target.to_str().unwrap(),
     ));
+    assert_every_schema_table(&copied);
     assert_eq!(rows(&copied, "posts"), 30);
     assert_eq!(rows(&copied, "comments"), 29 * 3 + 10);
     assert_eq!(rows(&copied, "archive_months"), {
