@@ -981,3 +981,71 @@ fn totals(conn: &mut Conn, table: &str, columns: &[Column]) -> Result<Vec<i64>, 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_database_is_recognised_however_it_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("blog.db");
+        let by_dots = dir.path().join(".").join("blog.db");
+        assert!(same_database(
+            &Database::Sqlite(file.clone()),
+            &Database::Sqlite(by_dots)
+        ));
+        assert!(!same_database(
+            &Database::Sqlite(file),
+            &Database::Sqlite(dir.path().join("other.db"))
+        ));
+        let pg = |url: &str| Database::Postgres(url.into());
+        assert!(same_database(
+            &pg("postgres://ann@db.internal/blog"),
+            &pg("postgresql://bob:secret@DB.internal:5432/blog")
+        ));
+        assert!(!same_database(
+            &pg("postgres://ann@db.internal/blog"),
+            &pg("postgres://ann@db.internal/blog2")
+        ));
+        assert!(!same_database(
+            &pg("postgres://ann@db.internal/blog"),
+            &pg("postgres://ann@db.internal:5433/blog")
+        ));
+    }
+
+    #[test]
+    fn times_and_booleans_are_written_as_the_target_reads_them() {
+        let table = Table {
+            name: "posts".into(),
+            columns: vec![
+                Column {
+                    name: "published_at".into(),
+                    kind: Kind::Timestamp,
+                },
+                Column {
+                    name: "comments_enabled".into(),
+                    kind: Kind::Bool,
+                },
+            ],
+            key: vec![0],
+            source_key_types: vec![],
+            self_refs: vec![],
+        };
+        // PostgreSQL's JSON to SQLite: diesel's own text form.
+        let row = r#"{"published_at":"2026-12-02T10:15:00","comments_enabled":true}"#;
+        let mended = mend(row, &table, false).unwrap();
+        assert_eq!(mended["published_at"], "2026-12-02 10:15:00");
+        assert_eq!(mended["comments_enabled"], 1);
+        let row = r#"{"published_at":"2026-12-02T10:15:00.25","comments_enabled":false}"#;
+        let mended = mend(row, &table, false).unwrap();
+        assert_eq!(mended["published_at"], "2026-12-02 10:15:00.250");
+        assert_eq!(mended["comments_enabled"], 0);
+        // SQLite's JSON to PostgreSQL.
+        let row = r#"{"published_at":"2026-12-02 10:15:00","comments_enabled":1}"#;
+        let mended = mend(row, &table, true).unwrap();
+        assert_eq!(mended["published_at"], "2026-12-02 10:15:00");
+        assert_eq!(mended["comments_enabled"], true);
+        assert!(mend(r#"{"published_at":"soon"}"#, &table, true).is_err());
+    }
+}
