@@ -223,3 +223,45 @@ pub fn export(config: Config, file: &Path) -> Result<(), String> {
     );
     Ok(())
 }
+
+/// Copies the site into `to` (a new SQLite file or an empty PostgreSQL
+/// database), prints each table's rows on both sides, and fails when any
+/// total differs.
+pub fn copy(config: Config, to: &str) -> Result<(), String> {
+    let target: db::Database = to.parse().map_err(|e| format!("{e}"))?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows · {msg} · {eta} left")
+            .map_err(|e| e.to_string())?,
+    );
+    let report = crate::copy::copy(&config.database, &target, |table, done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(table.to_string());
+    });
+    bar.finish_and_clear();
+    let report = report?;
+    let width = report
+        .tables
+        .iter()
+        .map(|t| t.table.len())
+        .max()
+        .unwrap_or(0);
+    say!("Copied {} to {target}:", config.database);
+    for t in &report.tables {
+        let sign = if t.source == t.target { "=" } else { "≠" };
+        say!("  {:width$}  {} {sign} {}", t.table, t.source, t.target);
+    }
+    if !report.differences.is_empty() {
+        return Err(format!(
+            "the copy differs from the source: {}",
+            report.differences.join("; ")
+        ));
+    }
+    say!(
+        "Images are not in the database: the copy uses the same media files as the source \
+         ({}); run it with --media-dir pointing there, or copy that folder beside it.",
+        config.media_dir().display()
+    );
+    Ok(())
+}

@@ -175,6 +175,9 @@ const POOL_SIZE: u32 = 8;
 pub enum Create {
     IfMissing,
     Never,
+    /// Created and migrated when missing but left without a welcome post:
+    /// the target of `broadsheet copy`, which fills it with another site.
+    Unseeded,
 }
 
 /// Why a database file was not opened. Each says, in one line, what is wrong;

@@ -7,6 +7,7 @@ pub mod backup;
 pub mod cache;
 pub mod commands;
 pub mod config;
+pub mod copy;
 pub mod db;
 pub mod error;
 pub mod export;

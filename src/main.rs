@@ -50,6 +50,14 @@ enum Command {
     },
     /// Write the whole site as a WordPress export (WXR 1.2) to FILE.
     Export { file: PathBuf },
+    /// Copy the whole site into a new SQLite file or an empty PostgreSQL
+    /// database (either way round), then compare every table's rows.
+    Copy {
+        /// The target: a `postgres://` URL of an empty database, or a SQLite
+        /// file that does not exist yet.
+        #[arg(long, value_name = "URL|FILE")]
+        to: String,
+    },
     /// Fill the database with realistic posts, users and comments (for load tests).
     Generate(broadsheet::generate::GenerateArgs),
 }
@@ -76,6 +84,7 @@ fn main() -> ExitCode {
             dry_run,
         } => commands::import(cli.config, &file, media_from.as_deref(), dry_run),
         Command::Export { file } => commands::export(cli.config, &file),
+        Command::Copy { to } => commands::copy(cli.config, &to),
         Command::Generate(args) => commands::generate(cli.config, &args),
     };
     match result {

@@ -72,7 +72,7 @@ pub fn prepare(url: &str, create: Create) -> Result<(), OpenError> {
     }
     conn.run_pending_migrations(MIGRATIONS)
         .map_err(|e| unusable(AppError::Migration(e)))?;
-    if fresh {
+    if fresh && create != Create::Unseeded {
         super::welcome(&mut Conn::Postgres(conn)).map_err(unusable)?;
     }
     Ok(())

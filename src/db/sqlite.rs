@@ -171,13 +171,14 @@ pub fn prepare(path: &Path, create: Create) -> Result<(), OpenError> {
     if create == Create::Never {
         check_existing(path)?;
     }
-    migrate(path, found == Found::Nothing).map_err(|source| OpenError::Unusable {
+    let seed = found == Found::Nothing && create != Create::Unseeded;
+    migrate(path, seed).map_err(|source| OpenError::Unusable {
         database: path.display().to_string(),
         source,
     })
 }
 
-fn migrate(path: &Path, fresh: bool) -> Result<(), AppError> {
+fn migrate(path: &Path, seed: bool) -> Result<(), AppError> {
     let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
     conn.batch_execute(
         "PRAGMA busy_timeout = 5000;
@@ -196,7 +197,7 @@ fn migrate(path: &Path, fresh: bool) -> Result<(), AppError> {
     if searched {
         super::write_with(&mut conn, crate::models::search::reindex_all)?;
     }
-    if fresh {
+    if seed {
         super::welcome(&mut conn)?;
     }
     Ok(())
