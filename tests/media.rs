@@ -1039,3 +1039,39 @@ async fn a_file_that_stops_arriving_is_given_up_after_two_minutes_and_leaves_not
     assert!(media_rows(&app).is_empty());
     assert!(stored_files(app.state.media.folder().unwrap()).is_empty());
 }
+
+#[actix_web::test]
+async fn an_upload_the_media_folder_refuses_comes_back_with_its_form_and_keeps_nothing() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    // A file where the folder's hidden `.partial/` should be: no image can
+    // be written (this holds for root too, unlike permissions).
+    let dir = app.state.media.folder().unwrap().to_path_buf();
+    std::fs::write(dir.join(".partial"), b"in the way").unwrap();
+    let photo = jpeg(800, 600);
+    let res = upload(
+        &mut b,
+        &svc,
+        "Gulls over the pier",
+        vec![file("gulls.jpg", "image/jpeg", &photo)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(res.contains("“gulls.jpg” was not saved"), "{}", res.body);
+    assert!(res.contains(r#"value="Gulls over the pier""#), "{}", res.body);
+    assert!(media_rows(&app).is_empty());
+
+    std::fs::remove_file(dir.join(".partial")).unwrap();
+    let res = upload(
+        &mut b,
+        &svc,
+        "Gulls over the pier",
+        vec![file("gulls.jpg", "image/jpeg", &photo)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(media_rows(&app).len(), 1);
+}
