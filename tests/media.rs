@@ -1061,7 +1061,11 @@ async fn an_upload_the_media_folder_refuses_comes_back_with_its_form_and_keeps_n
     .await;
     assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
     assert!(res.contains("“gulls.jpg” was not saved"), "{}", res.body);
-    assert!(res.contains(r#"value="Gulls over the pier""#), "{}", res.body);
+    assert!(
+        res.contains(r#"value="Gulls over the pier""#),
+        "{}",
+        res.body
+    );
     assert!(media_rows(&app).is_empty());
 
     std::fs::remove_file(dir.join(".partial")).unwrap();

@@ -485,7 +485,31 @@ async fn the_server_refuses_a_bucket_it_cannot_write_and_plain_http_to_another_m
     assert!(took < Duration::from_secs(30), "{took:?}");
     let last = said.lines().last().unwrap_or("");
     assert!(
-        last.starts_with("broadsheet: the media bucket s3://no-such-bucket/blog cannot be written"),
+        last == "broadsheet: the media bucket s3://no-such-bucket/blog cannot be written: \
+                 there is no such bucket at the endpoint",
+        "{said}"
+    );
+    assert!(
+        !dir.path().join("blog.db").exists(),
+        "no database is made for a server that does not start"
+    );
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(!said.contains(&moto.secret), "the secret is never printed");
+
+    // Nothing listening at the endpoint: as quick, as clear.
+    let mut closed = moto.environment();
+    closed.retain(|(name, _)| *name != "AWS_ENDPOINT_URL");
+    closed.push((
+        "AWS_ENDPOINT_URL",
+        format!("http://127.0.0.1:{}", process::free_port()),
+    ));
+    let (out, took) = run(&closed, &["--media-store", "s3://photos"]);
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!out.status.success(), "{said}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(
+        said.starts_with("broadsheet: the media bucket s3://photos cannot be written"),
         "{said}"
     );
     assert!(!said.contains(&moto.secret), "the secret is never printed");

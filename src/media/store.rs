@@ -152,11 +152,22 @@ impl Store {
                 objects.delete(&name).await
             })
             .map_err(|e| {
-                format!(
-                    "the media bucket {} cannot be written: {}",
-                    bucket.url,
-                    one_line(&e.to_string())
-                )
+                let why = match &e {
+                    StoreError::Bucket(b) => match **b {
+                        object_store::Error::NotFound { .. } => {
+                            "there is no such bucket at the endpoint".to_string()
+                        }
+                        object_store::Error::PermissionDenied { .. }
+                        | object_store::Error::Unauthenticated { .. } => {
+                            "the store refused the credentials in AWS_ACCESS_KEY_ID / \
+                             AWS_SECRET_ACCESS_KEY"
+                                .to_string()
+                        }
+                        _ => one_line(&e.to_string()),
+                    },
+                    _ => one_line(&e.to_string()),
+                };
+                format!("the media bucket {} cannot be written: {why}", bucket.url)
             })
     }
 
