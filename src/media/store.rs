@@ -20,8 +20,8 @@ use tokio::sync::Semaphore;
 
 use super::{file_name, Processed, Processor};
 
-/// Every request to the bucket (a write, a delete, the answer to a read) is
-/// given up after this long: the store is then taken as unreachable.
+/// Each request to the bucket (a write of one file, a delete, the answer to
+/// a read) is given up after this long: the store is then taken as unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A body that stops arriving from the bucket for this long is cut off.
@@ -148,8 +148,8 @@ impl Store {
         let objects = Arc::clone(&bucket.objects);
         bucket
             .block(async move {
-                objects.put(&name, Bytes::from_static(b"ok").into()).await?;
-                objects.delete(&name).await
+                within(objects.put(&name, Bytes::from_static(b"ok").into())).await?;
+                within(objects.delete(&name)).await
             })
             .map_err(|e| {
                 let why = match &e {
@@ -292,26 +292,36 @@ async fn put_all(
             Attribute::CacheControl,
             "public, max-age=31536000, immutable".into(),
         );
-        let put = objects
-            .put_opts(
-                &ObjectPath::from(name.as_str()),
-                bytes.into(),
-                PutOptions::from(attributes),
-            )
-            .await;
+        let put = within(objects.put_opts(
+            &ObjectPath::from(name.as_str()),
+            bytes.into(),
+            PutOptions::from(attributes),
+        ))
+        .await;
         if let Err(e) = put {
             delete_all(&objects, &written).await;
-            return Err(e.into());
+            return Err(e);
         }
         written.push(name);
     }
     Ok(written)
 }
 
+/// One request to the bucket, given up after `REQUEST_TIMEOUT`.
+async fn within<T>(
+    request: impl std::future::Future<Output = Result<T, object_store::Error>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
+        Ok(done) => Ok(done?),
+        Err(_) => Err(StoreError::TimedOut),
+    }
+}
+
 async fn delete_all(objects: &Arc<dyn ObjectStore>, names: &[String]) {
     for name in names {
-        match objects.delete(&ObjectPath::from(name.as_str())).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+        match within(objects.delete(&ObjectPath::from(name.as_str()))).await {
+            Ok(()) => {}
+            Err(StoreError::Bucket(e)) if matches!(*e, object_store::Error::NotFound { .. }) => {}
             Err(e) => tracing::warn!(
                 "could not remove {name} from the media bucket: {}",
                 one_line(&e.to_string())
@@ -394,19 +404,14 @@ impl Bucket {
         })
     }
 
-    /// Runs a request on the bucket's runtime, within the request timeout
-    /// (whose timer is made there too: the caller may have no runtime).
+    /// Runs requests on the bucket's runtime (each bounded by `within`,
+    /// whose timer is made there: the caller may have no runtime).
     async fn run<T: Send + 'static>(
         &self,
-        request: impl std::future::Future<Output = Result<T, object_store::Error>> + Send + 'static,
+        requests: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let task = self
-            .runtime
-            .handle()
-            .spawn(async move { tokio::time::timeout(REQUEST_TIMEOUT, request).await });
-        match task.await {
-            Ok(Ok(done)) => Ok(done?),
-            Ok(Err(_)) => Err(StoreError::TimedOut),
+        match self.runtime.handle().spawn(requests).await {
+            Ok(done) => done,
             Err(e) => Err(StoreError::Io(std::io::Error::other(e))),
         }
     }
@@ -414,13 +419,9 @@ impl Bucket {
     /// `run`, waited for: for the blocking pool, the command line and start-up.
     fn block<T: Send + 'static>(
         &self,
-        request: impl std::future::Future<Output = Result<T, impl Into<StoreError>>> + Send + 'static,
+        requests: impl std::future::Future<Output = Result<T, StoreError>> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let request = async move { request.await.map_err(Into::into) };
-        let task = self
-            .runtime
-            .handle()
-            .spawn(async move { tokio::time::timeout(REQUEST_TIMEOUT, request).await });
+        let task = self.runtime.handle().spawn(requests);
         let wait = || self.runtime.handle().block_on(task);
         // Inside a runtime (an async worker, a test) a thread may not block
         // on another one: the wait moves to a thread of its own.
@@ -431,8 +432,7 @@ impl Bucket {
             wait()
         };
         match joined {
-            Ok(Ok(done)) => done,
-            Ok(Err(_)) => Err(StoreError::TimedOut),
+            Ok(done) => done,
             Err(e) => Err(StoreError::Io(std::io::Error::other(e))),
         }
     }
@@ -460,7 +460,7 @@ impl Bucket {
             ..GetOptions::default()
         };
         let got = self
-            .run(async move { objects.get_opts(&path, options).await })
+            .run(async move { within(objects.get_opts(&path, options)).await })
             .await;
         let got = match got {
             Ok(got) => got,
