@@ -363,13 +363,17 @@ impl Bucket {
                 continue;
             };
             let parsed = url::Url::parse(&endpoint)
-                .map_err(|_| format!("the S3 endpoint `{endpoint}` is not a URL"))?;
+                .map_err(|_| "the S3 endpoint (AWS_ENDPOINT_URL) is not a URL".to_string())?;
             if parsed.scheme() == "http" {
                 if is_local(&parsed) {
                     allow_http = true;
                 } else if !allow_http_set {
+                    // Shown without any user or password the URL may carry.
+                    let mut shown = parsed.clone();
+                    let _ = shown.set_username("");
+                    let _ = shown.set_password(None);
                     return Err(format!(
-                        "the S3 endpoint {endpoint} is plain http to another machine: use https, \
+                        "the S3 endpoint {shown} is plain http to another machine: use https, \
                          or set AWS_ALLOW_HTTP=true to send the images and signed requests unencrypted"
                     ));
                 }
