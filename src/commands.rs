@@ -79,10 +79,16 @@ pub fn backup(config: Config, file: &Path) -> Result<(), String> {
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
     backup::backup(&mut conn, file).map_err(|e| e.to_string())?;
     say!("Backed up to {}", file.display());
-    say!(
-        "Images are not in it: copy the media folder {} too (its files never change).",
-        state.media.dir().display()
-    );
+    match state.media.folder() {
+        Some(dir) => say!(
+            "Images are not in it: copy the media folder {} too (its files never change).",
+            dir.display()
+        ),
+        None => say!(
+            "Images are not in it: they live in the bucket {}; back that up with your storage's own tools (its objects never change).",
+            state.media.describe()
+        ),
+    }
     Ok(())
 }
 
@@ -140,6 +146,13 @@ pub fn import(
 ) -> Result<(), String> {
     let state = open_existing(config)?;
     let media_from = match media_from {
+        Some(dir) if dir.is_dir() && !dry_run => {
+            state.media.check()?;
+            Some(crate::import::MediaFrom {
+                dir: dir.to_path_buf(),
+                store: state.media.clone(),
+            })
+        }
         Some(dir) if dir.is_dir() => Some(crate::import::MediaFrom {
             dir: dir.to_path_buf(),
             store: state.media.clone(),

@@ -67,6 +67,19 @@ pub struct Config {
     #[arg(long, env = "BROADSHEET_MEDIA_DIR", global = true)]
     pub media_dir: Option<PathBuf>,
 
+    /// Keep uploaded images in S3-compatible object storage instead of a
+    /// folder: s3://BUCKET/PREFIX. Credentials, region and endpoint come from
+    /// the standard AWS_* environment variables, never from a flag.
+    #[arg(
+        long,
+        env = "BROADSHEET_MEDIA_STORE",
+        value_name = "URL",
+        value_parser = parse_media_store,
+        conflicts_with = "media_dir",
+        global = true
+    )]
+    pub media_store: Option<String>,
+
     /// A reverse proxy's address or range (CIDR), repeatable: from these peers
     /// `X-Forwarded-For` / `Forwarded` name the client; from others they are ignored.
     #[arg(
@@ -104,6 +117,11 @@ fn parse_cidr(s: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("`{s}` is not an address or a CIDR range such as 10.0.0.0/8"))
 }
 
+/// An `s3://` URL, checked here so a typo is refused before anything opens.
+fn parse_media_store(s: &str) -> Result<String, String> {
+    crate::media::parse_s3_url(s.trim()).map(|_| s.trim().to_string())
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Switch {
     On,
@@ -123,6 +141,7 @@ impl Config {
             trusted_proxy: Vec::new(),
             cache_mb: 32,
             media_dir: None,
+            media_store: None,
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
         }
     }

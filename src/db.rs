@@ -209,6 +209,9 @@ pub enum OpenError {
         #[source]
         source: std::io::Error,
     },
+    /// The media bucket is misnamed, misconfigured or cannot be written.
+    #[error("{0}")]
+    MediaStore(String),
     #[error("{0} holds no blog yet (only `broadsheet serve` creates one)")]
     NoBlog(String),
     #[error("cannot reach the database at {database}: {reason}")]

@@ -28,9 +28,13 @@ pub enum AppError {
     /// An upload over its limits, said in the person's terms.
     #[error("{0}")]
     UploadTooLarge(String),
-    /// An image's files could not be written to the media folder.
-    #[error("the media folder refused the image: {0}")]
-    FilesNotSaved(#[source] std::io::Error),
+    /// An image's files could not be written to the media store.
+    #[error("the media store refused the image: {0}")]
+    FilesNotSaved(#[source] crate::media::StoreError),
+    /// The media bucket could not be read (unreachable, too slow, or every
+    /// fetch slot taken).
+    #[error("the media store could not be read: {0}")]
+    MediaUnavailable(#[source] crate::media::StoreError),
     /// Another upload holds the slot this one waited for.
     #[error("busy")]
     Busy,
@@ -112,7 +116,7 @@ impl AppError {
             StatusCode::PAYLOAD_TOO_LARGE => ("Too large", self.to_string()),
             StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::FilesNotSaved(_)) => (
                 "Not saved",
-                "The image was not saved: the server could not write it to its media folder. \
+                "The image was not saved: the server could not write it to its media store. \
                  Nothing was added. Please try again in a moment."
                     .into(),
             ),
@@ -131,6 +135,11 @@ impl AppError {
             StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::NotSaved(_)) => {
                 ("Not saved", NOT_SAVED.into())
             }
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::MediaUnavailable(_)) => (
+                "Unavailable",
+                "The site cannot reach its image store just now. Please try again in a moment."
+                    .into(),
+            ),
             StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::Db(_)) => (
                 "Unavailable",
                 "The site cannot reach its database just now. Please try again in a moment.".into(),
@@ -163,6 +172,7 @@ impl ResponseError for AppError {
             Self::NotSaved(_)
             | Self::Pool(_)
             | Self::FilesNotSaved(_)
+            | Self::MediaUnavailable(_)
             | Self::Busy
             | Self::ExportRunning
             | Self::Export(crate::export::ExportError::Io(_)) => StatusCode::SERVICE_UNAVAILABLE,

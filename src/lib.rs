@@ -54,7 +54,7 @@ pub fn build_app(
     >,
 > {
     let https = state.config.secure_cookies;
-    let media_dir = state.media.dir().to_path_buf();
+    let media = state.media.clone();
     let app = App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
@@ -62,7 +62,7 @@ pub fn build_app(
             AppError::BadRequest("The address has a malformed query.".into()).into()
         }))
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-        .configure(move |cfg| routes::configure(cfg, &media_dir))
+        .configure(move |cfg| routes::configure(cfg, &media))
         .default_service(web::to(routes::not_found));
     middleware::stack(app, https)
 }

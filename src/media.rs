@@ -2,18 +2,18 @@
 //! re-encoded without any metadata in the widths pages ask for, and stored
 //! under names made from the hash of the uploaded bytes.
 
-use std::io::{Cursor, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::io::Cursor;
 
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 
 use crate::models::media::MediaFormat;
+
+mod store;
+pub use store::{parse_s3_url, Fetched, Store, StoreError, MAX_FETCHES};
 
 /// The largest file one upload may be.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
@@ -324,91 +324,6 @@ impl Processor {
             tracing::error!("could not start the image thread: {e}");
         }
         Processor { jobs }
-    }
-}
-
-/// The folder the images live in, with a hidden one for files being written
-/// (never served: dotted paths are refused).
-#[derive(Debug, Clone)]
-pub struct Store {
-    dir: PathBuf,
-    /// Uploads being received at once: each holds up to one file in memory.
-    pub receiving: Arc<Semaphore>,
-    /// Images waiting for or on the processing thread: one at a time.
-    processing: Arc<Semaphore>,
-    processor: Arc<Processor>,
-}
-
-impl Store {
-    pub fn new(dir: PathBuf) -> Store {
-        Store {
-            dir,
-            receiving: Arc::new(Semaphore::new(2)),
-            processing: Arc::new(Semaphore::new(1)),
-            processor: Arc::new(Processor::start()),
-        }
-    }
-
-    /// Processes an upload (whose `hash_of` is `hash`) on the image thread,
-    /// waiting for its turn. `None` when the thread is gone (it never should be).
-    pub async fn process(
-        &self,
-        bytes: Vec<u8>,
-        hash: String,
-    ) -> Option<Result<Processed, Refused>> {
-        let _turn = self.processing.acquire().await.ok()?;
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        // The permit means the queue (of one) is free: this never waits.
-        self.processor.jobs.send((bytes, hash, reply)).ok()?;
-        answer.await.ok()
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Writes every file of an upload: each to a temporary name first, made
-    /// durable, then renamed into place, so a reader never sees half a file.
-    /// On failure nothing of this upload is left.
-    pub fn save(&self, processed: &Processed) -> std::io::Result<Vec<PathBuf>> {
-        let tmp = self.dir.join(".partial");
-        std::fs::create_dir_all(&tmp)?;
-        let mut written = Vec::new();
-        let result = (|| {
-            for file in &processed.files {
-                let name = file_name(processed.stem(), &file.suffix, processed.format);
-                let part = tmp.join(format!("{name}.{}", rand::random::<u64>()));
-                let mut f = std::fs::File::create(&part)?;
-                f.write_all(&file.bytes)?;
-                f.sync_all()?;
-                let path = self.dir.join(&name);
-                std::fs::rename(&part, &path)?;
-                written.push(path);
-            }
-            std::fs::File::open(&self.dir)?.sync_all()
-        })();
-        match result {
-            Ok(()) => Ok(written),
-            Err(e) => {
-                self.remove(&written);
-                Err(e)
-            }
-        }
-    }
-
-    /// Removes files, ignoring those already gone.
-    pub fn remove(&self, paths: &[PathBuf]) {
-        for path in paths {
-            if let Err(e) = std::fs::remove_file(path) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    tracing::warn!("could not remove {}: {e}", path.display());
-                }
-            }
-        }
-    }
-
-    pub fn path_of(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
     }
 }
 

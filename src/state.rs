@@ -64,6 +64,18 @@ impl AppState {
     /// Opens the database named in the config; with `Create::Never` a
     /// missing file is refused.
     pub fn open_with(config: Config, create: db::Create) -> Result<AppState, db::OpenError> {
+        // A bucket is checked first: one refused leaves no new database behind.
+        let bucket = match &config.media_store {
+            Some(url) => {
+                let store = crate::media::Store::bucket(url).map_err(db::OpenError::MediaStore)?;
+                // The server checks once that it can keep images there.
+                if create == db::Create::IfMissing {
+                    store.check().map_err(db::OpenError::MediaStore)?;
+                }
+                Some(store)
+            }
+            None => None,
+        };
         let pool = db::open(&config.database, create)?;
         let alive = Arc::new(());
         if let Some(file) = config.database.file() {
@@ -84,15 +96,23 @@ impl AppState {
                 database: config.database.to_string(),
                 source,
             })?;
-        let media_dir = config.media_dir();
-        if create == db::Create::IfMissing {
-            std::fs::create_dir_all(&media_dir).map_err(|source| db::OpenError::MediaDir {
-                path: media_dir.clone(),
-                source,
-            })?;
-        }
+        let media = match bucket {
+            Some(store) => store,
+            None => {
+                let media_dir = config.media_dir();
+                if create == db::Create::IfMissing {
+                    std::fs::create_dir_all(&media_dir).map_err(|source| {
+                        db::OpenError::MediaDir {
+                            path: media_dir.clone(),
+                            source,
+                        }
+                    })?;
+                }
+                crate::media::Store::new(media_dir)
+            }
+        };
         Ok(AppState {
-            media: crate::media::Store::new(media_dir),
+            media,
             pool,
             config: Arc::new(config),
             limits,

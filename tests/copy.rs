@@ -164,7 +164,7 @@ async fn a_generated_site_goes_to_postgresql_and_back_serving_the_same_pages() {
     let Some(pg) = PgDatabase::new("a_generated_site_goes_to_postgresql_and_back") else {
         return;
     };
-    let source = TestApp::without_rate_limits();
+    let source = TestApp::on_sqlite_with(|c| c.rate_limits = Switch::Off);
     let done = run(
         &mut source.conn(),
         &GenerateArgs {
@@ -453,8 +453,8 @@ async fn a_missing_source_a_used_target_and_the_source_itself_are_refused_with_o
     assert!(!target.exists(), "nothing is made for a missing source");
 
     // A blog with its welcome post is not an empty target.
-    let source = TestApp::new();
-    let used = TestApp::fresh_with(|_| {});
+    let source = TestApp::on_sqlite_with(|_| {});
+    let used = TestApp::open_on_sqlite();
     let source_file = source.dir.path().join("test.db");
     let used_file = used.dir.path().join("test.db");
     let before = std::fs::read(&used_file).unwrap();
@@ -488,7 +488,7 @@ async fn a_missing_source_a_used_target_and_the_source_itself_are_refused_with_o
 
 #[actix_web::test]
 async fn a_sqlite_site_copies_into_a_new_sqlite_file_with_the_same_totals() {
-    let source = TestApp::new();
+    let source = TestApp::on_sqlite_with(|_| {});
     run(
         &mut source.conn(),
         &GenerateArgs {
@@ -551,7 +551,7 @@ fn copy_watching_memory(from: &str, to: &str) -> (Output, u64) {
 
 #[actix_web::test]
 async fn long_posts_are_copied_a_few_at_a_time_in_bounded_memory() {
-    let source = TestApp::new();
+    let source = TestApp::on_sqlite_with(|_| {});
     run(
         &mut source.conn(),
         &GenerateArgs {

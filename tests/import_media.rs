@@ -68,11 +68,18 @@ async fn a_wordpress_uploads_folder_fills_the_library_and_the_story_shows_it_fro
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1, "quay.jpg");
     let stem = rows[0].0.clone();
-    assert!(app.state.media.dir().join(format!("{stem}.jpg")).is_file());
     assert!(app
         .state
         .media
-        .dir()
+        .folder()
+        .unwrap()
+        .join(format!("{stem}.jpg"))
+        .is_file());
+    assert!(app
+        .state
+        .media
+        .folder()
+        .unwrap()
         .join(format!("{stem}-480.jpg"))
         .is_file());
 

@@ -194,7 +194,7 @@ async fn an_upload_is_stored_upright_without_metadata_in_every_width_and_served_
     assert_eq!(m.alt, "A harbour at dawn");
     assert_eq!(m.original_name, "IMG_0001.JPG");
 
-    let dir = app.state.media.dir().to_path_buf();
+    let dir = app.state.media.folder().unwrap().to_path_buf();
     let mut expected = m.file_names();
     expected.sort();
     assert_eq!(stored_files(&dir), expected);
@@ -306,7 +306,7 @@ async fn wide_photos_get_every_srcset_width_and_pngs_keep_transparency_without_t
         .unwrap();
     assert_eq!(drawing.format.as_str(), "png");
     assert_eq!(drawing.variant_widths(), vec![480]);
-    let dir = app.state.media.dir().to_path_buf();
+    let dir = app.state.media.folder().unwrap().to_path_buf();
     for name in drawing.file_names() {
         let bytes = std::fs::read(dir.join(&name)).unwrap();
         assert!(!contains_bytes(&bytes, b"author secret"), "{name}");
@@ -358,7 +358,7 @@ async fn hostile_and_broken_files_are_refused_with_a_reason_and_leave_nothing_be
         assert!(res.contains(r#"value="Kept alt text""#), "{name}: alt kept");
         assert!(media_rows(&app).is_empty(), "{name}: no row");
         assert!(
-            stored_files(app.state.media.dir()).is_empty(),
+            stored_files(app.state.media.folder().unwrap()).is_empty(),
             "{name}: no file"
         );
     }
@@ -430,7 +430,7 @@ async fn uploads_need_a_writer_and_the_token_before_any_file() {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(media_rows(&app).is_empty());
-    assert!(stored_files(app.state.media.dir()).is_empty());
+    assert!(stored_files(app.state.media.folder().unwrap()).is_empty());
 }
 
 #[actix_web::test]
@@ -489,7 +489,7 @@ async fn alt_text_is_editable_and_an_unused_image_is_deleted_with_its_files() {
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(media_rows(&app).is_empty());
-    assert!(stored_files(app.state.media.dir()).is_empty());
+    assert!(stored_files(app.state.media.folder().unwrap()).is_empty());
     assert_eq!(b.get(&svc, &m.url()).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -693,7 +693,7 @@ async fn deleting_an_image_in_use_asks_first_and_then_removes_the_cover() {
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert!(media_rows(&app).is_empty());
-    assert!(stored_files(app.state.media.dir()).is_empty());
+    assert!(stored_files(app.state.media.folder().unwrap()).is_empty());
     let article = b.get(&svc, "/posts/quay-works").await;
     assert_eq!(article.status, StatusCode::OK);
     assert!(meta(&article, "og:image").is_none());
@@ -859,7 +859,7 @@ async fn readers_get_images_from_memory_with_the_files_headers_until_one_is_dele
     let photo = jpeg(1200, 800);
     upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
     let m = media_rows(&app).remove(0);
-    let stored = std::fs::read(app.state.media.dir().join(m.file_name())).unwrap();
+    let stored = std::fs::read(app.state.media.folder().unwrap().join(m.file_name())).unwrap();
 
     // A signed-out reader, twice: the second answer comes from the page
     // cache and must be the file, with the file service's own headers.
@@ -955,7 +955,7 @@ async fn an_animation_over_its_pixel_budget_is_refused_and_a_short_one_kept() {
     );
     assert!(res.contains(r#"value="Waves""#), "alt kept");
     assert!(media_rows(&app).is_empty());
-    assert!(stored_files(app.state.media.dir()).is_empty());
+    assert!(stored_files(app.state.media.folder().unwrap()).is_empty());
 
     let short = animation(100, 100, 3);
     let res = upload(
@@ -1037,5 +1037,45 @@ async fn a_file_that_stops_arriving_is_given_up_after_two_minutes_and_leaves_not
     assert!(body.contains("arrived too slowly"), "{body}");
     drop(sender);
     assert!(media_rows(&app).is_empty());
-    assert!(stored_files(app.state.media.dir()).is_empty());
+    assert!(stored_files(app.state.media.folder().unwrap()).is_empty());
+}
+
+#[actix_web::test]
+async fn an_upload_the_media_folder_refuses_comes_back_with_its_form_and_keeps_nothing() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    // A file where the folder's hidden `.partial/` should be: no image can
+    // be written (this holds for root too, unlike permissions).
+    let dir = app.state.media.folder().unwrap().to_path_buf();
+    std::fs::write(dir.join(".partial"), b"in the way").unwrap();
+    let photo = jpeg(800, 600);
+    let res = upload(
+        &mut b,
+        &svc,
+        "Gulls over the pier",
+        vec![file("gulls.jpg", "image/jpeg", &photo)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(res.contains("“gulls.jpg” was not saved"), "{}", res.body);
+    assert!(
+        res.contains(r#"value="Gulls over the pier""#),
+        "{}",
+        res.body
+    );
+    assert!(media_rows(&app).is_empty());
+
+    std::fs::remove_file(dir.join(".partial")).unwrap();
+    let res = upload(
+        &mut b,
+        &svc,
+        "Gulls over the pier",
+        vec![file("gulls.jpg", "image/jpeg", &photo)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(media_rows(&app).len(), 1);
 }

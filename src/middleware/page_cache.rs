@@ -41,6 +41,9 @@ const CODINGS: [Encoding; 5] = [
     Encoding::zstd(),
 ];
 
+/// The largest answer kept: every page, and all but the largest images.
+const MAX_CACHED_BODY: u64 = 4 * 1024 * 1024;
+
 /// Whether this request may be answered from (and fill) the cache.
 fn cacheable_request(req: &ServiceRequest) -> bool {
     let path = req.path();
@@ -227,8 +230,15 @@ pub async fn serve(
         .extensions()
         .get::<Visitor>()
         .is_some_and(Visitor::handed_out_token);
+    // A large file (an image from the bucket, say) streams past: keeping it
+    // would read all of it into memory first.
+    let too_large = matches!(
+        res.response().body().size(),
+        body::BodySize::Sized(n) if n > MAX_CACHED_BODY
+    );
     if res.status() != StatusCode::OK
         || used_token
+        || too_large
         || res.headers().contains_key(header::SET_COOKIE)
         || !readable_as(res.headers(), &coding)
     {

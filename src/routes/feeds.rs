@@ -293,13 +293,18 @@ pub async fn favicon(
         .thumbnail_url()
         .trim_start_matches("/media/")
         .to_string();
-    let file = actix_files::NamedFile::open_async(state.media.path_of(&name))
+    // An hour: the owner may pick another icon at the same address.
+    let cache_control = "public, max-age=3600";
+    let Some(dir) = state.media.folder() else {
+        return super::media::object(&state, &req, &name, cache_control).await;
+    };
+    let file = actix_files::NamedFile::open_async(dir.join(&name))
         .await
         .map_err(|_| AppError::NotFound)?;
     let mut res = file.into_response(&req);
     res.headers_mut().insert(
         header::CACHE_CONTROL,
-        header::HeaderValue::from_static("public, max-age=3600"),
+        header::HeaderValue::from_static(cache_control),
     );
     Ok(res)
 }

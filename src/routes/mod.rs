@@ -6,6 +6,7 @@ pub mod admin;
 pub mod comments;
 pub mod feeds;
 pub mod health;
+pub mod media;
 pub mod public;
 pub mod search;
 
@@ -19,11 +20,18 @@ use futures_util::future::LocalBoxFuture;
 use crate::auth::session::flash_cookie;
 use crate::error::AppError;
 
-/// Every route of the site; `media_dir` is where `/media/…` files are read.
-pub fn configure(cfg: &mut web::ServiceConfig, media_dir: &std::path::Path) {
+/// Every route of the site; `media` is where `/media/…` files are read.
+pub fn configure(cfg: &mut web::ServiceConfig, media: &crate::media::Store) {
     // Files first: no route of the site may shadow them.
     cfg.service(files("/static", &static_dir()));
-    cfg.service(files("/media", media_dir));
+    match media.folder() {
+        Some(dir) => cfg.service(files("/media", dir)),
+        None => cfg.service(
+            web::scope("/media")
+                .wrap(from_fn(refuse_dot_segments))
+                .route("/{name}", read().to(media::serve)),
+        ),
+    };
     admin::configure(cfg);
     Table::new(cfg)
         .route("/", read().to(public::home))
@@ -125,10 +133,7 @@ fn files(
 > {
     web::scope(prefix)
         .wrap(from_fn(refuse_dot_segments))
-        .wrap(
-            DefaultHeaders::new()
-                .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable")),
-        )
+        .wrap(DefaultHeaders::new().add((header::CACHE_CONTROL, media::IMMUTABLE)))
         // Files under 512 KB (a page's images, the style sheet) are read in
         // one go rather than streamed through the blocking pool in chunks.
         .service(

@@ -132,9 +132,27 @@ impl TestApp {
 
     /// A fresh site as a new owner gets it (welcome post included).
     pub fn fresh_with(tune: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::open(on_postgres(), tune)
+    }
+
+    /// `new()` on a SQLite file whichever backend the run is on (its config
+    /// tuned), for tests that move a site between the two.
+    pub fn on_sqlite_with(tune: impl FnOnce(&mut Config)) -> TestApp {
+        let app = TestApp::open(false, tune);
+        diesel::RunQueryDsl::execute(diesel::sql_query("DELETE FROM posts"), &mut *app.conn())
+            .unwrap();
+        app
+    }
+
+    /// `fresh_with(|_| {})` on a SQLite file (the welcome post kept).
+    pub fn open_on_sqlite() -> TestApp {
+        TestApp::open(false, |_| {})
+    }
+
+    fn open(postgres: bool, tune: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let mut config = Config::for_database(dir.path().join("test.db"));
-        let pg = on_postgres().then(|| PgDatabase::new("the test app").unwrap());
+        let pg = postgres.then(|| PgDatabase::new("the test app").unwrap());
         if let Some(pg) = &pg {
             config = pg.config(&dir.path().join("media"));
         }

@@ -188,6 +188,8 @@ pub async fn upload(
     let mut token_checked = false;
     let mut alt = String::new();
     let mut outcomes = Vec::new();
+    // The file the store refused: the form comes back, nothing after it read.
+    let mut not_saved = None;
     while let Some(field) = next_field(&mut form).await? {
         let mut field = field;
         let name = field.name().unwrap_or_default().to_string();
@@ -223,7 +225,15 @@ pub async fn upload(
                     )));
                 }
                 let outcome = match read_file(&mut field).await? {
-                    Some(bytes) => store(&state, &user, bytes, &file_name, &alt).await?,
+                    Some(bytes) => match store(&state, &user, bytes, &file_name, &alt).await {
+                        Ok(outcome) => outcome,
+                        Err(e) if e.is_not_saved() => {
+                            tracing::error!(error = %e, "an uploaded image was not saved");
+                            not_saved = Some(display_name(&file_name));
+                            break;
+                        }
+                        Err(e) => return Err(e),
+                    },
                     None => Outcome::Refused(Refused::TooLarge.to_string()),
                 };
                 outcomes.push((display_name(&file_name), outcome));
@@ -249,6 +259,12 @@ pub async fn upload(
             _ => None,
         })
         .collect();
+    if let Some(name) = &not_saved {
+        problems.push(format!(
+            "{name} was not saved: the server could not write it to its media store just now. \
+             Nothing of it was kept, and any files after it were not read; please try again in a moment."
+        ));
+    }
     if added + there == 0 && problems.is_empty() {
         problems.push("Choose one or more images to upload.".into());
     }
@@ -273,8 +289,13 @@ pub async fn upload(
     }
     let frame = Frame::load(&state, user).await?;
     let (items, pager, _) = items(&state, 1).await?;
+    let status = if not_saved.is_some() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     render_with(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        status,
         &library_page(&visitor, &frame, (items, pager), alt, problems, added),
     )
 }
@@ -397,7 +418,8 @@ async fn store(
     })
     .await;
     if saved.is_err() {
-        state.media.remove(&written);
+        let store = state.media.clone();
+        web::block(move || store.remove(&written)).await?;
     }
     saved
 }
@@ -504,13 +526,8 @@ pub async fn delete(
         });
     }
     db::write(&state.pool, move |conn| Ok(Media::delete(conn, id)?)).await?;
-    let paths: Vec<_> = item
-        .media
-        .file_names()
-        .iter()
-        .map(|name| state.media.path_of(name))
-        .collect();
+    let names = item.media.file_names();
     let store = state.media.clone();
-    web::block(move || store.remove(&paths)).await?;
+    web::block(move || store.remove(&names)).await?;
     Ok(see_other_with(LIBRARY, "Image deleted."))
 }
