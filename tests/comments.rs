@@ -467,6 +467,18 @@ async fn commenting_too_fast_is_limited() {
     let svc = test::init_service(build_app(app.state())).await;
     let mut ann = Browser::new();
     ann.login(&svc, &app, "ann").await;
+    // Replies to a comment that is not there are refused and spend nothing.
+    for i in 0..6 {
+        let refused = say(
+            &svc,
+            &mut ann,
+            "story",
+            &format!("Stray {i}"),
+            Some(999_999),
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
     for i in 0..5 {
         assert_eq!(
             say(&svc, &mut ann, "story", &format!("Quick {i}"), None)

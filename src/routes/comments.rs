@@ -85,10 +85,6 @@ pub async fn create(
         if !post.comments_enabled {
             return Err(AppError::Forbidden);
         }
-        // Spent with the comment, so nothing is spent when it is not stored.
-        if !limits.comment(conn, &ip, user.id)? {
-            return Err(AppError::TooManyRequests(COMMENT_MESSAGE.into()));
-        }
         if let Some(parent) = parent_id {
             let ok = Comment::find(conn, parent)?.is_some_and(|p| p.takes_replies_on(post.id));
             if !ok {
@@ -96,6 +92,10 @@ pub async fn create(
                     "The comment you replied to is not open for replies on this article.".into(),
                 ));
             }
+        }
+        // Spent with the comment, so nothing is spent when it is not stored.
+        if !limits.comment(conn, &ip, user.id)? {
+            return Err(AppError::TooManyRequests(COMMENT_MESSAGE.into()));
         }
         let status = if spam {
             CommentStatus::Spam
