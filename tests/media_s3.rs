@@ -56,12 +56,14 @@ fn moto_program() -> Option<PathBuf> {
 impl Moto {
     fn start(test: &str) -> Option<Moto> {
         let Some(program) = moto_program() else {
-            let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
             assert!(
-                !ci,
+                !common::ci(),
                 "{test}: CI is set but neither BROADSHEET_TEST_MOTO nor moto_server on PATH names moto's server (.ci/run installs it)"
             );
-            eprintln!("{test}: skipped, no moto_server (set BROADSHEET_TEST_MOTO or pip install 'moto[server]')");
+            common::skipped(
+                test,
+                "no moto_server (set BROADSHEET_TEST_MOTO or pip install 'moto[server]')",
+            );
             return None;
         };
         let port = process::free_port();

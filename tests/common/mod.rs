@@ -46,14 +46,22 @@ pub fn on_postgres() -> bool {
 macro_rules! sqlite_only {
     ($why:literal) => {
         if $crate::common::on_postgres() {
-            eprintln!("skipped on PostgreSQL: {}", $why);
+            $crate::common::skipped("this test on PostgreSQL", $why);
             return;
         }
     };
 }
 
-fn ci() -> bool {
+/// Whether this is a CI run, where a test that cannot run fails instead.
+pub fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// Says why a test did not run, straight to stderr: the harness would
+/// swallow `eprintln!` of a passing test.
+pub fn skipped(test: &str, why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped {test}: {why}");
 }
 
 /// A database of its own on the PostgreSQL test server, dropped afterwards.
@@ -73,7 +81,7 @@ impl PgDatabase {
                 !ci() && !on_postgres(),
                 "{test}: BROADSHEET_TEST_POSTGRES names no PostgreSQL server (.ci/run starts one)"
             );
-            eprintln!("{test}: skipped, BROADSHEET_TEST_POSTGRES names no PostgreSQL server");
+            skipped(test, "BROADSHEET_TEST_POSTGRES names no PostgreSQL server");
             return None;
         };
         use diesel::{Connection, RunQueryDsl};
