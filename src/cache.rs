@@ -35,8 +35,10 @@ use actix_web::web::Bytes;
 use chrono::NaiveDateTime;
 
 use crate::db;
-use crate::models::post::Article;
-use crate::models::{site_version, Session, Settings, User};
+use crate::models::paging::Paged;
+use crate::models::post::{Article, ListedPost, MonthCount};
+use crate::models::tag::TagCount;
+use crate::models::{site_version, Session, Settings, Tag, User};
 use crate::view::Sidebar;
 
 /// What an entry costs beyond what it holds: the key's and the cache's own
@@ -105,7 +107,7 @@ pub struct CachedSession {
 
 impl Weigh for CachedArticle {
     fn weigh(&self) -> usize {
-        let (settings, article, sidebar) = (&self.settings, &self.article, &self.sidebar);
+        let (settings, article) = (&self.settings, &self.article);
         let settings = settings.title.len() + settings.description.len() + settings.menu.len() + 16;
         let post = &article.post;
         let post = post.slug.len()
@@ -114,11 +116,6 @@ impl Weigh for CachedArticle {
             + post.body.len()
             + post.body_html.len()
             + post.excerpt.len();
-        let tags: usize = article
-            .tags
-            .iter()
-            .map(|t| size_of::<crate::models::Tag>() + t.name.len() + t.slug.len())
-            .sum();
         let comments: usize = article
             .comments
             .iter()
@@ -134,7 +131,32 @@ impl Weigh for CachedArticle {
             .flatten()
             .map(|n| n.slug.len() + n.title.len())
             .sum();
-        let years: usize = sidebar
+        size_of::<Self>()
+            + settings
+            + post
+            + article.author.len()
+            + tags_weigh(&article.tags)
+            + comments
+            + neighbours
+            + self.sidebar.weigh()
+    }
+}
+
+fn tags_weigh(tags: &[Tag]) -> usize {
+    tags.iter()
+        .map(|t| size_of::<Tag>() + t.name.len() + t.slug.len())
+        .sum()
+}
+
+fn tag_counts_weigh(tags: &[TagCount]) -> usize {
+    tags.iter()
+        .map(|t| size_of::<TagCount>() + t.name.len() + t.slug.len())
+        .sum()
+}
+
+impl Weigh for Sidebar {
+    fn weigh(&self) -> usize {
+        let years: usize = self
             .years
             .iter()
             .map(|y| {
@@ -146,20 +168,89 @@ impl Weigh for CachedArticle {
                         .sum::<usize>()
             })
             .sum();
-        let sidebar_tags: usize = sidebar
-            .tags
+        years + tag_counts_weigh(&self.tags)
+    }
+}
+
+/// What a list page is rendered from, with the sidebar of the moment it was
+/// loaded: every reader's copy of the page is then rendered for its viewer.
+pub struct CachedList<T> {
+    pub listing: T,
+    pub sidebar: Sidebar,
+}
+
+/// One page of the home page, a tag's posts or a span of the archive.
+pub struct PostList {
+    pub tag: Option<Tag>,
+    pub posts: Paged<ListedPost>,
+}
+
+/// What a list store holds.
+pub trait Listing: Weigh + Send + Sync + 'static {
+    /// Whether to keep it: an empty page past the first is not kept, so
+    /// made-up page numbers cannot fill the store.
+    fn worth_keeping(&self) -> bool {
+        true
+    }
+}
+
+impl Listing for PostList {
+    fn worth_keeping(&self) -> bool {
+        !self.posts.items.is_empty() || self.posts.page == 1
+    }
+}
+
+impl Listing for Vec<MonthCount> {}
+
+impl Listing for Vec<TagCount> {}
+
+impl<T: Weigh> Weigh for CachedList<T> {
+    fn weigh(&self) -> usize {
+        size_of::<Self>() + self.listing.weigh() + self.sidebar.weigh()
+    }
+}
+
+impl Weigh for PostList {
+    fn weigh(&self) -> usize {
+        let posts: usize = self
+            .posts
+            .items
             .iter()
-            .map(|t| size_of::<crate::models::tag::TagCount>() + t.name.len() + t.slug.len())
+            .map(|listed| {
+                let p = &listed.post;
+                size_of::<ListedPost>()
+                    + p.slug.len()
+                    + p.title.len()
+                    + p.dateline.len()
+                    + p.excerpt.len()
+                    + p.custom_excerpt.len()
+                    + listed.author.as_ref().map_or(0, String::len)
+                    + tags_weigh(&listed.tags)
+                    + listed.cover.as_ref().map_or(0, |m| {
+                        size_of::<crate::models::media::Media>()
+                            + m.hash.len()
+                            + m.stem.len()
+                            + m.variants.len()
+                            + m.alt.len()
+                            + m.original_name.len()
+                    })
+            })
             .sum();
-        size_of::<Self>()
-            + settings
-            + post
-            + article.author.len()
-            + tags
-            + comments
-            + neighbours
-            + years
-            + sidebar_tags
+        tags_weigh(self.tag.as_slice()) + posts
+    }
+}
+
+impl Weigh for Vec<MonthCount> {
+    fn weigh(&self) -> usize {
+        self.iter()
+            .map(|m| size_of::<MonthCount>() + m.year.len() + m.month.len())
+            .sum()
+    }
+}
+
+impl Weigh for Vec<TagCount> {
+    fn weigh(&self) -> usize {
+        tag_counts_weigh(self)
     }
 }
 
@@ -208,6 +299,13 @@ pub struct Caches {
     /// Articles with their comments, the settings and the sidebar, by slug, for every
     /// reader (each page is then rendered for its viewer).
     pub articles: Store<CachedArticle>,
+    /// What list pages are rendered from, by list and page, for every
+    /// reader: a signed-in reader's home page needs no database round trip.
+    pub lists: Store<CachedList<PostList>>,
+    /// The archive's months, under one key.
+    pub archive: Store<CachedList<Vec<MonthCount>>>,
+    /// Every tag with its count, under one key.
+    pub tag_index: Store<CachedList<Vec<TagCount>>>,
     /// Signed-in sessions by token hash: a signed-in request needs no
     /// database round trip to learn who is asking.
     pub sessions: Store<CachedSession>,
@@ -220,17 +318,23 @@ pub struct Caches {
 impl Caches {
     /// Caches that together hold at most `cache_mb` megabytes (as weighed).
     ///
-    /// The budget is split 5 : 2 : 1 between pages, articles and sessions.
-    /// Pages are the most numerous (every list page, feed and search, in each
-    /// coding) and what saves the most work; an article entry is one post
-    /// with its comments, and only recently read posts need to stay; a
-    /// session weighs about half a kilobyte, so an eighth of the default
-    /// 32 MB still keeps some 8,000 signed-in readers.
+    /// The budget is split 4 : 2 : 1 : 1 between pages, articles, lists and
+    /// sessions. Pages are the most numerous (every list page, feed and
+    /// search, in each coding) and what saves the most work; an article
+    /// entry is one post with its comments, and only recently read posts
+    /// need to stay; a list entry is a page of summaries (some 10 KB), so
+    /// an eighth of the default 32 MB keeps hundreds (the archive's months
+    /// and the tag index take a sixteenth of that eighth each); a session weighs about
+    /// half a kilobyte, so an eighth still keeps some 8,000 signed-in
+    /// readers.
     pub fn new(revalidate_ms: u64, cache_mb: u64) -> Caches {
         let budget = cache_mb.saturating_mul(1024 * 1024);
         Caches {
-            pages: Store::new("pages", budget / 8 * 5),
+            pages: Store::new("pages", budget / 8 * 4),
             articles: Store::new("articles", budget / 8 * 2),
+            lists: Store::new("lists", budget / 32 * 3),
+            archive: Store::new("archive", budget / 64),
+            tag_index: Store::new("tag index", budget / 64),
             sessions: Store::new("sessions", budget / 8),
             // One small row, outside the budget.
             settings: Store::new("settings", 64 * 1024),
@@ -248,6 +352,9 @@ impl Caches {
     pub fn clear(&self) {
         self.pages.clear();
         self.articles.clear();
+        self.lists.clear();
+        self.archive.clear();
+        self.tag_index.clear();
         self.sessions.clear();
         self.settings.clear();
     }
@@ -288,6 +395,11 @@ impl Caches {
         if self.freshness.content.swap(seen.content, Ordering::Relaxed) != seen.content {
             self.pages.clear();
             self.articles.clear();
+            self.lists.clear();
+            self.archive.clear();
+            self.tag_index.clear();
+            self.archive.clear();
+            self.tag_index.clear();
             self.settings.clear();
         }
         if self.freshness.auth.swap(seen.auth, Ordering::Relaxed) != seen.auth {
@@ -299,7 +411,12 @@ impl Caches {
     /// What the stores hold together, in weighed bytes (exact: pending
     /// evictions are applied first).
     pub fn weighed_bytes(&self) -> u64 {
-        self.pages.weighed_bytes() + self.articles.weighed_bytes() + self.sessions.weighed_bytes()
+        self.pages.weighed_bytes()
+            + self.articles.weighed_bytes()
+            + self.lists.weighed_bytes()
+            + self.archive.weighed_bytes()
+            + self.tag_index.weighed_bytes()
+            + self.sessions.weighed_bytes()
     }
 
     /// One line per store: entries, weighed size, budget and hit rate.
@@ -307,6 +424,9 @@ impl Caches {
         [
             self.pages.report(),
             self.articles.report(),
+            self.lists.report(),
+            self.archive.report(),
+            self.tag_index.report(),
             self.sessions.report(),
         ]
         .join("")

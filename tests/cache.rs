@@ -165,11 +165,91 @@ async fn a_scheduled_post_appears_when_due_even_with_a_warm_cache() {
     app.post_with("Due shortly", |p| {
         p.published_at = Some(now() + Duration::seconds(2))
     });
+    app.user("ann", Role::Commenter);
     let svc = test::init_service(build_app(app.state())).await;
     let mut reader = Browser::new();
+    let mut ann = Browser::new();
+    ann.login(&svc, &app, "ann").await;
     assert!(!reader.get(&svc, "/").await.contains("Due shortly"));
+    assert!(!ann.get(&svc, "/").await.contains("Due shortly"));
+    assert!(!ann.get(&svc, "/archive").await.contains("Due shortly"));
     actix_web::rt::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert!(reader.get(&svc, "/").await.contains("Due shortly"));
+    assert!(
+        ann.get(&svc, "/").await.contains("Due shortly"),
+        "the signed-in home page's cached list expired when the post fell due"
+    );
+}
+
+/// The line `/healthz` gives for one cache.
+fn cache_line(app: &TestApp, store: &str) -> String {
+    let report = app.state.cache.report();
+    report
+        .lines()
+        .find(|l| l.starts_with(&format!("cache {store}: ")))
+        .unwrap_or_else(|| panic!("no line for {store} in {report}"))
+        .to_string()
+}
+
+#[actix_web::test]
+async fn signed_in_list_pages_are_built_from_cached_lists_and_show_changes_at_once() {
+    let app = slow_revalidating_app();
+    app.user("ann", Role::Commenter);
+    app.post_with("Story", |p| p.tags = vec!["Harbour".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut ann = Browser::new();
+    ann.login(&svc, &app, "ann").await;
+    let month = now().format("/archive/%Y/%m").to_string();
+    let pages = ["/", "/archive", &month, "/tags/harbour", "/tags"];
+    for page in pages {
+        let first = ann.get(&svc, page).await;
+        assert_eq!(first.status, StatusCode::OK, "{page}");
+        assert!(first.contains(r#"href="/account">ann</a>"#), "{page}");
+        assert_eq!(ann.get(&svc, page).await.body, first.body, "{page}");
+    }
+    let lists = cache_line(&app, "lists");
+    assert!(
+        lists.starts_with("cache lists: 3 entries, ") && lists.contains("hit rate 50%"),
+        "home, the month and the tag, each read once from the database: {lists}"
+    );
+    assert!(cache_line(&app, "archive").contains("hit rate 50%"));
+    assert!(cache_line(&app, "tag index").contains("hit rate 50%"));
+
+    // A change made elsewhere waits for the revalidation (a minute here)...
+    rename_behind_the_apps_back(&app, "story", "Renamed elsewhere");
+    assert!(!ann.get(&svc, "/").await.contains("Renamed elsewhere"));
+    // ...but one made through this instance shows on every list at once.
+    let res = ann
+        .submit(
+            &svc,
+            "/posts/story",
+            "/posts/story/comments",
+            &[("body", "First!"), ("website", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    for page in ["/", month.as_str(), "/tags/harbour"] {
+        let list = ann.get(&svc, page).await;
+        assert!(list.contains("Renamed elsewhere"), "{page}");
+        assert!(list.contains("1 comment"), "{page}");
+    }
+}
+
+#[actix_web::test]
+async fn made_up_page_numbers_add_no_cached_lists() {
+    let app = slow_revalidating_app();
+    app.user("ann", Role::Commenter);
+    app.post_with("Story", |p| p.tags = vec!["Harbour".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut ann = Browser::new();
+    ann.login(&svc, &app, "ann").await;
+    for n in 2..40 {
+        for base in ["/", "/tags/harbour", "/archive/2001"] {
+            let res = ann.get(&svc, &format!("{base}?page={n}")).await;
+            assert_eq!(res.status, StatusCode::NOT_FOUND, "{base} page {n}");
+        }
+    }
+    assert_eq!(app.state.cache.lists.len(), 0);
 }
 
 #[actix_web::test]
@@ -284,7 +364,7 @@ async fn the_page_cache_stays_within_its_byte_budget_however_many_addresses_are_
     let pages = &app.state.cache.pages;
     let codings = ["identity", "gzip", "br", "zstd", "deflate"];
     // Each search is a page of its own: a few kilobytes, 1,500 of them
-    // would be several megabytes against a pages budget of 5/8 MB.
+    // would be several megabytes against a pages budget of half a megabyte.
     for n in 0..1500 {
         let coding = codings[n % codings.len()];
         let res = Browser::new()

@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::auth::Visitor;
-use crate::cache::{self, CachedArticle};
+use crate::cache::{self, CachedArticle, CachedList, PostList};
 use crate::error::AppError;
 use crate::models::comment::{visible_thread, CommentView};
 use crate::models::media::Media;
@@ -37,7 +37,7 @@ fn list_view(
     heading: String,
     intro: String,
     base: &str,
-    list: Paged<ListedPost>,
+    list: &Paged<ListedPost>,
 ) -> Result<HttpResponse, AppError> {
     if list.is_past_the_end() {
         return Err(AppError::NotFound);
@@ -47,7 +47,7 @@ fn list_view(
         heading,
         intro,
         pager: Pager::new(base, list.page, list.more),
-        posts: list.items,
+        posts: list.items.clone(),
     })
 }
 
@@ -58,9 +58,15 @@ pub async fn home(
 ) -> Result<HttpResponse, AppError> {
     let settings = state.cache.settings(&state.pool).await?;
     let paging = Paging::new(page, i64::from(settings.posts_per_page));
-    let (list, sidebar) = db::run(&state.pool, move |conn| {
-        let list = Post::latest(conn, models::now(), paging)?;
-        Ok((list, Sidebar::load(conn, models::now())?))
+    let lists = &state.cache.lists;
+    let cached = cached_list(&state, lists, format!("home {page}"), move |conn, now| {
+        Ok(CachedList {
+            listing: PostList {
+                tag: None,
+                posts: Post::latest(conn, now, paging)?,
+            },
+            sidebar: Sidebar::load(conn, now)?,
+        })
     })
     .await?;
     let title = if page > 1 {
@@ -70,8 +76,46 @@ pub async fn home(
     };
     let layout = Layout::new(&visitor, &settings, title)
         .at(&state.config.base_url(), &page_path("/", page))
-        .with_sidebar(sidebar);
-    list_view(layout, String::new(), String::new(), "/", list)
+        .with_sidebar(cached.sidebar.clone());
+    list_view(
+        layout,
+        String::new(),
+        String::new(),
+        "/",
+        &cached.listing.posts,
+    )
+}
+
+/// The data of the list page `key` names, from the list cache, else loaded
+/// and kept there until the content counter moves or a scheduled post falls
+/// due.
+async fn cached_list<T: cache::Listing>(
+    state: &AppState,
+    lists: &cache::Store<CachedList<T>>,
+    key: String,
+    load: impl FnOnce(&mut db::Conn, NaiveDateTime) -> Result<CachedList<T>, AppError> + Send + 'static,
+) -> Result<Arc<CachedList<T>>, AppError> {
+    state.cache.revalidate(&state.pool).await?;
+    if let Some(cached) = lists.get(&key) {
+        return Ok(cached);
+    }
+    let generation = lists.generation();
+    let now = models::now();
+    let (loaded, due) = db::run(&state.pool, move |conn| {
+        let loaded = load(conn, now)?;
+        Ok((loaded, Post::next_scheduled(conn, now)?))
+    })
+    .await?;
+    let loaded = Arc::new(loaded);
+    if loaded.listing.worth_keeping() {
+        lists.put_unless_cleared(
+            generation,
+            key,
+            Arc::clone(&loaded),
+            cache::expiry(now, due),
+        );
+    }
+    Ok(loaded)
 }
 
 /// The comment form's content: empty, or a refused comment kept with its error.
@@ -355,9 +399,12 @@ pub async fn archive(
     visitor: Visitor,
 ) -> Result<HttpResponse, AppError> {
     let settings = state.cache.settings(&state.pool).await?;
-    let (months, sidebar) = db::run(&state.pool, |conn| {
-        let now = models::now();
-        Ok((Post::months(conn, now)?, Sidebar::tags_only(conn, now)?))
+    let archive = &state.cache.archive;
+    let cached = cached_list(&state, archive, "archive".into(), |conn, now| {
+        Ok(CachedList {
+            listing: Post::months(conn, now)?,
+            sidebar: Sidebar::tags_only(conn, now)?,
+        })
     })
     .await?;
     render(&ArchivePage {
@@ -367,8 +414,8 @@ pub async fn archive(
                 settings.title
             ))
             .at(&state.config.base_url(), "/archive")
-            .with_sidebar(sidebar),
-        years: view::archive_years(months),
+            .with_sidebar(cached.sidebar.clone()),
+        years: view::archive_years(cached.listing.clone()),
     })
 }
 
@@ -448,18 +495,25 @@ async fn dated_list(
 ) -> Result<HttpResponse, AppError> {
     let settings = state.cache.settings(&state.pool).await?;
     let paging = Paging::new(page, i64::from(settings.posts_per_page));
-    let (list, sidebar) = db::run(&state.pool, move |conn| {
-        let list = Post::between(conn, models::now(), from, to, paging)?;
-        Ok((list, Sidebar::load(conn, models::now())?))
+    let key = format!("between {from} {to} {page}");
+    let cached = cached_list(&state, &state.cache.lists, key, move |conn, now| {
+        Ok(CachedList {
+            listing: PostList {
+                tag: None,
+                posts: Post::between(conn, now, from, to, paging)?,
+            },
+            sidebar: Sidebar::load(conn, now)?,
+        })
     })
     .await?;
+    let list = &cached.listing.posts;
     if list.items.is_empty() {
         return Err(AppError::NotFound);
     }
     let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"))
         .described(&format!("Posts from {heading} on {}", settings.title))
         .at(&state.config.base_url(), &page_path(&base, page))
-        .with_sidebar(sidebar);
+        .with_sidebar(cached.sidebar.clone());
     list_view(
         layout,
         heading,
@@ -478,13 +532,20 @@ pub async fn tag(
     let slug = slug.into_inner();
     let settings = state.cache.settings(&state.pool).await?;
     let paging = Paging::new(page, i64::from(settings.posts_per_page));
-    let (tag, list, sidebar) = db::run(&state.pool, move |conn| {
-        let tag =
-            Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?;
-        let list = Post::tagged(conn, models::now(), tag.id, paging)?;
-        Ok((tag, list, Sidebar::load(conn, models::now())?))
+    let key = format!("tag {slug} {page}");
+    let cached = cached_list(&state, &state.cache.lists, key, move |conn, now| {
+        let tag = Tag::find_visible_by_slug(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+        Ok(CachedList {
+            listing: PostList {
+                posts: Post::tagged(conn, now, tag.id, paging)?,
+                tag: Some(tag),
+            },
+            sidebar: Sidebar::load(conn, now)?,
+        })
     })
     .await?;
+    let list = &cached.listing.posts;
+    let tag = cached.listing.tag.as_ref().ok_or(AppError::NotFound)?;
     let base = format!("/tags/{}", tag.slug);
     let layout = Layout::new(&visitor, &settings, format!("Tagged “{}”", tag.name))
         .described(&format!(
@@ -496,7 +557,7 @@ pub async fn tag(
             format!("{}: {}", settings.title, tag.name),
             format!("{base}/feed.xml"),
         )
-        .with_sidebar(sidebar);
+        .with_sidebar(cached.sidebar.clone());
     list_view(
         layout,
         format!("Tagged “{}”", tag.name),
@@ -516,16 +577,19 @@ pub struct TagsPage {
 /// Every tag with a visible post, by name, with its count.
 pub async fn tags(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
     let settings = state.cache.settings(&state.pool).await?;
-    let (tags, sidebar) = db::run(&state.pool, |conn| {
-        let now = models::now();
-        Ok((Tag::listed(conn, now)?, Sidebar::archive_only(conn, now)?))
+    let tag_index = &state.cache.tag_index;
+    let cached = cached_list(&state, tag_index, "tags".into(), |conn, now| {
+        Ok(CachedList {
+            listing: Tag::listed(conn, now)?,
+            sidebar: Sidebar::archive_only(conn, now)?,
+        })
     })
     .await?;
     render(&TagsPage {
         layout: Layout::new(&visitor, &settings, "Tags")
             .described(&format!("Every tag on {}, with its posts", settings.title))
             .at(&state.config.base_url(), "/tags")
-            .with_sidebar(sidebar),
-        tags,
+            .with_sidebar(cached.sidebar.clone()),
+        tags: cached.listing.clone(),
     })
 }
