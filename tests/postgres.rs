@@ -236,3 +236,70 @@ async fn losing_the_database_while_serving_answers_503_and_the_site_recovers_whe
     );
     assert!(!health.body.contains(&db.name), "the address is not shown");
 }
+
+#[actix_web::test]
+async fn a_write_that_cannot_take_the_write_lock_answers_503_and_leaves_its_connection_usable() {
+    let Some(db) = PgDatabase::new("a_write_that_cannot_take_the_write_lock") else {
+        return;
+    };
+    // Set before the pool opens, so every pooled connection waits this long.
+    let mut admin = PgConnection::establish(&db.admin).unwrap();
+    diesel::sql_query(format!(
+        "ALTER DATABASE {} SET lock_timeout = '300ms'",
+        db.name
+    ))
+    .execute(&mut admin)
+    .unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let mut config = db.config(media.path());
+    // Ten comments in a row, each on whichever pooled connection is free.
+    config.rate_limits = broadsheet::config::Switch::Off;
+    let app = TestApp::with_state(AppState::open(config).unwrap());
+    app.comment_policy("open");
+    let post = app.post_with("Tide tables", |_| {});
+    let mara = app.user("mara", Role::Commenter);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    reader.login(&svc, &app, &mara.username).await;
+    let path = format!("/posts/{}", post.slug);
+    let comments = format!("{path}/comments");
+
+    // Another writer (an instance stuck mid-write, say) holds the lock.
+    let mut holder = PgConnection::establish(&db.url).unwrap();
+    diesel::sql_query("SELECT pg_advisory_lock(108243634447475)")
+        .execute(&mut holder)
+        .unwrap();
+    let refused = reader
+        .submit(
+            &svc,
+            &path,
+            &comments,
+            &[("body", "Held up"), ("website", "")],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.contains("Held up"),
+        "the comment form keeps its text"
+    );
+    diesel::sql_query("SELECT pg_advisory_unlock(108243634447475)")
+        .execute(&mut holder)
+        .unwrap();
+
+    // Every pooled connection still writes (none is left inside the half-open
+    // transaction of the refused write).
+    for n in 0..10 {
+        let body = format!("Comment {n}");
+        let res = reader
+            .submit(&svc, &path, &comments, &[("body", &body), ("website", "")])
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{n}: {}", res.body);
+    }
+    let page = reader.get(&svc, &path).await;
+    assert!(page.contains("Comment 9") && !page.contains("Held up"));
+}

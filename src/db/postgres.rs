@@ -24,17 +24,22 @@ const WRITE_LOCK: i64 = 0x6272_6f61_6473;
 /// Opens a write: a transaction holding the site's write lock until it
 /// ends. Writes take their turns as on SQLite, so triggers that update the
 /// same counter rows in different orders never deadlock.
+///
+/// BEGIN and the lock go in one round trip: the lock is held from here to
+/// COMMIT, so every round trip spent while holding it is one every other
+/// writer waits for.
 pub fn begin_write(conn: &mut PgConnection) -> Result<(), AppError> {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    AnsiTransactionManager::begin_transaction(conn).map_err(AppError::NotSaved)?;
-    let locked = diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
-        .bind::<diesel::sql_types::BigInt, _>(WRITE_LOCK)
-        .execute(conn);
-    if let Err(e) = locked {
-        let _ = AnsiTransactionManager::rollback_transaction(conn);
-        return Err(AppError::NotSaved(e));
+    use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+    let begin = format!("BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})");
+    let Err(e) = AnsiTransactionManager::begin_transaction_sql(conn, &begin) else {
+        return Ok(());
+    };
+    // The BEGIN may have run without the lock: end that transaction, which
+    // diesel does not know about, or give up the connection.
+    if conn.batch_execute("ROLLBACK").is_err() {
+        AnsiTransactionManager::transaction_manager_status_mut(conn).set_in_error();
     }
-    Ok(())
+    Err(AppError::NotSaved(e))
 }
 
 /// Checks the database is empty or Broadsheet's, then migrates it (and

@@ -79,6 +79,8 @@ pub async fn create(
     let body = form.body.clone();
     let text = web::block(move || CommentText::render(&body)).await?;
     let slug_for_db = slug.clone();
+    // From the settings cache: one read fewer while the write lock is held.
+    let policy = state.cache.settings(&state.pool).await?.comment_policy;
     let written = db::write(&state.pool, move |conn| {
         let post =
             Post::find_visible(conn, &slug_for_db, models::now())?.ok_or(AppError::NotFound)?;
@@ -100,7 +102,6 @@ pub async fn create(
         let status = if spam {
             CommentStatus::Spam
         } else {
-            let policy = Settings::load(conn)?.comment_policy;
             Comment::status_for_new(conn, policy, &user)?
         };
         let comment = Comment::create(
