@@ -3,8 +3,8 @@
 //! `verify_bounded`, which run it off the async workers and a few at a time.
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use actix_web::web;
 use tokio::sync::Semaphore;
@@ -20,12 +20,43 @@ pub const MIN_LEN: usize = 10;
 /// Longer inputs are refused before hashing so they cannot tie up the server.
 pub const MAX_LEN: usize = 1024;
 
+/// The working memory of one hash (19 MiB at the default cost) is reserved
+/// above 32 MiB, the highest glibc's adaptive mmap threshold goes on 64-bit,
+/// so it always gets a mapping of its own, given back when the hash ends;
+/// only the part the hash uses is ever touched. Left to the argon2 crate,
+/// each thread's malloc arena kept its own 19 MiB and more: a sign-in flood
+/// left the server at 650 MB.
+const ALWAYS_MAPPED: usize = 33 << 20;
+
+fn hash_into(argon: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> argon2::Result<()> {
+    let blocks = argon.params().block_count();
+    let mut memory: Vec<Block> =
+        Vec::with_capacity(blocks.max(ALWAYS_MAPPED / std::mem::size_of::<Block>()));
+    memory.resize(blocks, Block::default());
+    argon.hash_password_into_with_memory(password, salt, out, &mut memory)
+}
+
 pub fn hash(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(AppError::Hashing)
+    let argon = Argon2::default();
+    let mut salt_bytes = [0u8; 64];
+    let raw_salt = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .map_err(AppError::Hashing)?;
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        hash_into(&argon, password.as_bytes(), raw_salt, out).map_err(Into::into)
+    })
+    .map_err(AppError::Hashing)?;
+    let params = ParamsString::try_from(argon.params()).map_err(AppError::Hashing)?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string())
 }
 
 /// True when `password` matches `stored`. With no stored hash (unknown user)
@@ -39,12 +70,27 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
             dummy.as_str()
         }
     };
-    let Ok(parsed) = PasswordHash::new(stored) else {
-        return false;
+    matches(password, stored).unwrap_or(false)
+}
+
+/// Whether `password` gives the hash `stored` holds, under its own algorithm,
+/// version and cost; `None` for a stored value that is no Argon2 hash.
+fn matches(password: &str, stored: &str) -> Option<bool> {
+    let parsed = PasswordHash::new(stored).ok()?;
+    let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+    let version = match parsed.version {
+        Some(v) => Version::try_from(v).ok()?,
+        None => Version::default(),
     };
-    Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok()
+    let params = Params::try_from(&parsed).ok()?;
+    let (salt, expected) = (parsed.salt?, parsed.hash?);
+    let mut salt_bytes = [0u8; 64];
+    let raw_salt = salt.decode_b64(&mut salt_bytes).ok()?;
+    let argon = Argon2::new(algorithm, version, params);
+    let mut out = vec![0u8; expected.len()];
+    hash_into(&argon, password.as_bytes(), raw_salt, &mut out).ok()?;
+    // Output's comparison takes the same time wherever the bytes differ.
+    Some(Output::new(&out).ok()? == expected)
 }
 
 /// `hash` on the blocking pool, waiting its turn among `CONCURRENT_HASHES`.
@@ -75,5 +121,35 @@ mod tests {
         assert!(verify("correct horse battery", Some(&h)));
         assert!(!verify("wrong horse battery", Some(&h)));
         assert!(!verify("anything", None));
+    }
+
+    #[test]
+    fn hashes_are_read_and_written_as_the_argon2_crate_does() {
+        use argon2::{PasswordHasher, PasswordVerifier};
+        // A hash stored before this module managed the memory still signs in.
+        let salt = SaltString::generate(&mut OsRng);
+        let old = Argon2::default()
+            .hash_password(b"an older password", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify("an older password", Some(&old)));
+        assert!(!verify("an older passwore", Some(&old)));
+        // And a new hash is one the crate itself accepts.
+        let new = hash("a newer password").unwrap();
+        let parsed = PasswordHash::new(&new).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"a newer password", &parsed)
+            .is_ok());
+        // Other costs are read from the hash itself.
+        let cheap = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(1024, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"cheap and old", &salt)
+        .unwrap()
+        .to_string();
+        assert!(verify("cheap and old", Some(&cheap)));
+        assert!(!verify("anything", Some("not a hash")));
     }
 }
