@@ -227,11 +227,16 @@ pub fn search(
     // A word found in most posts would make bm25 score every one of them:
     // rank only the RANK_LIMIT most recently written matches (FTS5 walks
     // rowids from the top cheaply); on a news site those are the ones wanted.
-    let cutoff: i32 = diesel::sql_query(sql.cutoff)
-        .bind::<Text, _>(&expression)
-        .bind::<BigInt, _>(RANK_LIMIT - 1)
-        .get_result::<Id>(conn)?
-        .id;
+    // Fewer visible matches than that: all are ranked, and the walk is saved.
+    let cutoff: i32 = if total < RANK_LIMIT {
+        0
+    } else {
+        diesel::sql_query(sql.cutoff)
+            .bind::<Text, _>(&expression)
+            .bind::<BigInt, _>(RANK_LIMIT - 1)
+            .get_result::<Id>(conn)?
+            .id
+    };
     let ranked = paging.load(|limit, offset| {
         diesel::sql_query(sql.ranked)
             .bind::<Text, _>(&expression)
