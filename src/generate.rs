@@ -8,6 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
+use rand_distr::{Distribution, Zipf};
 
 use crate::db;
 use crate::error::AppError;
@@ -46,51 +47,65 @@ pub struct Generated {
     pub seconds: f64,
 }
 
-const WORDS: &[&str] = &[
+/// The words the text is mostly made of, most frequent first: the highest
+/// ranks of the vocabulary, so sentences still read like news.
+const COMMON_WORDS: &[&str] = &[
     "the",
-    "council",
-    "agreed",
-    "on",
-    "a",
-    "new",
-    "budget",
-    "after",
-    "weeks",
     "of",
-    "talks",
-    "between",
-    "ministers",
     "and",
+    "to",
+    "a",
+    "in",
+    "that",
+    "for",
+    "on",
+    "with",
+    "as",
+    "said",
+    "from",
+    "this",
+    "who",
+    "would",
+    "were",
+    "more",
+    "than",
+    "could",
+    "after",
+    "between",
+    "while",
+    "during",
+    "next",
+    "new",
+    "year",
+    "month",
+    "weeks",
+    "hours",
+    "plan",
+    "city",
+    "local",
+    "market",
+    "council",
+    "budget",
+    "agreed",
+    "talks",
+    "ministers",
     "regional",
     "leaders",
-    "who",
-    "said",
-    "plan",
-    "would",
     "bring",
     "jobs",
-    "to",
     "coastal",
     "towns",
-    "while",
     "critics",
     "warned",
-    "that",
     "costs",
-    "could",
     "rise",
     "faster",
-    "than",
     "expected",
-    "in",
     "winter",
-    "market",
     "prices",
-    "for",
     "energy",
     "fell",
     "sharply",
-    "as",
     "supply",
     "returned",
     "researchers",
@@ -98,26 +113,14 @@ const WORDS: &[&str] = &[
     "evidence",
     "river",
     "levels",
-    "were",
     "higher",
-    "this",
-    "year",
-    "city",
     "transport",
     "officials",
     "announced",
     "changes",
     "schedule",
-    "from",
-    "next",
-    "month",
-    "with",
-    "more",
     "trains",
-    "during",
     "evening",
-    "hours",
-    "local",
     "schools",
     "reported",
     "strong",
@@ -141,6 +144,49 @@ const WORDS: &[&str] = &[
     "deal",
     "summit",
 ];
+
+/// Words of an English list (MIT-licensed `random_word`) that join the common
+/// ones, picked by the seed: with a Zipf-like frequency over some thousands of
+/// words, two words a reader might search for are found together in a few
+/// posts in a thousand, as on a real site, rather than in most of them.
+const LIST_WORDS: usize = 5000;
+/// Zipf's exponent for English text is close to 1.
+const ZIPF_EXPONENT: f64 = 1.05;
+
+/// The words of the generated text by rank, and the rank of each next word.
+struct Vocabulary {
+    words: Vec<&'static str>,
+    ranks: Zipf<f64>,
+}
+
+impl Vocabulary {
+    /// The common words, then `LIST_WORDS` list words (lowercase, 3 to 12
+    /// letters) in an order drawn from `rng`: the same seed, the same
+    /// vocabulary, as long as the list crate's version stays (Cargo.lock).
+    fn new(rng: &mut StdRng) -> Vocabulary {
+        let list: Vec<&'static str> = random_word::all(random_word::Lang::En)
+            .iter()
+            .copied()
+            .filter(|w| (3..=12).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase()))
+            .filter(|w| !COMMON_WORDS.contains(w))
+            .collect();
+        let mut words = COMMON_WORDS.to_vec();
+        let picked = rand::seq::index::sample(rng, list.len(), LIST_WORDS.min(list.len()));
+        words.extend(picked.into_iter().map(|i| list[i]));
+        let ranks = match Zipf::new(words.len() as u64, ZIPF_EXPONENT) {
+            Ok(ranks) => ranks,
+            // Only a negative exponent is refused.
+            Err(e) => unreachable!("{e}"),
+        };
+        Vocabulary { words, ranks }
+    }
+
+    fn word(&self, rng: &mut StdRng) -> &'static str {
+        // A rank from 1 to the number of words, as a float.
+        let rank = self.ranks.sample(rng) as usize;
+        self.words[rank.clamp(1, self.words.len()) - 1]
+    }
+}
 
 const TITLE_WORDS: &[&str] = &[
     "Budget",
@@ -226,11 +272,9 @@ const TAGS: &[&str] = &[
     "Space",
 ];
 
-fn sentence(rng: &mut StdRng, min: usize, max: usize) -> String {
+fn sentence(rng: &mut StdRng, vocab: &Vocabulary, min: usize, max: usize) -> String {
     let n = rng.gen_range(min..=max);
-    let mut words: Vec<&str> = (0..n)
-        .map(|_| *WORDS.choose(rng).unwrap_or(&"news"))
-        .collect();
+    let mut words: Vec<&str> = (0..n).map(|_| vocab.word(rng)).collect();
     let mut s = words.remove(0).to_string();
     if let Some(first) = s.get_mut(0..1) {
         first.make_ascii_uppercase();
@@ -243,30 +287,32 @@ fn sentence(rng: &mut StdRng, min: usize, max: usize) -> String {
     s
 }
 
-fn paragraph(rng: &mut StdRng) -> String {
+fn paragraph(rng: &mut StdRng, vocab: &Vocabulary) -> String {
     let n = rng.gen_range(2..=6);
     (0..n)
-        .map(|_| sentence(rng, 6, 18))
+        .map(|_| sentence(rng, vocab, 6, 18))
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn post_body(rng: &mut StdRng) -> String {
+fn post_body(rng: &mut StdRng, vocab: &Vocabulary) -> String {
     let mut parts = Vec::new();
     for i in 0..rng.gen_range(3..=9) {
         match (i, rng.gen_range(0..10)) {
-            (i, 0) if i > 0 => {
-                parts.push(format!("> “{}” said one official.", sentence(rng, 8, 16)))
-            }
-            (i, 1) if i > 0 => {
-                parts.push(format!("## {}", sentence(rng, 3, 6).trim_end_matches('.')))
-            }
+            (i, 0) if i > 0 => parts.push(format!(
+                "> “{}” said one official.",
+                sentence(rng, vocab, 8, 16)
+            )),
+            (i, 1) if i > 0 => parts.push(format!(
+                "## {}",
+                sentence(rng, vocab, 3, 6).trim_end_matches('.')
+            )),
             (_, 2) => parts.push(format!(
                 "{} Read the [full report](https://example.com/report/{}) for details.",
-                paragraph(rng),
+                paragraph(rng, vocab),
                 rng.gen_range(1000..9999)
             )),
-            _ => parts.push(paragraph(rng)),
+            _ => parts.push(paragraph(rng, vocab)),
         }
     }
     parts.join("\n\n")
@@ -304,6 +350,7 @@ pub fn run(conn: &mut Conn, args: &GenerateArgs) -> Result<Generated, AppError> 
     let mut rng = StdRng::seed_from_u64(args.seed);
     let now = models::now();
     let run_tag: String = format!("{:x}", rng.gen::<u32>());
+    let vocab = Vocabulary::new(&mut rng);
 
     let user_ids = db::write_with(conn, |conn| {
         let mut ids = Vec::with_capacity(args.users as usize);
@@ -351,7 +398,7 @@ pub fn run(conn: &mut Conn, args: &GenerateArgs) -> Result<Generated, AppError> 
                 title: title(&mut rng, n + 1),
                 slug: String::new(),
                 dateline: PLACES.choose(&mut rng).unwrap_or(&"").to_string(),
-                body: post_body(&mut rng),
+                body: post_body(&mut rng, &vocab),
                 tags,
                 published: true,
                 published_at: Some(published_at),
@@ -365,7 +412,7 @@ pub fn run(conn: &mut Conn, args: &GenerateArgs) -> Result<Generated, AppError> 
             } else {
                 args.comments_per_post
             };
-            let comments = plan_comments(&mut rng, published_at, count, &user_ids, now);
+            let comments = plan_comments(&mut rng, &vocab, published_at, count, &user_ids, now);
             planned.push(Planned {
                 post,
                 comments,
@@ -402,6 +449,7 @@ pub fn run(conn: &mut Conn, args: &GenerateArgs) -> Result<Generated, AppError> 
 
 fn plan_comments(
     rng: &mut StdRng,
+    vocab: &Vocabulary,
     start: NaiveDateTime,
     count: u32,
     users: &[i32],
@@ -418,9 +466,13 @@ fn plan_comments(
             None
         };
         let body = if rng.gen_bool(0.2) {
-            format!("> {}\n\n{}", sentence(rng, 5, 10), paragraph(rng))
+            format!(
+                "> {}\n\n{}",
+                sentence(rng, vocab, 5, 10),
+                paragraph(rng, vocab)
+            )
         } else {
-            paragraph(rng)
+            paragraph(rng, vocab)
         };
         let status = match rng.gen_range(0..100) {
             0..=1 => CommentStatus::Pending,

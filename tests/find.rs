@@ -186,6 +186,152 @@ async fn markdown_is_indexed_as_text_not_as_markup() {
     assert!(!main_of(&b.get(&svc, "/search?q=hiddenpath").await).contains("Links"));
 }
 
+/// The posts the prefix tests search, written to `app`.
+fn prefix_fixtures(app: &TestApp) {
+    let at = |day| {
+        NaiveDate::from_ymd_opt(2025, 6, day)
+            .and_then(|d| d.and_hms_opt(8, 0, 0))
+            .unwrap()
+    };
+    app.post_with("Rail fares fixed", |p| {
+        p.body = "The council guarantees the line will stay open.".into();
+        p.published_at = Some(at(1));
+    });
+    app.post_with("Guards for the harbour", |p| {
+        p.body = "Night guards walk the quay.".into();
+        p.tags = vec!["Harbour".into()];
+        p.published_at = Some(at(2));
+    });
+    app.post_with("Bus depot", |p| {
+        p.body = "A new depot for the council.".into();
+        p.published_at = Some(at(3));
+    });
+    app.post_with("Letters to Ed", |p| {
+        p.body = "Write to Ed at the news desk.".into();
+        p.published_at = Some(at(4));
+    });
+    app.post_with("Choice of the week", |p| {
+        p.body = "The editor picks a book.".into();
+        p.published_at = Some(at(5));
+    });
+}
+
+/// The hits of a results page, each as its HTML.
+fn hits_of(page: &Page) -> Vec<String> {
+    main_of(page)
+        .split("<li class=\"search-hit\">")
+        .skip(1)
+        .map(|hit| {
+            hit.split("</li>")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_last_word_typed_finds_the_words_it_begins_and_marks_them() {
+    let app = TestApp::new();
+    prefix_fixtures(&app);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+
+    let page = b.get(&svc, "/search?q=guar").await;
+    let body = main_of(&page);
+    assert!(body.contains("2 results"), "{body}");
+    assert!(
+        body.contains("The council <mark>guarantees</mark> the line"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<mark>Guards</mark> for the harbour</a>"),
+        "{body}"
+    );
+    assert!(body.contains("Night <mark>guards</mark> walk"), "{body}");
+
+    // Earlier words as before, the last one a prefix.
+    let page = b.get(&svc, "/search?q=council+guar").await;
+    let body = main_of(&page);
+    assert!(body.contains("1 result"), "{body}");
+    assert!(
+        body.contains("The <mark>council</mark> <mark>guarantees</mark>"),
+        "{body}"
+    );
+    let page = b.get(&svc, "/search?q=guard+harb").await;
+    assert!(
+        main_of(&page).contains("<mark>Guards</mark> for the <mark>harbour</mark></a>"),
+        "{}",
+        main_of(&page)
+    );
+}
+
+#[actix_web::test]
+async fn only_the_last_word_is_a_prefix() {
+    let app = TestApp::new();
+    prefix_fixtures(&app);
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=guar+council").await;
+    let body = main_of(&page);
+    assert!(body.contains("No posts match"), "{body}");
+    assert!(hits_of(&page).is_empty(), "{body}");
+}
+
+#[actix_web::test]
+async fn a_last_word_of_one_or_two_letters_is_matched_whole() {
+    let app = TestApp::new();
+    prefix_fixtures(&app);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/search?q=ed").await;
+    let body = main_of(&page);
+    assert!(body.contains("1 result"), "{body}");
+    assert!(body.contains("Letters to <mark>Ed</mark>"), "{body}");
+    assert!(!body.contains("picks a book"), "{body}");
+    // From three letters on, it is a prefix again.
+    let page = b.get(&svc, "/search?q=edi").await;
+    let body = main_of(&page);
+    assert!(body.contains("1 result"), "{body}");
+    assert!(body.contains("The <mark>editor</mark> picks"), "{body}");
+}
+
+#[actix_web::test]
+async fn prefix_searches_find_and_mark_the_same_on_sqlite_and_postgresql() {
+    let Some(db) = common::PgDatabase::new("prefix_searches_…_on_sqlite_and_postgresql") else {
+        return;
+    };
+    let media = tempfile::tempdir().unwrap();
+    let on_pg = TestApp::with_state(broadsheet::AppState::open(db.config(media.path())).unwrap());
+    diesel::RunQueryDsl::execute(diesel::sql_query("DELETE FROM posts"), &mut *on_pg.conn())
+        .unwrap();
+    let on_sqlite = TestApp::on_sqlite_with(|_| {});
+    prefix_fixtures(&on_pg);
+    prefix_fixtures(&on_sqlite);
+    let pg = test::init_service(build_app(on_pg.state())).await;
+    let sqlite = test::init_service(build_app(on_sqlite.state())).await;
+    let mut b = Browser::new();
+    for q in [
+        "guar",
+        "council+guar",
+        "guar+council",
+        "guard+harb",
+        "ed",
+        "edi",
+        "the",
+        "depot+cou",
+    ] {
+        let uri = format!("/search?q={q}");
+        // Ranks may tie differently (bm25 and ts_rank); the hits may not.
+        let mut on_sqlite = hits_of(&b.get(&sqlite, &uri).await);
+        let mut on_pg = hits_of(&b.get(&pg, &uri).await);
+        on_sqlite.sort();
+        on_pg.sort();
+        assert_eq!(on_sqlite, on_pg, "{q}");
+        assert!(q.starts_with("guar+") || !on_sqlite.is_empty(), "{q}");
+    }
+}
+
 #[actix_web::test]
 async fn hostile_queries_never_cause_a_server_error() {
     let app = TestApp::new();

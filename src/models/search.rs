@@ -111,14 +111,47 @@ pub fn words(input: &str) -> Vec<String> {
         .collect()
 }
 
-/// An FTS5 query that matches posts with every one of these words: each is
-/// quoted as a string, so `AND`, `NEAR` and the like are words too.
+/// The last word of a query is matched as a prefix (so "council guar" finds
+/// "guarantees") only from this many characters on. A one- or two-letter
+/// prefix stands for a large share of the index's terms, each of whose lists
+/// FTS5 (or the GIN index) must read and merge, to find most posts anyway;
+/// such a word is matched whole, as the earlier words always are.
+pub const MIN_PREFIX_CHARS: usize = 3;
+
+/// Whether the word at `index` of `words` is matched as a prefix.
+fn is_prefix(words: &[String], index: usize) -> bool {
+    index + 1 == words.len() && words[index].chars().count() >= MIN_PREFIX_CHARS
+}
+
+/// An FTS5 query that matches posts with every one of these words, the last
+/// as a prefix (see `MIN_PREFIX_CHARS`): each is quoted as a string, so
+/// `AND`, `NEAR` and the like are words too, and `"…"*` is FTS5's prefix query.
 fn match_expression(words: &[String]) -> String {
     words
         .iter()
-        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .enumerate()
+        .map(|(i, w)| {
+            let star = if is_prefix(words, i) { "*" } else { "" };
+            format!("\"{}\"{star}", w.replace('"', "\"\""))
+        })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The same query as text for PostgreSQL's `to_tsquery`: each word a quoted
+/// operand (a `'` doubled, a `\` escaped, so no tsquery syntax can come from
+/// the reader even if `words` let one through), joined by `&`, the last
+/// with `:*`, the prefix mark.
+fn tsquery_expression(words: &[String]) -> String {
+    words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let star = if is_prefix(words, i) { ":*" } else { "" };
+            format!("'{}'{star}", w.replace('\\', "\\\\").replace('\'', "''"))
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
 }
 
 /// The search's statements for each backend: FTS5 on SQLite, a weighted
@@ -170,12 +203,12 @@ static SQLITE: Sql = Sql {
 // ts_rank's weights are for D, C, B, A: body (C) 0.1, tags (B) 0.4, title (A) 1.
 static POSTGRES: Sql = Sql {
     total: "SELECT count(*) AS n FROM (SELECT 1 FROM posts_search s JOIN posts p ON p.id = s.post_id \
-         WHERE s.document @@ plainto_tsquery('broadsheet_english', $1) \
+         WHERE s.document @@ to_tsquery('broadsheet_english', $1) \
            AND p.status = 'published' AND p.published_at <= $2 LIMIT $3) AS found",
     cutoff: "SELECT coalesce((SELECT post_id FROM posts_search \
-         WHERE document @@ plainto_tsquery('broadsheet_english', $1) \
+         WHERE document @@ to_tsquery('broadsheet_english', $1) \
          ORDER BY post_id DESC LIMIT 1 OFFSET $2), 0) AS id",
-    ranked: "SELECT s.post_id AS id FROM plainto_tsquery('broadsheet_english', $1) q, posts_search s \
+    ranked: "SELECT s.post_id AS id FROM to_tsquery('broadsheet_english', $1) q, posts_search s \
          JOIN posts p ON p.id = s.post_id \
          WHERE s.document @@ q AND s.post_id >= $2 \
            AND p.status = 'published' AND p.published_at <= $3 \
@@ -188,7 +221,7 @@ static POSTGRES: Sql = Sql {
             ts_headline('broadsheet_english', translate(s.body, '<>&', chr(4) || chr(5) || chr(6)), q, \
               'MaxWords=40, MinWords=20, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS snippet, \
             p.excerpt \
-         FROM plainto_tsquery('broadsheet_english', $1) q, posts_search s \
+         FROM to_tsquery('broadsheet_english', $1) q, posts_search s \
          JOIN posts p ON p.id = s.post_id \
          LEFT JOIN users u ON u.id = p.author_id \
          WHERE s.post_id IN ({id_list})",
@@ -213,8 +246,7 @@ pub fn search(
     let sql = Sql::for_backend(conn);
     let expression = match conn {
         Conn::Sqlite(_) => match_expression(words),
-        // plainto_tsquery reads any text as words: no syntax to escape.
-        Conn::Postgres(_) => words.join(" "),
+        Conn::Postgres(_) => tsquery_expression(words),
     };
     // Counting stops past this many: a page says "1,000+ results" rather than
     // walking every match of a common word.
@@ -384,6 +416,26 @@ mod tests {
     fn each_word_is_an_fts_string() {
         let expr = match_expression(&words("AND \"NEAR(x"));
         assert_eq!(expr, r#""AND" "NEAR" "x""#);
+    }
+
+    #[test]
+    fn only_the_last_word_of_three_letters_or_more_is_a_prefix() {
+        let w = |q| words(q);
+        assert_eq!(match_expression(&w("council guar")), r#""council" "guar"*"#);
+        assert_eq!(match_expression(&w("guar council")), r#""guar" "council"*"#);
+        assert_eq!(match_expression(&w("council gu")), r#""council" "gu""#);
+        assert_eq!(
+            tsquery_expression(&w("council guar")),
+            "'council' & 'guar':*"
+        );
+        assert_eq!(tsquery_expression(&w("council gu")), "'council' & 'gu'");
+    }
+
+    #[test]
+    fn tsquery_operands_stay_quoted() {
+        // `words` never lets these through; the quoting holds regardless.
+        let hostile = ["it's".to_string(), r"a\' | b".to_string()];
+        assert_eq!(tsquery_expression(&hostile), r"'it''s' & 'a\\'' | b':*");
     }
 
     #[test]
