@@ -162,8 +162,15 @@ struct Sql {
     total: &'static str,
     cutoff: &'static str,
     ranked: &'static str,
-    /// With `{id_list}` for the ids (numbers this code made) to show.
+    /// With `{ids}` for the condition on `id_column` that picks the posts
+    /// to show (see `id_condition`).
     hits: &'static str,
+    id_column: &'static str,
+    /// Whether a prefix query is expanded again for each id looked up (FTS5
+    /// merges the lists of every term with the prefix for each rowid of an
+    /// `IN` list: 30–50 ms for ten hits of a common word's prefix on the
+    /// 100,000-post site, against 2–4 ms for the whole word).
+    prefix_per_lookup: bool,
     index: &'static str,
 }
 
@@ -196,7 +203,9 @@ static SQLITE: Sql = Sql {
          FROM posts_fts \
          CROSS JOIN posts p ON p.id = posts_fts.rowid \
          LEFT JOIN users u ON u.id = p.author_id \
-         WHERE posts_fts MATCH ? AND posts_fts.rowid IN ({id_list})",
+         WHERE posts_fts MATCH ? AND {ids}",
+    id_column: "posts_fts.rowid",
+    prefix_per_lookup: true,
     index: "UPDATE posts_fts SET title = ?, body = ? WHERE rowid = ?",
 };
 
@@ -224,9 +233,28 @@ static POSTGRES: Sql = Sql {
          FROM to_tsquery('broadsheet_english', $1) q, posts_search s \
          JOIN posts p ON p.id = s.post_id \
          LEFT JOIN users u ON u.id = p.author_id \
-         WHERE s.post_id IN ({id_list})",
+         WHERE {ids}",
+    id_column: "s.post_id",
+    prefix_per_lookup: false,
     index: "UPDATE posts_search SET title = $1, body = $2 WHERE post_id = $3",
 };
+
+/// The condition that picks the posts `ids` (numbers this code made) for the
+/// hits statement. Where a prefix would be expanded once per id, the query
+/// walks the ids' range once instead and filters it (the `+` keeps the list
+/// from reaching FTS5 as a lookup): 15 ms rather than 30–50 for a common
+/// prefix, 1.5 rather than 7–10 for a rare one; a whole-word query keeps the
+/// lookups, which are cheaper for it.
+fn id_condition(sql: &Sql, ids: &[i32], prefix: bool) -> String {
+    let column = sql.id_column;
+    let list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
+    match (ids.iter().min(), ids.iter().max()) {
+        (Some(first), Some(last)) if prefix && sql.prefix_per_lookup => {
+            format!("{column} BETWEEN {first} AND {last} AND +{column} IN ({list})")
+        }
+        _ => format!("{column} IN ({list})"),
+    }
+}
 
 /// Visible posts and pages with all of `words`, best first: bm25 with the title weighted
 /// well above the tags and the tags above the body.
@@ -280,11 +308,12 @@ pub fn search(
     })?;
     let more = ranked.more;
     let ids: Vec<i32> = ranked.items.iter().map(|r| r.id).collect();
-    let id_list = ids.iter().map(i32::to_string).collect::<Vec<_>>().join(",");
     let mut found: Vec<HitRow> = if ids.is_empty() {
         Vec::new()
     } else {
-        diesel::sql_query(sql.hits.replace("{id_list}", &id_list))
+        let prefix = is_prefix(words, words.len() - 1);
+        let ids = id_condition(sql, &ids, prefix);
+        diesel::sql_query(sql.hits.replace("{ids}", &ids))
             .bind::<Text, _>(&expression)
             .load(conn)?
     };
