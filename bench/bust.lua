@@ -1,6 +1,7 @@
 -- wrk script: the article with a query string nobody asked for before, as
--- cache-busting traffic sends (a page parameter the article reads, so each
--- is a page of its own: rendered, compressed and offered to the cache).
+-- cache-busting traffic sends: a new value of reply_to, the parameter the
+-- article reads (others are answered 301). It changes only a signed-in
+-- reader's page, so signed-out requests all share the article's entry.
 -- Environment: BENCH_PATH.
 local path = os.getenv("BENCH_PATH")
 local n = 0

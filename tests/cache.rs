@@ -632,3 +632,56 @@ async fn a_page_is_cached_like_an_article_and_edits_and_menu_changes_show_at_onc
     assert!(about.contains(r#"<li><a href="/about" aria-current="page">About us</a></li>"#));
     assert!(about.contains(r#"<li><a href="/">Front page</a></li>"#));
 }
+
+#[actix_web::test]
+async fn a_new_reply_to_on_each_request_shares_the_signed_out_article_s_cached_page() {
+    let app = slow_revalidating_app();
+    app.user("ann", Role::Commenter);
+    let post = app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    let plain = reader.get(&svc, "/posts/story").await;
+    assert_eq!(plain.status, StatusCode::OK);
+    let kept = app.state.cache.pages.len();
+    assert!(kept >= 1, "the article was kept");
+
+    // The value only opens a signed-in reader's reply form: a signed-out
+    // reader gets the same page for any, from the one entry.
+    rename_behind_the_apps_back(&app, "story", "Renamed quietly");
+    for n in 1..=50 {
+        let busted = reader
+            .get(&svc, &format!("/posts/story?reply_to={n}"))
+            .await;
+        assert_eq!(busted.status, StatusCode::OK, "reply_to={n}");
+        assert_eq!(busted.body, plain.body, "reply_to={n} is the cached page");
+    }
+    assert_eq!(app.state.cache.pages.len(), kept, "no entry per value");
+
+    // Signed in, the value still opens the form under its comment.
+    let mut writer = Browser::new();
+    writer.login(&svc, &app, "ann").await;
+    let token = writer.get(&svc, "/posts/story").await.csrf();
+    writer
+        .post(
+            &svc,
+            &format!("/posts/{}/comments", post.slug),
+            &[("body", "First!"), ("csrf_token", &token)],
+        )
+        .await;
+    let id: i32 = {
+        use broadsheet::schema::comments;
+        comments::table
+            .select(comments::id)
+            .first(&mut app.conn())
+            .unwrap()
+    };
+    let form = writer
+        .get(&svc, &format!("/posts/story?reply_to={id}"))
+        .await;
+    assert!(
+        form.contains(r#"id="reply""#)
+            && form.contains(&format!(r#"name="parent_id" value="{id}""#)),
+        "{}",
+        form.body
+    );
+}

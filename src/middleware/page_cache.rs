@@ -94,8 +94,8 @@ fn parameters_of(path: &str) -> Option<&'static [&'static str]> {
 /// Where a reading request belongs.
 #[derive(Debug, PartialEq, Eq)]
 enum Address {
-    /// The path and the parameters the page reads, in a fixed order and one
-    /// encoding: the cache key.
+    /// The path and the parameters the page reads for a signed-out reader,
+    /// in a fixed order and one encoding: the cache key.
     Canonical(String),
     /// The query has parameters the page ignores: 301 to the canonical address.
     Elsewhere(String),
@@ -120,20 +120,35 @@ fn address_of(path: &str, query: &str) -> Address {
         found.push((at, value.into_owned()));
     }
     found.sort();
-    let mut address = path.to_string();
-    if !found.is_empty() {
+    let with = |params: &mut dyn Iterator<Item = &(usize, String)>| {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        for (at, value) in &found {
+        let mut any = false;
+        for (at, value) in params {
             query.append_pair(known[*at], value);
+            any = true;
         }
-        address = format!("{address}?{}", query.finish());
-    }
+        if any {
+            format!("{path}?{}", query.finish())
+        } else {
+            path.to_string()
+        }
+    };
     if ignored {
-        Address::Elsewhere(address)
+        Address::Elsewhere(with(&mut found.iter()))
     } else {
-        Address::Canonical(address)
+        Address::Canonical(with(
+            &mut found
+                .iter()
+                .filter(|(at, _)| !SIGNED_IN_ONLY.contains(&known[*at])),
+        ))
     }
 }
+
+/// Parameters that change only a signed-in reader's page (`reply_to` opens
+/// the reply form under a comment, and only they have the form): a
+/// signed-out reader's page is the same whatever they say, so every value
+/// shares its entry, and a new value on each request cannot bust the cache.
+const SIGNED_IN_ONLY: &[&str] = &["reply_to"];
 
 fn respond(page: &CachedPage, req: &ServiceRequest) -> HttpResponse {
     let header = |name| {
@@ -300,10 +315,12 @@ mod tests {
                 Canonical("/sitemap-posts-3.xml".into()),
             ),
             ("/about", "x=1", Elsewhere("/about".into())),
+            ("/about", "reply_to=3", Canonical("/about".into())),
+            ("/posts/a", "reply_to=3", Canonical("/posts/a".into())),
             (
-                "/about",
-                "reply_to=3",
-                Canonical("/about?reply_to=3".into()),
+                "/posts/a",
+                "reply_to=3&x=1",
+                Elsewhere("/posts/a?reply_to=3".into()),
             ),
             ("/tags", "", Canonical("/tags".into())),
             // Never a redirect off the site, nor for addresses that are no page.
