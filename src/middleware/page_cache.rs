@@ -119,28 +119,22 @@ fn address_of(path: &str, query: &str) -> Address {
         }
         found.push((at, value.into_owned()));
     }
+    if !ignored {
+        found.retain(|(at, _)| !SIGNED_IN_ONLY.contains(&known[*at]));
+    }
     found.sort();
-    let with = |params: &mut dyn Iterator<Item = &(usize, String)>| {
+    let mut address = path.to_string();
+    if !found.is_empty() {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        let mut any = false;
-        for (at, value) in params {
+        for (at, value) in &found {
             query.append_pair(known[*at], value);
-            any = true;
         }
-        if any {
-            format!("{path}?{}", query.finish())
-        } else {
-            path.to_string()
-        }
-    };
+        address = format!("{address}?{}", query.finish());
+    }
     if ignored {
-        Address::Elsewhere(with(&mut found.iter()))
+        Address::Elsewhere(address)
     } else {
-        Address::Canonical(with(
-            &mut found
-                .iter()
-                .filter(|(at, _)| !SIGNED_IN_ONLY.contains(&known[*at])),
-        ))
+        Address::Canonical(address)
     }
 }
 

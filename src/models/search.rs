@@ -123,19 +123,35 @@ fn is_prefix(words: &[String], index: usize) -> bool {
     index + 1 == words.len() && words[index].chars().count() >= MIN_PREFIX_CHARS
 }
 
-/// An FTS5 query that matches posts with every one of these words, the last
-/// as a prefix (see `MIN_PREFIX_CHARS`): each is quoted as a string, so
-/// `AND`, `NEAR` and the like are words too, and `"…"*` is FTS5's prefix query.
-fn match_expression(words: &[String]) -> String {
+/// The words as one query: each quoted by `quote`, joined by `join`, the
+/// last followed by `prefix_mark` when it is a prefix (see `MIN_PREFIX_CHARS`).
+fn query_text(
+    words: &[String],
+    quote: fn(&str) -> String,
+    join: &str,
+    prefix_mark: &str,
+) -> String {
     words
         .iter()
         .enumerate()
         .map(|(i, w)| {
-            let star = if is_prefix(words, i) { "*" } else { "" };
-            format!("\"{}\"{star}", w.replace('"', "\"\""))
+            let mark = if is_prefix(words, i) { prefix_mark } else { "" };
+            format!("{}{mark}", quote(w))
         })
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(join)
+}
+
+/// An FTS5 query that matches posts with every one of these words, the last
+/// as a prefix: each is quoted as a string, so `AND`, `NEAR` and the like
+/// are words too, and `"…"*` is FTS5's prefix query.
+fn match_expression(words: &[String]) -> String {
+    query_text(
+        words,
+        |w| format!("\"{}\"", w.replace('"', "\"\"")),
+        " ",
+        "*",
+    )
 }
 
 /// The same query as text for PostgreSQL's `to_tsquery`: each word a quoted
@@ -143,15 +159,12 @@ fn match_expression(words: &[String]) -> String {
 /// the reader even if `words` let one through), joined by `&`, the last
 /// with `:*`, the prefix mark.
 fn tsquery_expression(words: &[String]) -> String {
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            let star = if is_prefix(words, i) { ":*" } else { "" };
-            format!("'{}'{star}", w.replace('\\', "\\\\").replace('\'', "''"))
-        })
-        .collect::<Vec<_>>()
-        .join(" & ")
+    query_text(
+        words,
+        |w| format!("'{}'", w.replace('\\', "\\\\").replace('\'', "''")),
+        " & ",
+        ":*",
+    )
 }
 
 /// The search's statements for each backend: FTS5 on SQLite, a weighted
