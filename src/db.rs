@@ -10,6 +10,7 @@
 //! transaction commits inside `sqlite3_reset`, whose error is lost: both
 //! are why nothing writes any other way.
 
+mod group_commit;
 mod postgres;
 mod sqlite;
 
@@ -27,6 +28,7 @@ use diesel::sql_types::BigInt;
 
 use crate::error::AppError;
 
+pub use group_commit::LONGEST_WAIT;
 pub use sqlite::{check_existing, integrity, spawn_checkpointer, with_suffix};
 
 /// A connection to whichever database the site runs on. Queries diesel can
@@ -40,8 +42,28 @@ pub enum Conn {
 
 /// The backend of `Conn`: either database.
 pub type Backend = <Conn as diesel::Connection>::Backend;
-pub type DbPool = Pool<Manager>;
 pub type PooledConn = PooledConnection<Manager>;
+
+/// The site's connections, and the queue its writes share transactions
+/// through (`write`). Cheap to clone.
+#[derive(Clone)]
+pub struct DbPool {
+    connections: Pool<Manager>,
+    writes: std::sync::Arc<group_commit::Writes>,
+}
+
+impl DbPool {
+    /// A connection from the pool, waiting for one up to its timeout.
+    pub fn get(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
+        self.connections.get()
+    }
+
+    /// Write transactions committed through `write` since the pool opened
+    /// (tests count them to see writes share one).
+    pub fn write_transactions(&self) -> u64 {
+        self.writes.transactions()
+    }
+}
 
 /// Runs the same diesel code on whichever connection `conn` holds, for the
 /// queries diesel builds for one backend at a time.
@@ -231,14 +253,18 @@ pub fn open(database: &Database, create: Create) -> Result<DbPool, OpenError> {
         Database::Sqlite(path) => sqlite::prepare(path, create)?,
         Database::Postgres(url) => postgres::prepare(url, create)?,
     }
-    Pool::builder()
+    let connections = Pool::builder()
         .max_size(POOL_SIZE)
         .connection_timeout(Duration::from_secs(10))
         .build(Manager(database.clone()))
         .map_err(|e| OpenError::Unusable {
             database: database.to_string(),
             source: AppError::Pool(e),
-        })
+        })?;
+    Ok(DbPool {
+        connections,
+        writes: Default::default(),
+    })
 }
 
 /// Seeds a database just created with its welcome post.
@@ -264,15 +290,17 @@ pub async fn run<T: Send + 'static>(
     web::block(move || f(&mut *pool.get()?)).await?
 }
 
-/// Runs `f` in one `BEGIN IMMEDIATE` transaction on the blocking thread
-/// pool; `Ok` only once COMMIT succeeded. Do slow work (markdown, hashing)
-/// before calling this: the write lock is held while `f` runs.
+/// Runs `f` in a write transaction (`BEGIN IMMEDIATE` on SQLite) on the
+/// blocking thread pool; `Ok` only once COMMIT succeeded. Writes that wait
+/// for the one running share the next transaction, each in a savepoint of
+/// its own (see `group_commit`), so `f` must not depend on being first in
+/// its transaction. Do slow work (markdown, hashing) before calling this:
+/// the write lock is held while `f` runs.
 pub async fn write<T: Send + 'static>(
     pool: &DbPool,
     f: impl FnOnce(&mut Conn) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let pool = pool.clone();
-    web::block(move || write_with(&mut *pool.get()?, f)).await?
+    group_commit::write(pool, f).await
 }
 
 /// `write` on a connection the caller holds (the command line, start-up).
@@ -280,11 +308,7 @@ pub fn write_with<T>(
     conn: &mut Conn,
     f: impl FnOnce(&mut Conn) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    let begun = match conn {
-        Conn::Sqlite(c) => sqlite::begin_write(c),
-        Conn::Postgres(c) => postgres::begin_write(c),
-    };
-    let outcome = begun.and_then(|()| match f(conn) {
+    let outcome = begin_write(conn).and_then(|()| match f(conn) {
         Ok(value) => {
             match each_backend!(conn, c => AnsiTransactionManager::commit_transaction(c)) {
                 Ok(()) => Ok(value),
@@ -306,6 +330,14 @@ pub fn write_with<T>(
         tracing::error!(error = %e, "write not saved");
     }
     outcome
+}
+
+/// Opens a write transaction on either backend.
+fn begin_write(conn: &mut Conn) -> Result<(), AppError> {
+    match conn {
+        Conn::Sqlite(c) => sqlite::begin_write(c),
+        Conn::Postgres(c) => postgres::begin_write(c),
+    }
 }
 
 /// Whether a database error means the storage refused the change (disk full,

@@ -52,6 +52,9 @@ pub enum AppError {
     /// never freed): nothing of the change was kept.
     #[error("the change was not saved: {0}")]
     NotSaved(#[source] diesel::result::Error),
+    /// A write's code panicked (a bug): its transaction was abandoned.
+    #[error("the change failed inside the server")]
+    WriteFailed,
     #[error(transparent)]
     Connect(#[from] diesel::ConnectionError),
     #[error("migrations failed: {0}")]

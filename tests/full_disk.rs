@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use broadsheet::models::Role;
-use process::{count, open_comments, password_of, publish, site_with_users, Server, BIN};
+use process::{
+    count, form, open_comments, password_of, publish, request, site_with_users, Server, BIN,
+};
 
 /// Why this machine cannot run the test, if it cannot.
 fn unavailable() -> Option<String> {
@@ -227,5 +229,50 @@ fn on_a_full_disk_every_write_says_not_saved_and_works_again_when_space_returns(
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(users(), users_before + 2);
+
+    // The disk fills while comments arrive together, so they share
+    // transactions (db::write's group commit) as it fills: every comment
+    // answered 303 is stored, and every other one is answered 503.
+    let before = comments();
+    let cookies = reader.cookie_header();
+    let path = format!("{article}/comments");
+    let port = server.agent().port;
+    let answers: Vec<u16> = std::thread::scope(|s| {
+        let senders: Vec<_> = (0..8)
+            .map(|sender| {
+                let (cookies, path, token) = (&cookies, &path, &comment_token);
+                s.spawn(move || {
+                    (0..40)
+                        .map(|i| {
+                            let body = form(&[
+                                ("body", &format!("Burst comment {sender}-{i}.")),
+                                ("csrf_token", token),
+                            ]);
+                            request(port, "POST", path, cookies, Some(&body))
+                                .unwrap()
+                                .status
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        let filler = fill(&disk);
+        let answers = senders
+            .into_iter()
+            .flat_map(|s| s.join().unwrap())
+            .collect();
+        std::fs::remove_file(filler).unwrap();
+        answers
+    });
+    let posted = answers.iter().filter(|&&status| status == 303).count() as i64;
+    let refused = answers.iter().filter(|&&status| status == 503).count();
+    assert_eq!(
+        posted as usize + refused,
+        answers.len(),
+        "each comment is posted or refused: {answers:?}"
+    );
+    assert!(refused > 0, "the disk filled during the burst");
+    assert_eq!(comments(), before + posted, "every 303 is stored, no other");
     drop(server);
 }
