@@ -96,7 +96,7 @@ impl Weigh for Settings {
 pub struct CachedArticle {
     pub settings: Settings,
     pub article: Article,
-    pub sidebar: Sidebar,
+    pub sidebar: Arc<Sidebar>,
 }
 
 /// A live session and its user, by token hash.
@@ -124,6 +124,7 @@ impl Weigh for CachedArticle {
                     + c.author.len()
                     + c.comment.body.len()
                     + c.comment.body_html.len()
+                    + c.labels.bytes()
             })
             .sum();
         let neighbours: usize = [&article.previous, &article.next]
@@ -137,6 +138,7 @@ impl Weigh for CachedArticle {
             + article.author.len()
             + tags_weigh(&article.tags)
             + comments
+            + article.readers_thread.len() * size_of::<(usize, usize)>()
             + neighbours
             + self.sidebar.weigh()
     }
@@ -176,7 +178,7 @@ impl Weigh for Sidebar {
 /// loaded: every reader's copy of the page is then rendered for its viewer.
 pub struct CachedList<T> {
     pub listing: T,
-    pub sidebar: Sidebar,
+    pub sidebar: Arc<Sidebar>,
 }
 
 /// One page of the home page, a tag's posts or a span of the archive.
@@ -396,8 +398,6 @@ impl Caches {
             self.pages.clear();
             self.articles.clear();
             self.lists.clear();
-            self.archive.clear();
-            self.tag_index.clear();
             self.archive.clear();
             self.tag_index.clear();
             self.settings.clear();

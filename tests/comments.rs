@@ -217,6 +217,45 @@ async fn first_comment_held_until_approved_and_shown_only_to_its_author() {
 }
 
 #[actix_web::test]
+async fn a_held_reply_sits_in_the_thread_for_its_author_and_nowhere_for_anyone_else() {
+    let app = TestApp::new();
+    app.comment_policy("open");
+    for name in ["ann", "bob", "cat"] {
+        app.user(name, Role::Commenter);
+    }
+    app.post("Story", "Text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let (mut ann, mut bob, mut cat) = (Browser::new(), Browser::new(), Browser::new());
+    for (b, name) in [(&mut ann, "ann"), (&mut bob, "bob"), (&mut cat, "cat")] {
+        b.login(&svc, &app, name).await;
+    }
+    let a = comment_id(&say(&svc, &mut ann, "story", "Comment A", None).await);
+    let b = comment_id(&say(&svc, &mut bob, "story", "Comment B", None).await);
+    // Every reader's page has been built (and the thread kept) before the hold.
+    bob.get(&svc, "/posts/story").await;
+    app.comment_policy("all_held");
+    let held = comment_id(&say(&svc, &mut cat, "story", "Held reply to A", Some(a)).await);
+
+    let li = |id: i32, class: &str| format!(r#"<li class="comment {class}" id="comment-{id}">"#);
+    let own = cat.get(&svc, "/posts/story").await;
+    let at = |page: &Page, needle: &str| {
+        page.body
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in the page"))
+    };
+    assert!(
+        at(&own, &li(a, "depth-0")) < at(&own, &li(held, "depth-1 is-pending"))
+            && at(&own, &li(held, "depth-1 is-pending")) < at(&own, &li(b, "depth-0")),
+        "its author sees the held reply under its parent, before the next thread"
+    );
+    for other in [&mut ann, &mut bob, &mut Browser::new()] {
+        let page = other.get(&svc, "/posts/story").await;
+        assert!(!page.contains("Held reply to A"));
+        assert!(at(&page, &li(a, "depth-0")) < at(&page, &li(b, "depth-0")));
+    }
+}
+
+#[actix_web::test]
 async fn all_held_holds_every_comment_and_open_shows_each() {
     let app = TestApp::new();
     app.comment_policy("all_held");

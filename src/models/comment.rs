@@ -138,6 +138,9 @@ pub struct CommentView {
     pub author: String,
     pub author_username: String,
     pub author_role: Role,
+    /// Its dates and name as the thread shows them, made once when the
+    /// article is loaded (and cached) rather than for every reader.
+    pub labels: crate::view::format::CommentLabels,
 }
 
 /// An account's display name, username and role.
@@ -147,11 +150,13 @@ impl CommentView {
     fn of(comment: Comment, account: Option<Account>) -> CommentView {
         let (author, author_username, author_role) =
             account.unwrap_or_else(|| (comment.guest_name.clone(), String::new(), Role::Commenter));
+        let labels = crate::view::format::CommentLabels::of(&comment, &author, &author_username);
         CommentView {
             comment,
             author,
             author_username,
             author_role,
+            labels,
         }
     }
 
@@ -177,9 +182,10 @@ pub struct OwnerComment {
 pub const MAX_DEPTH: usize = 4;
 
 /// A comment in thread order, with how far it is indented.
-#[derive(Debug, Clone)]
-pub struct Threaded {
-    pub view: CommentView,
+/// Borrowed from the cached article: a page is built without copying them.
+#[derive(Debug, Clone, Copy)]
+pub struct Threaded<'a> {
+    pub view: &'a CommentView,
     pub depth: usize,
 }
 
@@ -364,7 +370,7 @@ impl Comment {
 
 /// The thread `viewer` may see: approved and deleted comments, and their own
 /// awaiting moderation.
-pub fn visible_thread(all: &[CommentView], viewer: Option<i32>) -> Vec<Threaded> {
+pub fn visible_thread(all: &[CommentView], viewer: Option<i32>) -> Vec<Threaded<'_>> {
     let shown = all
         .iter()
         .filter(|c| {
@@ -372,7 +378,6 @@ pub fn visible_thread(all: &[CommentView], viewer: Option<i32>) -> Vec<Threaded>
             !c.comment.status.is_pending()
                 || (c.comment.author_id.is_some() && c.comment.author_id == viewer)
         })
-        .cloned()
         .collect();
     thread(shown)
 }
@@ -380,7 +385,7 @@ pub fn visible_thread(all: &[CommentView], viewer: Option<i32>) -> Vec<Threaded>
 /// Orders comments as a thread: each followed by its replies, oldest first.
 /// Deleted comments stay only where they hold replies in place; a reply
 /// whose parent is not shown starts a thread of its own.
-pub fn thread(comments: Vec<CommentView>) -> Vec<Threaded> {
+pub fn thread(comments: Vec<&CommentView>) -> Vec<Threaded<'_>> {
     let ids: HashSet<i32> = comments.iter().map(|c| c.comment.id).collect();
     let parent_of = |c: &CommentView| c.comment.parent_id.filter(|p| ids.contains(p));
     // Replies are newer than their parents, so walking newest first decides
@@ -395,16 +400,16 @@ pub fn thread(comments: Vec<CommentView>) -> Vec<Threaded> {
             }
         }
     }
-    let mut children: HashMap<Option<i32>, Vec<CommentView>> = HashMap::new();
+    let mut children: HashMap<Option<i32>, Vec<&CommentView>> = HashMap::new();
     for c in comments
         .into_iter()
         .filter(|c| kept.contains(&c.comment.id))
     {
-        children.entry(parent_of(&c)).or_default().push(c);
+        children.entry(parent_of(c)).or_default().push(c);
     }
     let mut out = Vec::new();
     // An explicit stack instead of recursion: a long reply chain cannot overflow it.
-    let mut stack: Vec<(CommentView, usize)> = Vec::new();
+    let mut stack: Vec<(&CommentView, usize)> = Vec::new();
     if let Some(roots) = children.remove(&None) {
         stack.extend(roots.into_iter().rev().map(|c| (c, 0)));
     }

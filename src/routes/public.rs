@@ -10,7 +10,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::auth::Visitor;
 use crate::cache::{self, CachedArticle, CachedList, PostList};
 use crate::error::AppError;
-use crate::models::comment::{visible_thread, CommentView};
+use crate::models::comment::CommentView;
 use crate::models::media::Media;
 use crate::models::paging::{Paged, Paging};
 use crate::models::post::{Article, ListedPost, Neighbour};
@@ -18,7 +18,9 @@ use crate::models::tag::TagCount;
 use crate::models::{self, Post, Settings, Tag};
 use crate::routes::PageNumber;
 use crate::slug::slugify;
-use crate::view::{self, page_path, render, render_with, Layout, Pager, Sidebar, YearGroup};
+use crate::view::{
+    self, page_path, render, render_sized, render_with, Layout, Pager, Sidebar, YearGroup,
+};
 use crate::{db, AppState};
 
 #[derive(Template)]
@@ -65,7 +67,7 @@ pub async fn home(
                 tag: None,
                 posts: Post::latest(conn, now, paging)?,
             },
-            sidebar: Sidebar::load(conn, now)?,
+            sidebar: Arc::new(Sidebar::load(conn, now)?),
         })
     })
     .await?;
@@ -76,7 +78,7 @@ pub async fn home(
     };
     let layout = Layout::new(&visitor, &settings, title)
         .at(&state.config.base_url(), &page_path("/", page))
-        .with_sidebar(cached.sidebar.clone());
+        .with_sidebar(Arc::clone(&cached.sidebar));
     list_view(
         layout,
         String::new(),
@@ -127,8 +129,8 @@ pub struct CommentDraft {
 }
 
 /// A comment as the article shows it to this visitor.
-pub struct CommentRow {
-    pub view: CommentView,
+pub struct CommentRow<'a> {
+    pub view: &'a CommentView,
     pub depth: usize,
     pub deleted: bool,
     pub pending: bool,
@@ -142,17 +144,19 @@ pub struct CommentRow {
 
 #[derive(Template)]
 #[template(path = "public/post.html")]
-pub struct PostPage {
+pub struct PostPage<'a> {
     layout: Layout,
-    post: Post,
-    author: String,
-    tags: Vec<Tag>,
-    comments: Vec<CommentRow>,
-    previous: Option<Neighbour>,
-    next: Option<Neighbour>,
+    // Borrowed from the cached article, like the comments: the body and
+    // the thread are tens of kilobytes, copied once, into the page.
+    post: &'a Post,
+    author: &'a str,
+    tags: &'a [Tag],
+    comments: Vec<CommentRow<'a>>,
+    previous: Option<&'a Neighbour>,
+    next: Option<&'a Neighbour>,
     draft: CommentDraft,
     replying: bool,
-    cover: Option<Media>,
+    cover: Option<&'a Media>,
     description: String,
     /// The site's address, for the absolute URLs link previews need.
     base_url: String,
@@ -282,7 +286,7 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
         Ok(Arc::new(CachedArticle {
             settings: Settings::clone(&settings),
             article,
-            sidebar: Sidebar::load(conn, now)?,
+            sidebar: Arc::new(Sidebar::load(conn, now)?),
         }))
     })
     .await?;
@@ -296,10 +300,10 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
 
 #[derive(Template)]
 #[template(path = "public/page.html")]
-pub struct PageView {
+pub struct PageView<'a> {
     layout: Layout,
-    post: Post,
-    comments: Vec<CommentRow>,
+    post: &'a Post,
+    comments: Vec<CommentRow<'a>>,
     draft: CommentDraft,
     replying: bool,
 }
@@ -312,8 +316,8 @@ fn render_article(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let (settings, article, sidebar) = (&cached.settings, &cached.article, &cached.sidebar);
-    let thread = visible_thread(&article.comments, visitor.user().map(|u| u.id));
-    let post = article.post.clone();
+    let thread = article.thread_for(visitor.user().map(|u| u.id));
+    let post = &article.post;
     let user = visitor.user();
     let open = post.comments_enabled && user.is_some();
     let now = models::now();
@@ -342,7 +346,7 @@ fn render_article(
         .collect();
     let base_url = state.config.base_url();
     let description = post.description();
-    let cover = article.cover.clone();
+    let cover = article.cover.as_ref();
     let layout = Layout::new(visitor, settings, post.title.clone())
         .described(&description)
         .at(&base_url, &post.path());
@@ -359,11 +363,11 @@ fn render_article(
             },
         );
     }
-    let layout = layout.with_sidebar(sidebar.clone());
+    let layout = layout.with_sidebar(Arc::clone(sidebar));
     let json_ld = blog_posting(
-        &post,
+        post,
         &article.author,
-        cover.as_ref(),
+        cover,
         settings,
         &layout.canonical,
         &base_url,
@@ -376,15 +380,23 @@ fn render_article(
         json_ld,
         layout,
         post,
-        author: article.author.clone(),
-        tags: article.tags.clone(),
+        author: &article.author,
+        tags: &article.tags,
         comments,
-        previous: article.previous.clone(),
-        next: article.next.clone(),
+        previous: article.previous.as_ref(),
+        next: article.next.as_ref(),
         draft,
         replying,
     };
-    render_with(status, &page)
+    // The template's own text, the body, and each comment with its markup.
+    let bytes = PostPage::SIZE_HINT
+        + page.post.body_html.len()
+        + page
+            .comments
+            .iter()
+            .map(|c| c.view.comment.body_html.len() + 1024)
+            .sum::<usize>();
+    render_sized(status, &page, bytes)
 }
 
 #[derive(Template)]
@@ -403,7 +415,7 @@ pub async fn archive(
     let cached = cached_list(&state, archive, "archive".into(), |conn, now| {
         Ok(CachedList {
             listing: Post::months(conn, now)?,
-            sidebar: Sidebar::tags_only(conn, now)?,
+            sidebar: Arc::new(Sidebar::tags_only(conn, now)?),
         })
     })
     .await?;
@@ -414,7 +426,7 @@ pub async fn archive(
                 settings.title
             ))
             .at(&state.config.base_url(), "/archive")
-            .with_sidebar(cached.sidebar.clone()),
+            .with_sidebar(Arc::clone(&cached.sidebar)),
         years: view::archive_years(cached.listing.clone()),
     })
 }
@@ -502,7 +514,7 @@ async fn dated_list(
                 tag: None,
                 posts: Post::between(conn, now, from, to, paging)?,
             },
-            sidebar: Sidebar::load(conn, now)?,
+            sidebar: Arc::new(Sidebar::load(conn, now)?),
         })
     })
     .await?;
@@ -513,7 +525,7 @@ async fn dated_list(
     let layout = Layout::new(&visitor, &settings, format!("Archive: {heading}"))
         .described(&format!("Posts from {heading} on {}", settings.title))
         .at(&state.config.base_url(), &page_path(&base, page))
-        .with_sidebar(cached.sidebar.clone());
+        .with_sidebar(Arc::clone(&cached.sidebar));
     list_view(
         layout,
         heading,
@@ -540,7 +552,7 @@ pub async fn tag(
                 posts: Post::tagged(conn, now, tag.id, paging)?,
                 tag: Some(tag),
             },
-            sidebar: Sidebar::load(conn, now)?,
+            sidebar: Arc::new(Sidebar::load(conn, now)?),
         })
     })
     .await?;
@@ -557,7 +569,7 @@ pub async fn tag(
             format!("{}: {}", settings.title, tag.name),
             format!("{base}/feed.xml"),
         )
-        .with_sidebar(cached.sidebar.clone());
+        .with_sidebar(Arc::clone(&cached.sidebar));
     list_view(
         layout,
         format!("Tagged “{}”", tag.name),
@@ -581,7 +593,7 @@ pub async fn tags(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRe
     let cached = cached_list(&state, tag_index, "tags".into(), |conn, now| {
         Ok(CachedList {
             listing: Tag::listed(conn, now)?,
-            sidebar: Sidebar::archive_only(conn, now)?,
+            sidebar: Arc::new(Sidebar::archive_only(conn, now)?),
         })
     })
     .await?;
@@ -589,7 +601,7 @@ pub async fn tags(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpRe
         layout: Layout::new(&visitor, &settings, "Tags")
             .described(&format!("Every tag on {}, with its posts", settings.title))
             .at(&state.config.base_url(), "/tags")
-            .with_sidebar(cached.sidebar.clone()),
+            .with_sidebar(Arc::clone(&cached.sidebar)),
         tags: cached.listing.clone(),
     })
 }

@@ -157,13 +157,46 @@ impl ListedPost {
     }
 }
 
-impl crate::models::comment::CommentView {
-    pub fn created_iso(&self) -> String {
-        iso(&self.comment.created_at)
+/// What the thread shows of a comment that is the same for every reader.
+#[derive(Debug, Clone)]
+pub struct CommentLabels {
+    created_iso: String,
+    created_label: String,
+    shows_username: bool,
+    guest_website: Option<String>,
+}
+
+impl CommentLabels {
+    pub fn of(comment: &crate::models::Comment, author: &str, username: &str) -> CommentLabels {
+        let guest = comment.author_id.is_none();
+        let site = comment.guest_website.trim();
+        // Imports bring whatever the old site stored: only plain http(s).
+        let guest_website = (guest
+            && url::Url::parse(site).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+        .then(|| site.to_string());
+        CommentLabels {
+            created_iso: iso(&comment.created_at),
+            created_label: long_time(&comment.created_at),
+            shows_username: !guest && author.to_lowercase() != username.to_lowercase(),
+            guest_website,
+        }
     }
 
-    pub fn created_label(&self) -> String {
-        long_time(&self.comment.created_at)
+    /// The bytes its text takes, for the cache's weighing.
+    pub fn bytes(&self) -> usize {
+        self.created_iso.len()
+            + self.created_label.len()
+            + self.guest_website.as_ref().map_or(0, String::len)
+    }
+}
+
+impl crate::models::comment::CommentView {
+    pub fn created_iso(&self) -> &str {
+        &self.labels.created_iso
+    }
+
+    pub fn created_label(&self) -> &str {
+        &self.labels.created_label
     }
 
     /// "Staff" for admins, "Editor" for authors: marks who speaks for the site.
@@ -175,18 +208,15 @@ impl crate::models::comment::CommentView {
         }
     }
 
-    /// A guest's website, when it is a plain http(s) address (imports bring
-    /// whatever the old site stored).
+    /// A guest's website, when it is a plain http(s) address.
     pub fn guest_website(&self) -> Option<&str> {
-        let site = self.comment.guest_website.trim();
-        let url = url::Url::parse(site).ok()?;
-        (self.is_guest() && matches!(url.scheme(), "http" | "https")).then_some(site)
+        self.labels.guest_website.as_deref()
     }
 
     /// Whether the display name differs from the username, which is then shown
     /// beside it so nobody passes for someone else by name alone.
     pub fn shows_username(&self) -> bool {
-        !self.is_guest() && self.author.to_lowercase() != self.author_username.to_lowercase()
+        self.labels.shows_username
     }
 }
 

@@ -6,6 +6,8 @@ pub mod format;
 
 pub use format::*;
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
@@ -79,7 +81,8 @@ pub struct Layout {
     /// A feed of this page's own beside the site's (a tag's posts).
     pub feed: Option<FeedLink>,
     /// Reading pages show the archive and tags beside (or below) the content.
-    pub sidebar: Option<Sidebar>,
+    /// Shared with the cached data it came from: pages do not copy it.
+    pub sidebar: Option<Arc<Sidebar>>,
     /// The header menu: the owner's (settings) or Home and Archive.
     pub menu: Vec<MenuLink>,
     /// The library image the site uses as its icon, if any.
@@ -169,7 +172,7 @@ impl Layout {
         self
     }
 
-    pub fn with_sidebar(mut self, sidebar: Sidebar) -> Layout {
+    pub fn with_sidebar(mut self, sidebar: Arc<Sidebar>) -> Layout {
         self.sidebar = Some(sidebar);
         self
     }
@@ -301,7 +304,19 @@ pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
 }
 
 pub fn render_with<T: Template>(status: StatusCode, page: &T) -> Result<HttpResponse, AppError> {
-    let html = page.render()?;
+    render_sized(status, page, T::SIZE_HINT)
+}
+
+/// `render_with` into a buffer of `bytes` to start with: a page much larger
+/// than its template (an article and its thread) is then not copied again
+/// each time the buffer grows.
+pub fn render_sized<T: Template>(
+    status: StatusCode,
+    page: &T,
+    bytes: usize,
+) -> Result<HttpResponse, AppError> {
+    let mut html = String::with_capacity(bytes);
+    page.render_into(&mut html)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .body(html))

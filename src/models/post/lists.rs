@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use crate::db::Conn;
 use diesel::sql_types::{BigInt, Text, Timestamp};
 
+use crate::models::comment::{visible_thread, Threaded};
 use crate::models::media::Media;
 use crate::models::paging::{Paged, Paging};
 use crate::models::Tag;
@@ -65,6 +66,9 @@ pub struct Article {
     pub cover: Option<Media>,
     /// All comments any reader may see; see `comment::visible_thread`.
     pub comments: Vec<crate::models::comment::CommentView>,
+    /// The thread of a reader with no comment awaiting moderation (most of
+    /// them), as (index in `comments`, depth): ordered once, when loaded.
+    pub readers_thread: Vec<(usize, usize)>,
     pub previous: Option<Neighbour>,
     pub next: Option<Neighbour>,
     /// When a scheduled post falls due and the neighbours may change.
@@ -82,6 +86,16 @@ impl Article {
             PostKind::Post => post.neighbours(conn, now)?,
             PostKind::Page => (None, None),
         };
+        let comments = crate::models::Comment::for_post(conn, post.id)?;
+        let at: std::collections::HashMap<i32, usize> = comments
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.comment.id, i))
+            .collect();
+        let readers_thread = visible_thread(&comments, None)
+            .iter()
+            .filter_map(|t| Some((*at.get(&t.view.comment.id)?, t.depth)))
+            .collect();
         Ok(Some(Article {
             author: post.author_name(conn)?,
             tags: post.tags(conn)?,
@@ -89,12 +103,35 @@ impl Article {
                 Some(id) => Media::find(conn, id)?,
                 None => None,
             },
-            comments: crate::models::Comment::for_post(conn, post.id)?,
+            comments,
+            readers_thread,
             previous,
             next,
             next_due: Post::next_scheduled(conn, now)?,
             post,
         }))
+    }
+}
+
+impl Article {
+    /// The thread `viewer` sees: the one kept for every reader, unless some
+    /// of their own comments await moderation (only they see those).
+    pub fn thread_for(&self, viewer: Option<i32>) -> Vec<Threaded<'_>> {
+        let own_pending = viewer.is_some()
+            && self
+                .comments
+                .iter()
+                .any(|c| c.comment.status.is_pending() && c.comment.author_id == viewer);
+        if own_pending {
+            return visible_thread(&self.comments, viewer);
+        }
+        self.readers_thread
+            .iter()
+            .filter_map(|&(i, depth)| {
+                let view = self.comments.get(i)?;
+                Some(Threaded { view, depth })
+            })
+            .collect()
     }
 }
 
