@@ -2,6 +2,8 @@
 //! Hashing is slow on purpose: the server calls `hash_bounded` and
 //! `verify_bounded`, which run it off the async workers and a few at a time.
 
+use std::sync::OnceLock;
+
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -11,10 +13,22 @@ use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
-/// Hashes and checks running at once, process-wide: each takes a core for a
-/// while, and the rest of the cores must keep serving pages.
-pub const CONCURRENT_HASHES: usize = 2;
-static HASHING: Semaphore = Semaphore::const_new(CONCURRENT_HASHES);
+/// Hashes and checks running at once, process-wide: half the cores this
+/// process may use (at least one). Each takes a core and 19 MiB for a while,
+/// and the other cores must keep serving pages; on one core a second hash
+/// at once would only hold its memory longer, not finish sooner.
+pub fn concurrent_hashes() -> usize {
+    static HASHES: OnceLock<usize> = OnceLock::new();
+    *HASHES.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / 2).max(1)
+    })
+}
+
+fn hashing() -> &'static Semaphore {
+    static HASHING: OnceLock<Semaphore> = OnceLock::new();
+    HASHING.get_or_init(|| Semaphore::new(concurrent_hashes()))
+}
 
 pub const MIN_LEN: usize = 10;
 /// Longer inputs are refused before hashing so they cannot tie up the server.
@@ -93,20 +107,26 @@ fn matches(password: &str, stored: &str) -> Option<bool> {
     Some(Output::new(&out).ok()? == expected)
 }
 
-/// `hash` on the blocking pool, waiting its turn among `CONCURRENT_HASHES`.
+/// `hash` on the blocking pool, waiting its turn among `concurrent_hashes()`.
 pub async fn hash_bounded(password: String) -> Result<String, AppError> {
-    let _permit = HASHING.acquire().await.map_err(AppError::HashingStopped)?;
+    let _permit = hashing()
+        .acquire()
+        .await
+        .map_err(AppError::HashingStopped)?;
     web::block(move || hash(&password)).await?
 }
 
-/// `verify` on the blocking pool, waiting its turn among `CONCURRENT_HASHES`.
+/// `verify` on the blocking pool, waiting its turn among `concurrent_hashes()`.
 pub async fn verify_bounded(password: String, stored: Option<String>) -> Result<bool, AppError> {
-    let _permit = HASHING.acquire().await.map_err(AppError::HashingStopped)?;
+    let _permit = hashing()
+        .acquire()
+        .await
+        .map_err(AppError::HashingStopped)?;
     Ok(web::block(move || verify(&password, stored.as_deref())).await?)
 }
 
 fn dummy_hash() -> &'static String {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| hash("a password nobody has").unwrap_or_default())
 }
 
