@@ -453,6 +453,36 @@ async fn search_results_are_paged() {
 }
 
 #[actix_web::test]
+async fn the_newest_thousand_matches_are_ranked_and_more_are_counted_as_more() {
+    let app = TestApp::new();
+    // The best match, but the first written: it drops out of the ranking
+    // once a thousand newer posts match.
+    app.post("Lantern lantern lantern", "The lantern, lit.", 30);
+    for i in 1..=998 {
+        app.post(&format!("Note {i}"), "A lantern.", 1);
+    }
+    app.post_with("Draft lantern", |p| p.published = false);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let page = b.get(&svc, "/search?q=lantern").await;
+    assert!(page.contains("999 results"), "drafts are not counted");
+    assert!(hits_of(&page)[0].contains("<mark>Lantern</mark> <mark>lantern</mark>"));
+
+    app.post("Note 999", "A lantern.", 1);
+    let page = b.get(&svc, "/search?q=lantern").await;
+    assert!(page.contains("1000 results"));
+    assert!(hits_of(&page)[0].contains("<mark>Lantern</mark> <mark>lantern</mark>"));
+
+    app.post("Note 1000", "A lantern.", 1);
+    let page = b.get(&svc, "/search?q=lantern").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("More than 1000 results"));
+    let hits = hits_of(&page);
+    assert_eq!(hits.len(), 10);
+    assert!(hits.iter().all(|hit| hit.contains("Note")), "{hits:?}");
+}
+
+#[actix_web::test]
 async fn drafts_and_scheduled_posts_stay_out_of_search_feeds_and_sitemap() {
     let app = TestApp::new();
     app.post_with("Visible walrus", |p| {

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::Conn;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 
 use crate::markdown;
 use crate::models::paging::Paging;
@@ -80,22 +80,22 @@ struct HitRow {
     excerpt: String,
 }
 
+/// A visible match in the order posts were written, with its rank (lower
+/// is better on both backends).
 #[derive(QueryableByName)]
-struct Id {
+struct Match {
     #[diesel(sql_type = Integer)]
     id: i32,
+    #[diesel(sql_type = Double)]
+    score: f64,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    published_at: Option<NaiveDateTime>,
 }
 
-/// Results are counted up to this many.
+/// Matches are counted up to this many, and only this many of the most
+/// recently written are ranked: a word found in most posts would otherwise
+/// have every one of them scored; on a news site the recent ones are wanted.
 pub const COUNT_LIMIT: i64 = 1000;
-/// At most this many of the most recently written matches are ranked.
-pub const RANK_LIMIT: i64 = 1000;
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
 
 /// The words of what a reader typed, at most `MAX_WORDS`. Whitespace, control
 /// characters and ASCII punctuation separate words, so FTS5 syntax (quotes,
@@ -172,9 +172,10 @@ fn tsquery_expression(words: &[String]) -> String {
 /// title 10, the tags 4 and the body 1, and mark hits with `MARK_START`
 /// and `MARK_END`.
 struct Sql {
-    total: &'static str,
-    cutoff: &'static str,
-    ranked: &'static str,
+    /// Visible matches, newest first (the index walks its ids from the top
+    /// cheaply), each with its rank: one walk gives the count and the posts
+    /// to rank.
+    matches: &'static str,
     /// With `{ids}` for the condition on `id_column` that picks the posts
     /// to show (see `id_condition`).
     hits: &'static str,
@@ -201,15 +202,13 @@ impl Sql {
 // selects nothing but ids: SQLite computes every selected column for
 // every match before sorting, and snippet() is far too costly for that.
 static SQLITE: Sql = Sql {
-    total: "SELECT count(*) AS n FROM (SELECT 1 FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
-         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? LIMIT ?)",
-    cutoff: "SELECT coalesce((SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? \
-         ORDER BY rowid DESC LIMIT 1 OFFSET ?), 0) AS id",
-    ranked: "SELECT posts_fts.rowid AS id FROM posts_fts CROSS JOIN posts p ON p.id = posts_fts.rowid \
-         WHERE posts_fts MATCH ? AND posts_fts.rowid >= ? \
-           AND p.status = 'published' AND p.published_at <= ? \
-         ORDER BY bm25(posts_fts, 10.0, 1.0, 4.0), p.published_at DESC, p.id DESC \
-         LIMIT ? OFFSET ?",
+    // posts_visible_by_id holds the columns the join reads, so a match costs
+    // no visit to the post's row, long enough to span overflow pages; the
+    // planner would take the rowid instead.
+    matches: "SELECT posts_fts.rowid AS id, bm25(posts_fts, 10.0, 1.0, 4.0) AS score, p.published_at \
+         FROM posts_fts CROSS JOIN posts p INDEXED BY posts_visible_by_id ON p.id = posts_fts.rowid \
+         WHERE posts_fts MATCH ? AND p.status = 'published' AND p.published_at <= ? \
+         ORDER BY posts_fts.rowid DESC LIMIT ?",
     hits: "SELECT p.id, p.slug, p.kind, highlight(posts_fts, 0, char(2), char(3)) AS title, \
             p.dateline, p.published_at, u.display_name AS author, \
             snippet(posts_fts, 1, char(2), char(3), '…', 40) AS snippet, p.excerpt \
@@ -224,18 +223,11 @@ static SQLITE: Sql = Sql {
 
 // ts_rank's weights are for D, C, B, A: body (C) 0.1, tags (B) 0.4, title (A) 1.
 static POSTGRES: Sql = Sql {
-    total: "SELECT count(*) AS n FROM (SELECT 1 FROM posts_search s JOIN posts p ON p.id = s.post_id \
-         WHERE s.document @@ to_tsquery('broadsheet_english', $1) \
-           AND p.status = 'published' AND p.published_at <= $2 LIMIT $3) AS found",
-    cutoff: "SELECT coalesce((SELECT post_id FROM posts_search \
-         WHERE document @@ to_tsquery('broadsheet_english', $1) \
-         ORDER BY post_id DESC LIMIT 1 OFFSET $2), 0) AS id",
-    ranked: "SELECT s.post_id AS id FROM to_tsquery('broadsheet_english', $1) q, posts_search s \
-         JOIN posts p ON p.id = s.post_id \
-         WHERE s.document @@ q AND s.post_id >= $2 \
-           AND p.status = 'published' AND p.published_at <= $3 \
-         ORDER BY ts_rank('{0.1,0.1,0.4,1.0}', s.document, q) DESC, p.published_at DESC, p.id DESC \
-         LIMIT $4 OFFSET $5",
+    matches: "SELECT s.post_id AS id, -ts_rank('{0.1,0.1,0.4,1.0}', s.document, q)::float8 AS score, \
+           p.published_at \
+         FROM to_tsquery('broadsheet_english', $1) q, posts_search s JOIN posts p ON p.id = s.post_id \
+         WHERE s.document @@ q AND p.status = 'published' AND p.published_at <= $2 \
+         ORDER BY s.post_id DESC LIMIT $3",
     hits: "SELECT p.id, p.slug, p.kind, \
             ts_headline('broadsheet_english', translate(s.title, '<>&', chr(4) || chr(5) || chr(6)), q, \
               'HighlightAll=true, StartSel=' || chr(2) || ', StopSel=' || chr(3)) AS title, \
@@ -289,38 +281,28 @@ pub fn search(
         Conn::Sqlite(_) => match_expression(words),
         Conn::Postgres(_) => tsquery_expression(words),
     };
-    // Counting stops past this many: a page says "1,000+ results" rather than
-    // walking every match of a common word.
-    let total = diesel::sql_query(sql.total)
+    // One past the limit, so a page can say "more than 1000 results"
+    // rather than walking every match of a common word.
+    let mut matches: Vec<Match> = diesel::sql_query(sql.matches)
         .bind::<Text, _>(&expression)
         .bind::<Timestamp, _>(now)
         .bind::<BigInt, _>(COUNT_LIMIT + 1)
-        .get_result::<Count>(conn)?
-        .n;
-    // A word found in most posts would make bm25 score every one of them:
-    // rank only the RANK_LIMIT most recently written matches (FTS5 walks
-    // rowids from the top cheaply); on a news site those are the ones wanted.
-    // Fewer visible matches than that: all are ranked, and the walk is saved.
-    let cutoff: i32 = if total < RANK_LIMIT {
-        0
-    } else {
-        diesel::sql_query(sql.cutoff)
-            .bind::<Text, _>(&expression)
-            .bind::<BigInt, _>(RANK_LIMIT - 1)
-            .get_result::<Id>(conn)?
-            .id
-    };
+        .load(conn)?;
+    let total = matches.len() as i64;
+    matches.truncate(usize::try_from(COUNT_LIMIT).unwrap_or(usize::MAX));
+    matches.sort_by(|a, b| {
+        a.score
+            .total_cmp(&b.score)
+            .then(b.published_at.cmp(&a.published_at))
+            .then(b.id.cmp(&a.id))
+    });
     let ranked = paging.load(|limit, offset| {
-        diesel::sql_query(sql.ranked)
-            .bind::<Text, _>(&expression)
-            .bind::<Integer, _>(cutoff)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(limit)
-            .bind::<BigInt, _>(offset)
-            .load::<Id>(conn)
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let take = usize::try_from(limit).unwrap_or(0);
+        Ok(matches.iter().skip(skip).take(take).map(|m| m.id).collect())
     })?;
     let more = ranked.more;
-    let ids: Vec<i32> = ranked.items.iter().map(|r| r.id).collect();
+    let ids: Vec<i32> = ranked.items;
     let mut found: Vec<HitRow> = if ids.is_empty() {
         Vec::new()
     } else {
