@@ -151,6 +151,12 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// The server with these environment variables set, and glibc's
+    /// allocator settings only where given.
+    fn start_with(env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -164,6 +170,8 @@ impl Server {
             .arg(dir.path().join("site.db"))
             .env("RUST_LOG", "warn")
             .env_remove("BROADSHEET_BASE_URL")
+            .env_remove("MALLOC_ARENA_MAX")
+            .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -308,4 +316,32 @@ fn slow_clients_are_cut_off_and_huge_heads_refused_while_others_are_served() {
         "{}",
         normal.lines().next().unwrap_or("")
     );
+}
+
+/// The environment the server's process image started with.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn environment_of(server: &Server) -> Vec<String> {
+    std::fs::read(format!("/proc/{}/environ", server.child.id()))
+        .unwrap()
+        .split(|b| *b == 0)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect()
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[::std::prelude::v1::test]
+fn the_server_shares_one_allocator_arena_unless_told_otherwise() {
+    let server = Server::start();
+    assert!(
+        environment_of(&server).contains(&"MALLOC_ARENA_MAX=1".to_string()),
+        "the same process serves with one arena"
+    );
+    assert!(server
+        .exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .starts_with("HTTP/1.1 200"));
+    drop(server);
+    let server = Server::start_with(&[("MALLOC_ARENA_MAX", "4")]);
+    let env = environment_of(&server);
+    assert!(env.contains(&"MALLOC_ARENA_MAX=4".to_string()), "{env:?}");
+    assert!(!env.contains(&"MALLOC_ARENA_MAX=1".to_string()));
 }
