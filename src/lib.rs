@@ -88,9 +88,9 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     .client_request_timeout(HEAD_TIMEOUT)
     .client_disconnect_timeout(DISCONNECT_TIMEOUT)
     .shutdown_timeout(10)
-    // Per worker (two on two cores): database work is short and the pool has
-    // 8 connections; more blocking threads would only wait, each growing its
-    // own memory arena.
+    // Per worker (one per core): database work is short and the pool has two
+    // connections per core (`db::pool_size`); more blocking threads would
+    // only wait for one.
     .worker_max_blocking_threads(4);
     // Limit keys whose budget is full again are forgotten, so a flood of new
     // names or addresses cannot keep rows.

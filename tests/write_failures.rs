@@ -16,9 +16,11 @@ use diesel::prelude::*;
 
 const NOT_SAVED: &str = "Your change was not saved";
 
-/// Makes every connection of the pool (it holds 8) refuse writes, or not.
+/// Makes every connection of the pool refuse writes, or not.
 fn refuse_writes(app: &TestApp, refuse: bool) {
-    let held: Vec<_> = (0..8).map(|_| app.conn()).collect();
+    let held: Vec<_> = (0..broadsheet::db::pool_size())
+        .map(|_| app.conn())
+        .collect();
     let sql = if common::on_postgres() {
         format!("SET default_transaction_read_only = {refuse}")
     } else {

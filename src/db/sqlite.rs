@@ -38,7 +38,7 @@ pub fn connect(path: &Path) -> Result<SqliteConnection, diesel::r2d2::Error> {
     // pool opened), so no connection races another for that lock.
     // Checkpoints are the checkpointer thread's (`spawn_checkpointer`),
     // not each committing writer's.
-    // A 2 MB page cache each (8 connections): the OS keeps the file
+    // A 2 MB page cache each (see `pool_size`): the OS keeps the file
     // cached anyway, and it holds the server under 64 MB (bench/run).
     conn.batch_execute(&format!(
         "PRAGMA busy_timeout = 5000;
