@@ -171,6 +171,8 @@ impl Server {
             .env("RUST_LOG", "warn")
             .env_remove("BROADSHEET_BASE_URL")
             .env_remove("MALLOC_ARENA_MAX")
+            .env_remove("MALLOC_MMAP_THRESHOLD_")
+            .env_remove("MALLOC_TRIM_THRESHOLD_")
             .envs(env.iter().copied())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -330,12 +332,19 @@ fn environment_of(server: &Server) -> Vec<String> {
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[::std::prelude::v1::test]
-fn the_server_shares_one_allocator_arena_unless_told_otherwise() {
+fn the_server_tunes_its_allocator_unless_told_otherwise() {
     let server = Server::start();
-    assert!(
-        environment_of(&server).contains(&"MALLOC_ARENA_MAX=1".to_string()),
-        "the same process serves with one arena"
-    );
+    let env = environment_of(&server);
+    for setting in [
+        "MALLOC_ARENA_MAX=1",
+        "MALLOC_MMAP_THRESHOLD_=1048576",
+        "MALLOC_TRIM_THRESHOLD_=4194304",
+    ] {
+        assert!(
+            env.contains(&setting.to_string()),
+            "the same process serves with {setting}: {env:?}"
+        );
+    }
     assert!(server
         .exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .starts_with("HTTP/1.1 200"));
@@ -344,4 +353,5 @@ fn the_server_shares_one_allocator_arena_unless_told_otherwise() {
     let env = environment_of(&server);
     assert!(env.contains(&"MALLOC_ARENA_MAX=4".to_string()), "{env:?}");
     assert!(!env.contains(&"MALLOC_ARENA_MAX=1".to_string()));
+    assert!(env.contains(&"MALLOC_TRIM_THRESHOLD_=4194304".to_string()));
 }
