@@ -106,7 +106,7 @@ fn main() -> ExitCode {
 /// raises it, so the next password check's 19 MiB comes from the heap and
 /// stays there; with them a block over 1 MiB is always mapped and given back
 /// when freed, and the heap is trimmed only past 4 MiB free at its top (one
-/// arena trimming at glibc's 128 KiB cost a fifth of signed-in pages).
+/// arena trimming at glibc's 128 KiB cost a quarter of signed-in requests/s).
 /// Measured under the benchmark's mixed load on the 100,000-post site: peak
 /// RSS 61 MB, where the defaults reached 74 and one arena alone 65.
 const ALLOCATOR: [(&str, &str); 3] = [

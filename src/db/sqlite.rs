@@ -39,7 +39,7 @@ pub fn connect(path: &Path) -> Result<SqliteConnection, diesel::r2d2::Error> {
     // Checkpoints are the checkpointer thread's (`spawn_checkpointer`),
     // not each committing writer's.
     // A 2 MB page cache each (see `pool_size`): the OS keeps the file
-    // cached anyway, and it holds the server under 64 MB (bench/run).
+    // cached anyway, and the server's memory stays small (bench/run).
     conn.batch_execute(&format!(
         "PRAGMA busy_timeout = 5000;
          PRAGMA synchronous = NORMAL;

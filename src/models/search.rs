@@ -198,9 +198,9 @@ impl Sql {
 }
 
 // CROSS JOIN keeps the index lookup outermost: otherwise SQLite may walk
-// the posts and run the full-text match once for each of them. Ranking
-// selects nothing but ids: SQLite computes every selected column for
-// every match before sorting, and snippet() is far too costly for that.
+// the posts and run the full-text match once for each of them. The walk
+// selects ids and ranks only: SQLite computes every selected column for
+// every match, and snippet() is far too costly for that.
 static SQLITE: Sql = Sql {
     // posts_visible_by_id holds the columns the join reads, so a match costs
     // no visit to the post's row, long enough to span overflow pages; the
