@@ -94,6 +94,9 @@ impl Weigh for Settings {
 /// An article as every reader's page is rendered from it, with the settings
 /// and the sidebar of the moment it was loaded.
 pub struct CachedArticle {
+    /// Its HTML that is the same for every reader. The post's own `body` and
+    /// `body_html` are left empty: only the parts hold its text.
+    pub parts: crate::view::article::ArticleParts,
     pub settings: Settings,
     pub article: Article,
     pub sidebar: Arc<Sidebar>,
@@ -123,8 +126,7 @@ impl Weigh for CachedArticle {
                 size_of::<crate::models::comment::CommentView>()
                     + c.author.len()
                     + c.comment.body.len()
-                    + c.comment.body_html.len()
-                    + c.labels.bytes()
+                    + c.html.len()
             })
             .sum();
         let neighbours: usize = [&article.previous, &article.next]
@@ -141,6 +143,7 @@ impl Weigh for CachedArticle {
             + article.readers_thread.len() * size_of::<(usize, usize)>()
             + neighbours
             + self.sidebar.weigh()
+            + self.parts.bytes()
     }
 }
 
@@ -158,19 +161,7 @@ fn tag_counts_weigh(tags: &[TagCount]) -> usize {
 
 impl Weigh for Sidebar {
     fn weigh(&self) -> usize {
-        let years: usize = self
-            .years
-            .iter()
-            .map(|y| {
-                size_of::<crate::view::YearGroup>()
-                    + y.year.len()
-                    + y.months
-                        .iter()
-                        .map(|m| size_of::<crate::view::MonthLink>() + m.href.len())
-                        .sum::<usize>()
-            })
-            .sum();
-        years + tag_counts_weigh(&self.tags)
+        self.html.len()
     }
 }
 

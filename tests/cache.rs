@@ -685,3 +685,104 @@ async fn a_new_reply_to_on_each_request_shares_the_signed_out_article_s_cached_p
         form.body
     );
 }
+
+/// An article's head, text, thread and neighbour links are rendered once, for
+/// every reader, when it is cached: each follows the change it shows at once,
+/// for readers signed in and out.
+#[actix_web::test]
+async fn an_article_rendered_once_for_every_reader_shows_each_change_at_once() {
+    use broadsheet::schema::comments;
+    let app = slow_revalidating_app();
+    app.user("ann", Role::Admin);
+    app.post("Older story", "Text", 2);
+    app.post("Story", "First text", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut ann = Browser::new();
+    ann.login(&svc, &app, "ann").await;
+    let mut reader = Browser::new();
+    for page in [
+        ann.get(&svc, "/posts/story").await,
+        reader.get(&svc, "/posts/story").await,
+    ] {
+        assert!(page.contains("First text") && page.contains("Older story"));
+        assert!(!page.contains("Next Post"), "no newer post yet");
+    }
+
+    // The thread: a comment, then its edit.
+    let res = ann
+        .submit(
+            &svc,
+            "/posts/story",
+            "/posts/story/comments",
+            &[("body", "Said once"), ("website", "")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let id: i32 = comments::table
+        .select(comments::id)
+        .order(comments::id.desc())
+        .first(&mut app.conn())
+        .unwrap();
+    assert!(reader.get(&svc, "/posts/story").await.contains("Said once"));
+    let edit = format!("/comments/{id}/edit");
+    let res = ann
+        .submit(&svc, &edit, &edit, &[("body", "Said again, better")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    for page in [
+        ann.get(&svc, "/posts/story").await,
+        reader.get(&svc, "/posts/story").await,
+    ] {
+        assert!(page.contains("Said again, better") && page.contains("(edited)"));
+        assert!(!page.contains("Said once"));
+    }
+
+    // The head: the site's new name in the link-preview and schema.org tags.
+    let res = ann
+        .submit(
+            &svc,
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("title", "The Daily Test"),
+                ("description", "News"),
+                ("posts_per_page", "10"),
+                ("comment_policy", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    for page in [
+        ann.get(&svc, "/posts/story").await,
+        reader.get(&svc, "/posts/story").await,
+    ] {
+        assert!(page.contains(r#"<meta property="og:site_name" content="The Daily Test">"#));
+        assert!(page.contains(r#""publisher":{"#) && page.contains(r#""name":"The Daily Test""#));
+    }
+
+    // The neighbours: a post published from the dashboard is the next one.
+    let res = ann
+        .submit(
+            &svc,
+            "/admin/posts/new",
+            "/admin/posts",
+            &[
+                ("title", "Newer story"),
+                ("slug", ""),
+                ("body", "Text"),
+                ("tags", ""),
+                ("status", "published"),
+                ("published_at", ""),
+                ("dateline", ""),
+                ("comments_enabled", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    for page in [
+        ann.get(&svc, "/posts/story").await,
+        reader.get(&svc, "/posts/story").await,
+    ] {
+        assert!(page.contains("Next Post") && page.contains("Newer story"));
+    }
+}

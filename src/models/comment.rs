@@ -138,9 +138,10 @@ pub struct CommentView {
     pub author: String,
     pub author_username: String,
     pub author_role: Role,
-    /// Its dates and name as the thread shows them, made once when the
-    /// article is loaded (and cached) rather than for every reader.
-    pub labels: crate::view::format::CommentLabels,
+    /// What every reader of the thread sees of it, as HTML (see
+    /// `view::comment_markup`). The comment's `body_html` is moved into it,
+    /// so a cached article holds the text once.
+    pub html: String,
 }
 
 /// An account's display name, username and role.
@@ -150,14 +151,16 @@ impl CommentView {
     fn of(comment: Comment, account: Option<Account>) -> CommentView {
         let (author, author_username, author_role) =
             account.unwrap_or_else(|| (comment.guest_name.clone(), String::new(), Role::Commenter));
-        let labels = crate::view::format::CommentLabels::of(&comment, &author, &author_username);
-        CommentView {
+        let mut view = CommentView {
             comment,
             author,
             author_username,
             author_role,
-            labels,
-        }
+            html: String::new(),
+        };
+        view.html = crate::view::comment_markup(&view);
+        view.comment.body_html = String::new();
+        view
     }
 
     pub fn is_guest(&self) -> bool {

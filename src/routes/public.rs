@@ -11,13 +11,13 @@ use crate::auth::Visitor;
 use crate::cache::{self, CachedArticle, CachedList, PostList};
 use crate::error::AppError;
 use crate::models::comment::CommentView;
-use crate::models::media::Media;
 use crate::models::paging::{Paged, Paging};
-use crate::models::post::{Article, ListedPost, Neighbour};
+use crate::models::post::{Article, ListedPost};
 use crate::models::tag::TagCount;
 use crate::models::{self, Post, Settings, Tag};
 use crate::routes::PageNumber;
 use crate::slug::slugify;
+use crate::view::article::ArticleParts;
 use crate::view::{
     self, page_path, render, render_sized, render_with, Layout, Pager, Sidebar, YearGroup,
 };
@@ -134,7 +134,6 @@ pub struct CommentRow<'a> {
     pub depth: usize,
     pub deleted: bool,
     pub pending: bool,
-    pub edited: bool,
     pub can_edit: bool,
     pub can_delete: bool,
     pub can_reply: bool,
@@ -146,22 +145,13 @@ pub struct CommentRow<'a> {
 #[template(path = "public/post.html")]
 pub struct PostPage<'a> {
     layout: Layout,
-    // Borrowed from the cached article, like the comments: the body and
+    // Borrowed from the cached article, like the comments: the parts and
     // the thread are tens of kilobytes, copied once, into the page.
+    parts: &'a ArticleParts,
     post: &'a Post,
-    author: &'a str,
-    tags: &'a [Tag],
     comments: Vec<CommentRow<'a>>,
-    previous: Option<&'a Neighbour>,
-    next: Option<&'a Neighbour>,
     draft: CommentDraft,
     replying: bool,
-    cover: Option<&'a Media>,
-    description: String,
-    /// The site's address, for the absolute URLs link previews need.
-    base_url: String,
-    /// schema.org `BlogPosting`, for search engines (data, never run).
-    json_ld: String,
 }
 
 #[derive(serde::Deserialize, Debug, Default)]
@@ -188,45 +178,7 @@ pub async fn show_post(
             .insert_header((header::LOCATION, to))
             .finish());
     }
-    render_article(&state, &visitor, &cached, draft, StatusCode::OK)
-}
-
-/// The article as schema.org `BlogPosting` JSON-LD, safe inside `<script>`
-/// (no `<` survives, so the text cannot close the element).
-fn blog_posting(
-    post: &Post,
-    author: &str,
-    cover: Option<&Media>,
-    settings: &Settings,
-    canonical: &str,
-    base_url: &str,
-    description: &str,
-) -> String {
-    let mut data = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": post.title,
-        "description": description,
-        "datePublished": post.published_iso(),
-        "dateModified": post.updated_iso(),
-        "author": { "@type": "Person", "name": author },
-        "publisher": { "@type": "Organization", "name": settings.title, "url": format!("{base_url}/") },
-        "mainEntityOfPage": { "@type": "WebPage", "@id": canonical },
-        "url": canonical,
-        "wordCount": post.word_count,
-    });
-    if let Some(cover) = cover {
-        data["image"] = serde_json::json!({
-            "@type": "ImageObject",
-            "url": format!("{base_url}{}", cover.url()),
-            "width": cover.width,
-            "height": cover.height,
-        });
-    }
-    data.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    render_article(&visitor, &cached, draft, StatusCode::OK)
 }
 
 /// A page at the top level (`/about`). Only slug-shaped addresses can be
@@ -245,7 +197,7 @@ pub async fn show_page(
     if !cached.article.post.is_page() {
         return Err(AppError::NotFound);
     }
-    render_article(&state, &visitor, &cached, query.draft(), StatusCode::OK)
+    render_article(&visitor, &cached, query.draft(), StatusCode::OK)
 }
 
 impl ArticleQuery {
@@ -268,7 +220,7 @@ pub async fn article(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let cached = cached_article(state, slug).await?;
-    render_article(state, visitor, &cached, draft, status)
+    render_article(visitor, &cached, draft, status)
 }
 
 /// The visible post or page with this slug as every reader's page is built
@@ -281,9 +233,15 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
     let now = models::now();
     let key = slug.clone();
     let settings = state.cache.settings(&state.pool).await?;
+    let base_url = state.config.base_url();
     let loaded = db::run(&state.pool, move |conn| {
-        let article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+        let mut article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+        let parts = ArticleParts::of(&article, &settings, &base_url);
+        // The parts hold the body now: the cache keeps it once.
+        article.post.body = String::new();
+        article.post.body_html = String::new();
         Ok(Arc::new(CachedArticle {
+            parts,
             settings: Settings::clone(&settings),
             article,
             sidebar: Arc::new(Sidebar::load(conn, now)?),
@@ -302,6 +260,7 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
 #[template(path = "public/page.html")]
 pub struct PageView<'a> {
     layout: Layout,
+    parts: &'a ArticleParts,
     post: &'a Post,
     comments: Vec<CommentRow<'a>>,
     draft: CommentDraft,
@@ -309,7 +268,6 @@ pub struct PageView<'a> {
 }
 
 fn render_article(
-    state: &AppState,
     visitor: &Visitor,
     cached: &CachedArticle,
     draft: CommentDraft,
@@ -334,7 +292,6 @@ fn render_article(
             CommentRow {
                 deleted,
                 pending,
-                edited: c.edited_at.is_some(),
                 can_edit: user.is_some_and(|u| c.editable_by(u, now)),
                 can_delete: user.is_some_and(|u| c.deletable_by(u)),
                 can_reply,
@@ -344,18 +301,17 @@ fn render_article(
             }
         })
         .collect();
-    let base_url = state.config.base_url();
-    let description = post.description();
-    let cover = article.cover.as_ref();
+    let parts = &cached.parts;
     let layout = Layout::new(visitor, settings, post.title.clone())
-        .described(&description)
-        .at(&base_url, &post.path());
+        .described(&parts.description)
+        .canonical(&parts.canonical);
     if post.is_page() {
         // A page stands alone: no archive or tags beside it.
         return render_with(
             status,
             &PageView {
                 layout,
+                parts,
                 post,
                 comments,
                 draft,
@@ -363,38 +319,22 @@ fn render_article(
             },
         );
     }
-    let layout = layout.with_sidebar(Arc::clone(sidebar));
-    let json_ld = blog_posting(
-        post,
-        &article.author,
-        cover,
-        settings,
-        &layout.canonical,
-        &base_url,
-        &description,
-    );
     let page = PostPage {
-        cover,
-        description,
-        base_url,
-        json_ld,
-        layout,
+        layout: layout.with_sidebar(Arc::clone(sidebar)),
+        parts,
         post,
-        author: &article.author,
-        tags: &article.tags,
         comments,
-        previous: article.previous.as_ref(),
-        next: article.next.as_ref(),
         draft,
         replying,
     };
-    // The template's own text, the body, and each comment with its markup.
+    // The template's own text, the parts, and each comment with its markup.
     let bytes = PostPage::SIZE_HINT
-        + page.post.body_html.len()
+        + parts.bytes()
+        + page.layout.sidebar.as_ref().map_or(0, |s| s.html.len())
         + page
             .comments
             .iter()
-            .map(|c| c.view.comment.body_html.len() + 1024)
+            .map(|c| c.view.html.len() + 512)
             .sum::<usize>();
     render_sized(status, &page, bytes)
 }

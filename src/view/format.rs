@@ -4,9 +4,10 @@
 use chrono::{Datelike, NaiveDateTime, Timelike};
 
 use crate::markdown::reading_minutes;
+use crate::models::comment::CommentView;
 use crate::models::post::EDITORS;
 use crate::models::post::{ListedPost, PostSummary};
-use crate::models::{Post, PostKind};
+use crate::models::{Post, PostKind, Role};
 
 /// Where readers find a post (`/posts/slug`) or a page (`/slug`).
 pub fn post_path(kind: PostKind, slug: &str) -> String {
@@ -157,67 +158,52 @@ impl ListedPost {
     }
 }
 
-/// What the thread shows of a comment that is the same for every reader.
-#[derive(Debug, Clone)]
-pub struct CommentLabels {
+/// What the thread shows of a comment that is the same for every reader:
+/// its author line and text, or that it was deleted. Rendered once when the
+/// article is loaded (and cached), so a reader's page only adds the actions
+/// that reader may take.
+#[derive(askama::Template)]
+#[template(path = "partials/comment_text.html")]
+struct CommentMarkup<'a> {
+    view: &'a CommentView,
     created_iso: String,
     created_label: String,
-    shows_username: bool,
-    guest_website: Option<String>,
+    username: Option<&'a str>,
+    badge: Option<&'static str>,
+    guest_website: Option<&'a str>,
 }
 
-impl CommentLabels {
-    pub fn of(comment: &crate::models::Comment, author: &str, username: &str) -> CommentLabels {
-        let guest = comment.author_id.is_none();
-        let site = comment.guest_website.trim();
-        // Imports bring whatever the old site stored: only plain http(s).
-        let guest_website = (guest
-            && url::Url::parse(site).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
-        .then(|| site.to_string());
-        CommentLabels {
-            created_iso: iso(&comment.created_at),
-            created_label: long_time(&comment.created_at),
-            shows_username: !guest && author.to_lowercase() != username.to_lowercase(),
-            guest_website,
-        }
-    }
-
-    /// The bytes its text takes, for the cache's weighing.
-    pub fn bytes(&self) -> usize {
-        self.created_iso.len()
-            + self.created_label.len()
-            + self.guest_website.as_ref().map_or(0, String::len)
-    }
-}
-
-impl crate::models::comment::CommentView {
-    pub fn created_iso(&self) -> &str {
-        &self.labels.created_iso
-    }
-
-    pub fn created_label(&self) -> &str {
-        &self.labels.created_label
-    }
-
-    /// "Staff" for admins, "Editor" for authors: marks who speaks for the site.
-    pub fn staff_badge(&self) -> Option<&'static str> {
-        match self.author_role {
-            crate::models::Role::Admin => Some("Staff"),
-            crate::models::Role::Author => Some("Editor"),
-            crate::models::Role::Commenter => None,
-        }
-    }
-
-    /// A guest's website, when it is a plain http(s) address.
-    pub fn guest_website(&self) -> Option<&str> {
-        self.labels.guest_website.as_deref()
-    }
-
-    /// Whether the display name differs from the username, which is then shown
-    /// beside it so nobody passes for someone else by name alone.
-    pub fn shows_username(&self) -> bool {
-        self.labels.shows_username
-    }
+/// `view`'s markup as `CommentMarkup` says.
+pub fn comment_markup(view: &CommentView) -> String {
+    let comment = &view.comment;
+    let guest = view.is_guest();
+    let site = comment.guest_website.trim();
+    // Imports bring whatever the old site stored: only plain http(s).
+    let guest_website = (guest
+        && url::Url::parse(site).is_ok_and(|u| matches!(u.scheme(), "http" | "https")))
+    .then_some(site);
+    // The username is shown beside a display name that differs from it, so
+    // nobody passes for someone else by name alone.
+    let username = (!guest && view.author.to_lowercase() != view.author_username.to_lowercase())
+        .then_some(view.author_username.as_str());
+    // Marks who speaks for the site.
+    let badge = match view.author_role {
+        Role::Admin => Some("Staff"),
+        Role::Author => Some("Editor"),
+        Role::Commenter => None,
+    };
+    let markup = CommentMarkup {
+        view,
+        created_iso: iso(&comment.created_at),
+        created_label: long_time(&comment.created_at),
+        username,
+        badge,
+        guest_website,
+    };
+    let mut html = String::with_capacity(comment.body_html.len() + 512);
+    // Only a failing writer fails a render, and a String never does.
+    let _ = askama::Template::render_into(&markup, &mut html);
+    html
 }
 
 impl crate::models::search::Hit {

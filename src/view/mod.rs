@@ -2,6 +2,7 @@
 //! included), paging links and rendering. The readable forms of dates,
 //! counts and names that templates show are in `format`.
 
+pub mod article;
 pub mod format;
 
 pub use format::*;
@@ -162,8 +163,13 @@ impl Layout {
     }
 
     /// Names the page's canonical address: `base_url` (no trailing slash) and `path`.
-    pub fn at(mut self, base_url: &str, path: &str) -> Layout {
-        self.canonical = format!("{base_url}{path}");
+    pub fn at(self, base_url: &str, path: &str) -> Layout {
+        self.canonical(&format!("{base_url}{path}"))
+    }
+
+    /// Names the page's canonical address, absolute.
+    pub fn canonical(mut self, address: &str) -> Layout {
+        self.canonical = address.to_string();
         self
     }
 
@@ -242,38 +248,51 @@ pub fn archive_years(months: Vec<MonthCount>) -> Vec<YearGroup> {
 }
 
 /// The reading pages' sidebar: the Blog Archive and the popular tags, both
-/// from trigger-kept counts, so loading it costs a few index reads.
+/// from trigger-kept counts, so loading it costs a few index reads. It is the
+/// same for every reader, so it is rendered once, when loaded.
 #[derive(Debug, Clone, Default)]
 pub struct Sidebar {
-    pub years: Vec<YearGroup>,
-    pub tags: Vec<TagCount>,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "partials/sidebar.html")]
+struct SidebarMarkup {
+    years: Vec<YearGroup>,
+    tags: Vec<TagCount>,
 }
 
 impl Sidebar {
     /// How many tags it lists.
     pub const TAGS: i64 = 20;
 
+    fn new(years: Vec<YearGroup>, tags: Vec<TagCount>) -> Sidebar {
+        // Only a failing writer fails a render, and a String never does.
+        let html = SidebarMarkup { years, tags }.render().unwrap_or_default();
+        Sidebar { html }
+    }
+
     pub fn load(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Sidebar> {
-        Ok(Sidebar {
-            years: archive_years(Post::months(conn, now)?),
-            tags: Tag::popular(conn, now, Sidebar::TAGS)?,
-        })
+        Ok(Sidebar::new(
+            archive_years(Post::months(conn, now)?),
+            Tag::popular(conn, now, Sidebar::TAGS)?,
+        ))
     }
 
     /// The archive alone, for the tags page, which shows every tag itself.
     pub fn archive_only(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Sidebar> {
-        Ok(Sidebar {
-            years: archive_years(Post::months(conn, now)?),
-            tags: Vec::new(),
-        })
+        Ok(Sidebar::new(
+            archive_years(Post::months(conn, now)?),
+            Vec::new(),
+        ))
     }
 
     /// Tags alone, for the archive page, which shows the archive itself.
     pub fn tags_only(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Sidebar> {
-        Ok(Sidebar {
-            years: Vec::new(),
-            tags: Tag::popular(conn, now, Sidebar::TAGS)?,
-        })
+        Ok(Sidebar::new(
+            Vec::new(),
+            Tag::popular(conn, now, Sidebar::TAGS)?,
+        ))
     }
 }
 
