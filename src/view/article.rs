@@ -6,6 +6,8 @@
 
 use askama::Template;
 
+use super::fragment;
+
 use crate::models::media::Media;
 use crate::models::post::{Article, Neighbour};
 use crate::models::{Post, Settings, Tag};
@@ -96,14 +98,13 @@ impl ArticleParts {
             previous: article.previous.as_ref(),
             next: article.next.as_ref(),
         };
-        // Only a failing writer fails a render, and a String never does.
         ArticleParts {
-            head: head.render().unwrap_or_default(),
-            article: body.render().unwrap_or_default(),
+            head: fragment(&head, Head::SIZE_HINT),
+            article: fragment(&body, Body::SIZE_HINT + post.body_html.len()),
             nav: if post.is_page() {
                 String::new()
             } else {
-                nav.render().unwrap_or_default()
+                fragment(&nav, Nav::SIZE_HINT)
             },
             canonical,
             description,

@@ -200,10 +200,7 @@ pub fn comment_markup(view: &CommentView) -> String {
         badge,
         guest_website,
     };
-    let mut html = String::with_capacity(comment.body_html.len() + 512);
-    // Only a failing writer fails a render, and a String never does.
-    let _ = askama::Template::render_into(&markup, &mut html);
-    html
+    super::fragment(&markup, comment.body_html.len() + 512)
 }
 
 impl crate::models::search::Hit {

@@ -267,9 +267,10 @@ impl Sidebar {
     pub const TAGS: i64 = 20;
 
     fn new(years: Vec<YearGroup>, tags: Vec<TagCount>) -> Sidebar {
-        // Only a failing writer fails a render, and a String never does.
-        let html = SidebarMarkup { years, tags }.render().unwrap_or_default();
-        Sidebar { html }
+        let markup = SidebarMarkup { years, tags };
+        Sidebar {
+            html: fragment(&markup, SidebarMarkup::SIZE_HINT),
+        }
     }
 
     pub fn load(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<Sidebar> {
@@ -316,6 +317,15 @@ pub fn css_href() -> String {
         format!("/static/site.css?v={}", &hex::encode(digest)[..12])
     })
     .clone()
+}
+
+/// A piece of a page rendered ahead, to be inserted as it is (`|safe`) into
+/// the pages of many readers; `bytes` to start the buffer with.
+pub fn fragment<T: Template>(part: &T, bytes: usize) -> String {
+    let mut html = String::with_capacity(bytes);
+    // Only a failing writer fails a render, and a String never does.
+    let _ = part.render_into(&mut html);
+    html
 }
 
 pub fn render<T: Template>(page: &T) -> Result<HttpResponse, AppError> {
