@@ -409,7 +409,7 @@ async fn an_export_imported_into_a_fresh_site_gives_back_the_same_site() {
 #[actix_web::test]
 async fn an_item_with_more_text_than_the_bound_is_skipped_and_the_rest_imported() {
     let app = TestApp::new();
-    // One post whose content is over the 16 MB an element may hold.
+    // One post whose content is over the 4 MB an element may hold.
     let huge = "word ".repeat(17 * 1024 * 1024 / 5);
     let at = WORDPRESS.find("\t<item>").unwrap();
     let text = format!(
@@ -424,7 +424,7 @@ async fn an_item_with_more_text_than_the_bound_is_skipped_and_the_rest_imported(
         report
             .skipped
             .keys()
-            .any(|k| k.starts_with("larger than 16 MB")),
+            .any(|k| k.starts_with("larger than 4 MB: “Huge” (line ")),
         "{:?}",
         report.skipped
     );
@@ -474,4 +474,181 @@ async fn an_export_declaring_more_authors_than_the_bound_gets_accounts_for_the_f
         .first(&mut app.conn())
         .unwrap();
     assert_eq!(author, None);
+}
+
+/// A WordPress item with the given id, status and password, holding one
+/// approved comment.
+fn item(id: u32, title: &str, post_type: &str, status: &str, password: &str) -> String {
+    format!(
+        "<item><title>{title}</title><content:encoded><![CDATA[The text of {title}.]]></content:encoded>\
+         <wp:post_id>{id}</wp:post_id><wp:post_date_gmt>2020-05-03 09:30:00</wp:post_date_gmt>\
+         <wp:post_name>{id}-{post_type}</wp:post_name><wp:status>{status}</wp:status>\
+         <wp:post_type>{post_type}</wp:post_type><wp:post_password>{password}</wp:post_password>\
+         <wp:comment><wp:comment_id>{id}1</wp:comment_id><wp:comment_author>Pat</wp:comment_author>\
+         <wp:comment_date_gmt>2020-05-03 11:00:00</wp:comment_date_gmt>\
+         <wp:comment_content>Secret reply on {title}</wp:comment_content>\
+         <wp:comment_approved>1</wp:comment_approved></wp:comment></item>\n"
+    )
+}
+
+/// The fixture's channel with `items` in place of its own.
+fn export_of(items: &str) -> String {
+    let at = WORDPRESS.find("\t<item>").unwrap();
+    let end = WORDPRESS.rfind("</channel>").unwrap();
+    format!("{}{items}{}", &WORDPRESS[..at], &WORDPRESS[end..])
+}
+
+#[actix_web::test]
+async fn protected_private_and_pending_posts_come_in_as_drafts_and_the_report_names_them() {
+    let app = TestApp::new();
+    let text = export_of(
+        &[
+            item(700, "Open letter", "post", "publish", ""),
+            item(701, "Members news", "post", "publish", "hunter2"),
+            item(702, "Board minutes", "page", "private", ""),
+            item(703, "Awaiting review", "post", "pending", ""),
+            item(704, "Half done", "post", "draft", ""),
+            item(705, "Private and locked", "post", "private", "hunter2"),
+        ]
+        .concat(),
+    );
+
+    // The dry run names them as the import will.
+    let dry = import::run(
+        &app.state.pool,
+        text.as_bytes(),
+        &Options {
+            dry_run: true,
+            ..Options::default()
+        },
+        |_| {},
+    )
+    .unwrap();
+    let report = import_text(&app, &text);
+    assert_eq!(report.error, None, "{report:#?}");
+    let named = vec![
+        "“Members news” (password-protected)".to_string(),
+        "“Board minutes” (private)".to_string(),
+        "“Awaiting review” (pending review)".to_string(),
+        "“Half done” (a draft)".to_string(),
+        "“Private and locked” (password-protected)".to_string(),
+    ];
+    assert_eq!(report.not_public, named);
+    assert_eq!(dry.not_public, named);
+    let text_lines = report.lines().join("\n");
+    assert!(
+        text_lines.contains(
+            "Not public at the old site, so they came in as drafts, for you to publish or not: \
+             “Members news” (password-protected), “Board minutes” (private)"
+        ),
+        "{text_lines}"
+    );
+    assert!(
+        dry.lines()
+            .join("\n")
+            .contains("so they would come in as drafts"),
+        "{:?}",
+        dry.lines()
+    );
+
+    let statuses: Vec<(String, String)> = post_rows(&app)
+        .into_iter()
+        .filter(|r| r.0.starts_with("70"))
+        .map(|r| (r.0, r.2))
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("700-post".to_string(), "published".to_string()),
+            ("701-post".to_string(), "draft".to_string()),
+            ("702-page".to_string(), "draft".to_string()),
+            ("703-post".to_string(), "draft".to_string()),
+            ("704-post".to_string(), "draft".to_string()),
+            ("705-post".to_string(), "draft".to_string()),
+        ]
+    );
+
+    // A reader sees the open post and its comment, and nothing of the rest.
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    let open = reader.get(&svc, "/posts/700-post").await;
+    assert_eq!(open.status, StatusCode::OK);
+    assert!(open.contains("Secret reply on Open letter"));
+    for hidden in [
+        "/posts/701-post",
+        "/702-page",
+        "/posts/703-post",
+        "/posts/705-post",
+    ] {
+        let page = reader.get(&svc, hidden).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{hidden}");
+    }
+    for path in ["/", "/feed.xml", "/search?q=Secret"] {
+        let page = reader.get(&svc, path).await;
+        assert!(!page.contains("Members news"), "{path}");
+        assert!(!page.contains("Secret reply on Members"), "{path}");
+    }
+}
+
+#[actix_web::test]
+async fn pages_at_addresses_the_site_keeps_are_given_another_and_the_report_says_so() {
+    let app = TestApp::new();
+    let text = export_of(
+        &[
+            item(710, "Admin", "page", "publish", ""),
+            // No slug of its own: the title makes it, `login`.
+            item(711, "Login", "page", "publish", "")
+                .replace("<wp:post_name>711-page</wp:post_name>", ""),
+            item(712, "About the harbour", "page", "publish", ""),
+        ]
+        .concat()
+        .replace(
+            "<wp:post_name>710-page</wp:post_name>",
+            "<wp:post_name>admin</wp:post_name>",
+        ),
+    );
+    let dry = import::run(
+        &app.state.pool,
+        text.as_bytes(),
+        &Options {
+            dry_run: true,
+            ..Options::default()
+        },
+        |_| {},
+    )
+    .unwrap();
+    let report = import_text(&app, &text);
+    assert_eq!(report.error, None, "{report:#?}");
+    assert_eq!(report.pages, 3);
+    let moved = vec![
+        "“Admin” (/admin → /admin-page)".to_string(),
+        "“Login” (/login → /login-page)".to_string(),
+    ];
+    assert_eq!(report.moved_pages, moved);
+    assert_eq!(dry.moved_pages, moved);
+    assert!(
+        report.lines().join("\n").contains(
+            "Pages at addresses this site keeps for itself, given another: “Admin” (/admin → /admin-page)"
+        ),
+        "{:?}",
+        report.lines()
+    );
+    let slugs: Vec<String> = post_rows(&app)
+        .into_iter()
+        .filter(|r| r.3 == "page")
+        .map(|r| r.0)
+        .collect();
+    assert!(slugs.contains(&"admin-page".to_string()), "{slugs:?}");
+    assert!(slugs.contains(&"login-page".to_string()), "{slugs:?}");
+    assert!(
+        !slugs.iter().any(|s| s == "admin" || s == "login"),
+        "{slugs:?}"
+    );
+
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    let page = reader.get(&svc, "/admin-page").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("The text of Admin."));
+    assert_eq!(reader.get(&svc, "/login-page").await.status, StatusCode::OK);
 }

@@ -86,6 +86,14 @@ async fn a_takeout_export_moves_in_with_its_labels_threads_and_old_links() {
     assert_eq!(report.error, None, "{report:#?}");
     assert_eq!(report.format, "Blogger export");
     assert_eq!((report.posts, report.pages), (4, 1), "{report:#?}");
+    // The Takeout draft is a draft here, and the report says so by title.
+    assert_eq!(
+        report.not_public,
+        vec!["“Unfinished thoughts” (a draft)".to_string()]
+    );
+    assert!(report.lines().join("\n").contains(
+        "so they came in as drafts, for you to publish or not: “Unfinished thoughts” (a draft)."
+    ));
     // 9100 (before its post), 9001, 9002, 9003 spam, 9004 held, 9006 whose
     // parent is missing; 9005 deleted and 9007 on a post not in the file.
     assert_eq!(report.comments, 6, "{report:#?}");
@@ -241,6 +249,11 @@ async fn an_older_blogger_backup_moves_in_the_same_way() {
     assert_eq!(report.skipped.get("Blogger settings and layout"), Some(&2));
     assert_eq!(report.skipped.get("comments in the trash"), Some(&1));
     assert_eq!(report.new_accounts, vec!["Cat-Walker".to_string()]);
+    // `app:control/app:draft`: a draft, named in the report.
+    assert_eq!(
+        report.not_public,
+        vec!["“Draft of the winter walk” (a draft)".to_string()]
+    );
     let imported: Vec<_> = post_rows(&app)[before..].to_vec();
     assert_eq!(
         imported,

@@ -188,3 +188,38 @@ async fn the_import_command_takes_a_media_folder_and_refuses_one_that_is_not_the
     commands::import(config(), &export, Some(&uploads), false).unwrap();
     assert_eq!(media_rows(&app).len(), 1);
 }
+
+#[actix_web::test]
+async fn media_from_does_not_follow_symbolic_links_inside_the_folder() {
+    let app = TestApp::new();
+    let uploads = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    // The image the story shows is a link to a file outside the folder.
+    let outside = photo(elsewhere.path(), "secret.jpg", 1200, 800);
+    std::fs::create_dir_all(uploads.path().join("2020/05")).unwrap();
+    std::os::unix::fs::symlink(&outside, uploads.path().join("2020/05/quay.jpg")).unwrap();
+    let report = import_with(&app, WORDPRESS, uploads.path());
+    assert_eq!(report.error, None, "{report:#?}");
+    assert_eq!(report.images_copied, 0, "{report:#?}");
+    assert_eq!(report.images_missing, 1, "{report:#?}");
+    assert!(media_rows(&app).is_empty());
+
+    // Nor a linked folder on the way to it.
+    let app = TestApp::new();
+    let uploads = tempfile::tempdir().unwrap();
+    photo(elsewhere.path(), "2020/05/quay.jpg", 1200, 800);
+    std::os::unix::fs::symlink(elsewhere.path().join("2020"), uploads.path().join("2020")).unwrap();
+    let report = import_with(&app, WORDPRESS, uploads.path());
+    assert_eq!(report.images_copied, 0, "{report:#?}");
+    assert!(media_rows(&app).is_empty());
+
+    // A folder given through a link is still read: only links inside it are not.
+    let app = TestApp::new();
+    let real = tempfile::tempdir().unwrap();
+    photo(real.path(), "2020/05/quay.jpg", 1200, 800);
+    let holder = tempfile::tempdir().unwrap();
+    let linked = holder.path().join("uploads");
+    std::os::unix::fs::symlink(real.path(), &linked).unwrap();
+    let report = import_with(&app, WORDPRESS, &linked);
+    assert_eq!(report.images_copied, 1, "{report:#?}");
+}

@@ -237,11 +237,7 @@ impl<R: BufRead> Blogger<R> {
     fn finish(&mut self, d: Draft) {
         if d.too_large {
             self.ready.push_back(Item::Skipped {
-                reason: format!(
-                    "larger than {} MB (line {})",
-                    super::xml::MAX_TEXT_BYTES / (1024 * 1024),
-                    d.line
-                ),
+                reason: super::xml::too_large(&d.title, d.line),
             });
             return;
         }
@@ -285,14 +281,12 @@ impl<R: BufRead> Blogger<R> {
             "DRAFT" => EntryStatus::Draft,
             "SCHEDULED" => EntryStatus::Scheduled,
             "SOFT_TRASHED" | "TRASHED" | "DELETED" => EntryStatus::Trash,
-            "LIVE" | "" => {
-                if published_at.is_some_and(|at| at > crate::models::now()) {
-                    EntryStatus::Scheduled
-                } else {
-                    EntryStatus::Published
-                }
+            // A live post dated ahead is one Blogger has not shown yet.
+            "LIVE" | "" if published_at.is_some_and(|at| at > crate::models::now()) => {
+                EntryStatus::Scheduled
             }
-            _ => EntryStatus::Unpublished,
+            "LIVE" | "" => EntryStatus::Published,
+            _ => EntryStatus::Hidden("not live"),
         };
         // `/2019/05/harbour-wall.html`, `/p/about.html`: the file name is the slug.
         let path = if d.filename.is_empty() {

@@ -9,6 +9,7 @@
 
 mod blogger;
 pub mod content;
+mod guard;
 mod source;
 mod time;
 mod uploads;
@@ -88,6 +89,15 @@ pub struct Report {
     /// Posts longer than the editor saves: shown, but to be split before editing.
     pub long_posts: Vec<String>,
     pub sticky_posts: Vec<String>,
+    /// Posts and pages the old site did not show everyone (drafts, private,
+    /// password-protected, pending, scheduled): drafts here, each with why.
+    pub not_public: Vec<String>,
+    pub more_not_public: u64,
+    /// Pages whose address is one the site keeps for itself (`/admin`),
+    /// given another: “Title” (/old → /new).
+    pub moved_pages: Vec<String>,
+    /// Posts the old site had yet to publish: published here at that time.
+    pub scheduled: Vec<String>,
     /// Images the content shows from elsewhere (the old site), left as they are.
     pub external_images: u64,
     pub external_image_examples: Vec<String>,
@@ -102,6 +112,14 @@ pub struct Report {
 impl Report {
     fn skip(&mut self, reason: impl Into<String>) {
         *self.skipped.entry(reason.into()).or_default() += 1;
+    }
+
+    fn not_public(&mut self, label: &str, why: &str) {
+        if self.not_public.len() < MAX_LISTED {
+            self.not_public.push(format!("{label} ({why})"));
+        } else {
+            self.more_not_public += 1;
+        }
     }
 
     fn warn(&mut self, warning: String) {
@@ -157,6 +175,39 @@ impl Report {
         }
         for (reason, n) in &self.skipped {
             lines.push(format!("Skipped {n}: {reason}."));
+        }
+        if !self.not_public.is_empty() {
+            let more = if self.more_not_public > 0 {
+                format!(" and {} more", self.more_not_public)
+            } else {
+                String::new()
+            };
+            lines.push(format!(
+                "Not public at the old site, so {} as drafts, for you to publish or not: {}{more}.",
+                if self.dry_run {
+                    "they would come in"
+                } else {
+                    "they came in"
+                },
+                self.not_public.join(", ")
+            ));
+        }
+        if !self.moved_pages.is_empty() {
+            lines.push(format!(
+                "Pages at addresses this site keeps for itself, {} another: {}.",
+                if self.dry_run {
+                    "which would be given"
+                } else {
+                    "given"
+                },
+                self.moved_pages.join(", ")
+            ));
+        }
+        if !self.scheduled.is_empty() {
+            lines.push(format!(
+                "Scheduled at the old site, and published here at the same time: {}.",
+                self.scheduled.join(", ")
+            ));
         }
         if !self.new_accounts.is_empty() {
             lines.push(format!(
@@ -553,7 +604,18 @@ impl Import<'_> {
                 self.report.already_here += 1;
                 None
             }
-            None => Some(self.render(&entry, &label)?),
+            None => {
+                if let Some(why) = entry.status.not_public() {
+                    self.report.not_public(&label, why);
+                }
+                if let (EntryStatus::Scheduled, Some(at)) = (entry.status, entry.published_at) {
+                    if self.report.scheduled.len() < MAX_LISTED {
+                        let at = at.format("%Y-%m-%d %H:%M UTC");
+                        self.report.scheduled.push(format!("{label} ({at})"));
+                    }
+                }
+                Some(self.render(&entry, &label)?)
+            }
         };
         let mut comments = Vec::new();
         for comment in &entry.comments {
@@ -629,6 +691,23 @@ impl Import<'_> {
                 entry.line
             ));
         }
+        let mut slug = decoded_slug(&entry.slug);
+        if entry.kind == EntryKind::Page {
+            let wanted = slugify(if slug.trim().is_empty() {
+                &entry.title
+            } else {
+                &slug
+            });
+            // `/admin`, `/login`…: a page there could never be reached.
+            if crate::routes::is_reserved(&wanted) {
+                slug = format!("{wanted}-page");
+                if self.report.moved_pages.len() < MAX_LISTED {
+                    self.report
+                        .moved_pages
+                        .push(format!("{label} (/{wanted} → /{slug})"));
+                }
+            }
+        }
         let input = PostInput {
             kind: match entry.kind {
                 EntryKind::Post => PostKind::Post,
@@ -639,7 +718,7 @@ impl Import<'_> {
             } else {
                 entry.title.trim().to_string()
             },
-            slug: decoded_slug(&entry.slug),
+            slug,
             dateline: entry.dateline.clone(),
             body,
             tags: entry.tags.clone(),
@@ -723,7 +802,7 @@ impl Import<'_> {
         if size > crate::media::MAX_UPLOAD_BYTES as u64 {
             return refuse(&mut self.report, "is larger than an upload may be");
         }
-        let bytes = match std::fs::read(file) {
+        let bytes = match uploads::read_plain(file) {
             Ok(bytes) => bytes,
             Err(e) => return refuse(&mut self.report, &format!("cannot be read ({e})")),
         };
@@ -905,13 +984,13 @@ impl Import<'_> {
             }
             let mut outcomes = Vec::with_capacity(batch.len());
             for ready in &batch {
-                let outcome = conn.transaction(|conn| write_item(conn, &source, ready));
+                let outcome = savepoint(conn, |conn| write_item(conn, &source, ready))?;
                 outcomes.push(outcome);
             }
             // After the batch's posts, which the replies may be on.
             let mut placed = Vec::with_capacity(replies.len());
             for reply in &replies {
-                placed.push(conn.transaction(|conn| write_reply(conn, &source, reply)));
+                placed.push(savepoint(conn, |conn| write_reply(conn, &source, reply))?);
             }
             Imported::link_parents(conn, &source)?;
             Ok((terms, outcomes, placed))
@@ -1005,6 +1084,58 @@ impl Import<'_> {
         }
         self.report.more_warnings += (total as u64).saturating_sub(orphans.len() as u64);
         Ok(())
+    }
+}
+
+/// Runs one item in a savepoint: `Ok(Err(..))` when the database refused
+/// that item alone (the batch goes on without it), `Err` when the storage
+/// refused the write (a full disk): SQLite has then rolled back the whole
+/// transaction, so the batch stops with that cause, not with the error of
+/// the savepoint's rollback ("outside of a transaction") that would follow.
+fn savepoint<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&mut Conn) -> Result<T, diesel::result::Error>,
+) -> Result<Result<T, diesel::result::Error>, AppError> {
+    let mut refused = None;
+    let outcome = conn.transaction(|conn| match f(conn) {
+        Err(e) if db::is_storage_failure(&e) => {
+            refused = Some(e);
+            Err(diesel::result::Error::RollbackTransaction)
+        }
+        other => other,
+    });
+    match refused {
+        Some(e) => Err(AppError::NotSaved(e)),
+        None => Ok(outcome),
+    }
+}
+
+/// Whether an import stopped because the disk holding the database is full.
+pub fn disk_full(e: &AppError) -> bool {
+    let (AppError::NotSaved(e) | AppError::Db(e)) = e else {
+        return false;
+    };
+    let message = match e {
+        diesel::result::Error::DatabaseError(_, info) => info.message().to_string(),
+        other => other.to_string(),
+    };
+    ["disk is full", "could not extend file", "No space left"]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
+/// What the command line and the dashboard say when the database stopped an
+/// import.
+pub fn stopped_message(e: &AppError) -> String {
+    if disk_full(e) {
+        "the disk holding the database is full, so the import stopped. What it had \
+         imported is kept: free some space, then run the same import again to continue"
+            .into()
+    } else {
+        format!(
+            "the database stopped the import ({e}). What it had imported is kept: run \
+             the same import again to continue"
+        )
     }
 }
 

@@ -45,12 +45,25 @@ pub enum EntryKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EntryStatus {
     Published,
-    /// Published at a time still to come.
+    /// Published at a time still to come, as the old site would have.
     Scheduled,
     Draft,
-    /// Private or pending review there: a draft here.
-    Unpublished,
+    /// Not public there for the reason given (private, pending review,
+    /// password-protected): a draft here, named in the report.
+    Hidden(&'static str),
     Trash,
+}
+
+impl EntryStatus {
+    /// Why an entry that is not public at the old site comes in as a draft;
+    /// `None` for one readers could see there.
+    pub fn not_public(self) -> Option<&'static str> {
+        match self {
+            EntryStatus::Published | EntryStatus::Scheduled | EntryStatus::Trash => None,
+            EntryStatus::Draft => Some("a draft"),
+            EntryStatus::Hidden(why) => Some(why),
+        }
+    }
 }
 
 /// How an entry's content was written, which decides how it is shown.

@@ -103,8 +103,43 @@ pub fn file_for(dir: &Path, address: &str) -> Option<PathBuf> {
     candidates.push(relative);
     candidates
         .into_iter()
+        .find(|c| plain_file_below(dir, c))
         .map(|c| dir.join(c))
-        .find(|full| full.is_file())
+}
+
+/// Whether `relative` names a regular file in `dir` reached without a
+/// symbolic link: a link in the folder could point anywhere on the machine
+/// (the database, a key), and its target would be shown to the world.
+fn plain_file_below(dir: &Path, relative: &Path) -> bool {
+    let mut at = dir.to_path_buf();
+    let mut components = relative.components().peekable();
+    while let Some(component) = components.next() {
+        at.push(component);
+        let Ok(meta) = std::fs::symlink_metadata(&at) else {
+            return false;
+        };
+        let last = components.peek().is_none();
+        if meta.file_type().is_symlink() || (last && !meta.is_file()) || (!last && !meta.is_dir()) {
+            return false;
+        }
+    }
+    true
+}
+
+/// Reads a file `file_for` found, refusing it if it was swapped for a
+/// symbolic link since: the file opened must be the one looked at.
+pub fn read_plain(file: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::MetadataExt;
+    let mut opened = std::fs::File::open(file)?;
+    let seen = std::fs::symlink_metadata(file)?;
+    let got = opened.metadata()?;
+    if seen.file_type().is_symlink() || seen.ino() != got.ino() || seen.dev() != got.dev() {
+        return Err(std::io::Error::other("it is a symbolic link"));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(got.len()).unwrap_or(0));
+    opened.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn has_image_extension(address: &str) -> bool {

@@ -25,6 +25,8 @@ struct Draft {
     entry: Entry,
     post_type: String,
     status: String,
+    /// A post WordPress shows only to readers who know its password.
+    password: bool,
     date: String,
     date_gmt: String,
     pub_date: String,
@@ -300,10 +302,7 @@ impl<R: BufRead> Wxr<R> {
         }
         if self.xml.take_overflow() {
             return Ok(Item::Skipped {
-                reason: format!(
-                    "larger than {} MB (line {line})",
-                    super::xml::MAX_TEXT_BYTES / (1024 * 1024)
-                ),
+                reason: super::xml::too_large(&draft.entry.title, line),
             });
         }
         Ok(draft.finish(comments))
@@ -327,6 +326,7 @@ impl Draft {
             (Ns::Wp, "comment_status") => e.comments_open = text.trim() == "open",
             (Ns::Wp, "post_name") => e.slug = text.trim().into(),
             (Ns::Wp, "status") => self.status = text.trim().into(),
+            (Ns::Wp, "post_password") => self.password = !text.trim().is_empty(),
             (Ns::Wp, "post_type") => self.post_type = text.trim().into(),
             (Ns::Wp, "is_sticky") => e.sticky = text.trim() == "1",
             (Ns::Wp, "meta_key") => self.meta_key = text.trim().into(),
@@ -392,18 +392,23 @@ impl Draft {
         e.published_at = parse_wordpress(&self.date_gmt)
             .or_else(|| parse_wordpress(&self.date))
             .or_else(|| super::time::parse_rfc2822(&self.pub_date));
+        // Only what the old site showed everyone is published here; a
+        // password cannot be carried over, so a protected post waits as a
+        // draft for its author to decide.
         e.status = match self.status.as_str() {
-            "publish" => EntryStatus::Published,
-            "future" => EntryStatus::Scheduled,
-            "draft" | "auto-draft" | "" => EntryStatus::Draft,
-            "private" | "pending" => EntryStatus::Unpublished,
             "trash" => EntryStatus::Trash,
             "inherit" => {
                 return Item::Skipped {
                     reason: "a revision".into(),
                 }
             }
-            _ => EntryStatus::Unpublished,
+            _ if self.password => EntryStatus::Hidden("password-protected"),
+            "publish" => EntryStatus::Published,
+            "future" => EntryStatus::Scheduled,
+            "draft" | "auto-draft" | "" => EntryStatus::Draft,
+            "private" => EntryStatus::Hidden("private"),
+            "pending" => EntryStatus::Hidden("pending review"),
+            _ => EntryStatus::Hidden("of a status this site does not know"),
         };
         // WordPress answers these too: `?p=` or `?page_id=`, and the dated
         // permalink most sites use.

@@ -9,9 +9,28 @@ use quick_xml::events::{BytesRef, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
-/// The most text one element may hold (a post's content, say); more is a
-/// sign of a broken or hostile file, and the item is skipped.
-pub const MAX_TEXT_BYTES: usize = 16 * 1024 * 1024;
+use super::guard::Guard;
+
+/// The most text one element may hold (a post's content, say), and the
+/// most quick-xml may read at once (a text run, a CDATA section, an XML
+/// comment): more is a sign of a broken or hostile file, and the item is
+/// skipped, the rest of that text passed over without being held. Rendering
+/// and sanitising an HTML body costs about sixty times its size at its peak
+/// (a 15.6 MB post took the server to 900 MB), so this bounds an import's
+/// memory too.
+pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Why an item was skipped for its size, naming it.
+pub fn too_large(title: &str, line: u64) -> String {
+    let limit = MAX_TEXT_BYTES / (1024 * 1024);
+    let title = title.trim();
+    if title.is_empty() {
+        format!("larger than {limit} MB: the item on line {line}")
+    } else {
+        let title: String = title.chars().take(200).collect();
+        format!("larger than {limit} MB: “{title}” (line {line})")
+    }
+}
 
 /// A reader that counts the bytes and lines the parser has consumed, for
 /// the progress bar and for naming the line of a problem.
@@ -28,6 +47,16 @@ impl<R: BufRead> Counted<R> {
             bytes: 0,
             line: 1,
         }
+    }
+}
+
+impl<R> Counted<Guard<R>> {
+    /// Bytes and lines read, with those the guard dropped.
+    fn position(&self) -> (u64, u64) {
+        (
+            self.bytes + self.inner.dropped_bytes,
+            self.line + self.inner.dropped_lines,
+        )
     }
 }
 
@@ -134,7 +163,7 @@ pub enum Step {
 
 /// A pull reader over an export that yields `Step`s.
 pub struct Reader<R: BufRead> {
-    xml: NsReader<Counted<R>>,
+    xml: NsReader<Counted<Guard<R>>>,
     buf: Vec<u8>,
     text: String,
     /// Text beyond `MAX_TEXT_BYTES` was dropped since the last `take_overflow`.
@@ -143,7 +172,7 @@ pub struct Reader<R: BufRead> {
 
 impl<R: BufRead> Reader<R> {
     pub fn new(input: R) -> Self {
-        let mut xml = NsReader::from_reader(Counted::new(input));
+        let mut xml = NsReader::from_reader(Counted::new(Guard::new(input, MAX_TEXT_BYTES)));
         let config = xml.config_mut();
         config.expand_empty_elements = true;
         config.trim_text(false);
@@ -156,11 +185,11 @@ impl<R: BufRead> Reader<R> {
     }
 
     pub fn line(&self) -> u64 {
-        self.xml.get_ref().line
+        self.xml.get_ref().position().1
     }
 
     pub fn bytes(&self) -> u64 {
-        self.xml.get_ref().bytes
+        self.xml.get_ref().position().0
     }
 
     pub fn error(&self, message: impl Into<String>) -> XmlError {
@@ -172,7 +201,8 @@ impl<R: BufRead> Reader<R> {
 
     /// Whether some element's text was too long since the last call.
     pub fn take_overflow(&mut self) -> bool {
-        std::mem::take(&mut self.overflow)
+        let dropped = self.xml.get_mut().inner.take_overflow();
+        std::mem::take(&mut self.overflow) | dropped
     }
 
     fn push_text(&mut self, text: &str) {
@@ -209,7 +239,7 @@ impl<R: BufRead> Reader<R> {
                     let mut attributes = Vec::new();
                     for attribute in start.attributes() {
                         let attribute = attribute.map_err(|e| XmlError {
-                            line: self.xml.get_ref().line,
+                            line: self.line(),
                             message: format!("a broken attribute in <{name}> ({e})"),
                         })?;
                         let key = String::from_utf8_lossy(attribute.key.local_name().as_ref())
@@ -217,7 +247,7 @@ impl<R: BufRead> Reader<R> {
                         let value = attribute
                             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                             .map_err(|e| XmlError {
-                                line: self.xml.get_ref().line,
+                                line: self.line(),
                                 message: format!("a broken attribute value in <{name}> ({e})"),
                             })?
                             .into_owned();

@@ -112,8 +112,11 @@ pub struct JobPage {
     layout: Layout,
     nav: AdminNav,
     job: ImportJob,
-    /// While running the page reloads itself every 2 s.
+    /// While running the page shows the progress and a link to look again
+    /// (never a refresh the reader did not ask for: WCAG F41).
     running: bool,
+    /// Roughly how long is left, from the pace so far.
+    expect: String,
     /// The report, a line each.
     lines: Vec<String>,
     failure: Option<String>,
@@ -502,8 +505,8 @@ fn run_job(pool: &DbPool, id: i32, scratch: Scratch, permit: OwnedSemaphorePermi
                     i32::try_from(p.items).unwrap_or(i32::MAX),
                 );
                 // The first batch at once, then not per batch: a row
-                // written once a second is enough for a page that reloads
-                // every two.
+                // written once a second is enough for a reader who asks
+                // again now and then.
                 if saved_at.is_none_or(|at| at.elapsed() >= PROGRESS_EVERY) {
                     saved_at = Some(Instant::now());
                     save_progress(pool, id, latest);
@@ -515,7 +518,11 @@ fn run_job(pool: &DbPool, id: i32, scratch: Scratch, permit: OwnedSemaphorePermi
         Ok(Ok(Ok(report))) => Ok(report),
         Ok(Ok(Err(e))) => {
             tracing::error!(error = %e, job = id, "import stopped");
-            Err(if e.is_not_saved() {
+            Err(if import::disk_full(&e) {
+                "The import stopped: the disk holding the database is full. What it had \
+                 imported is kept: free some space, then upload the same file again to \
+                 continue."
+            } else if e.is_not_saved() {
                 "The import stopped: the server could not write to its database (its disk \
                  may be full). What it had imported is kept: upload the same file again to \
                  continue."
@@ -593,8 +600,8 @@ fn save_progress(pool: &DbPool, id: i32, (bytes, items): (i64, i32)) {
     }
 }
 
-/// `GET /admin/import/{id}`: the progress while it runs (the page reloads
-/// itself, no script needed), then the report.
+/// `GET /admin/import/{id}`: the progress while it runs (with a link to
+/// look again), then the report.
 pub async fn show(
     state: web::Data<AppState>,
     visitor: Visitor,
@@ -617,6 +624,7 @@ pub async fn show(
         read: file_size(u64::try_from(job.bytes_read).unwrap_or(0)),
         total: file_size(u64::try_from(job.bytes_total).unwrap_or(0)),
         items: plural(job.items_done.into(), "item", "items"),
+        expect: time_left(&job, models::now()),
         started: long_time(&job.created_at),
         started_iso: iso(&job.created_at),
         job,
@@ -624,4 +632,22 @@ pub async fn show(
         lines,
         failure,
     })
+}
+
+/// What a reader of a running import may expect: the time left at the pace
+/// read so far, in words.
+fn time_left(job: &ImportJob, now: chrono::NaiveDateTime) -> String {
+    let elapsed = (now - job.created_at).num_seconds();
+    let (read, total) = (job.bytes_read, job.bytes_total);
+    if read <= 0 || elapsed <= 0 || total <= read {
+        return "Most imports take a minute or two; a large site can take several.".into();
+    }
+    // Seconds left if the rest of the file reads as fast as the start did.
+    let left = (i128::from(elapsed) * i128::from(total - read) / i128::from(read)).max(1);
+    let minutes = (left + 59) / 60;
+    if minutes <= 1 {
+        "At the pace so far, it should finish within a minute.".into()
+    } else {
+        format!("At the pace so far, about {minutes} minutes are left.")
+    }
 }
