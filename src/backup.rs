@@ -15,7 +15,9 @@ use diesel::{Connection, SqliteConnection};
 use crate::db::{self, Conn, OpenError};
 use crate::error::AppError;
 
-/// Held by a server for as long as it runs.
+/// Held by a server for as long as it runs, and by every command that
+/// writes (an import, say) for as long as it does: a restore under either
+/// would leave its writes in the file put aside.
 pub struct ServerLock {
     _file: File,
 }
@@ -28,7 +30,7 @@ impl ServerLock {
         match file.try_lock_shared() {
             Ok(()) => Ok(ServerLock { _file: file }),
             Err(_) => Err(format!(
-                "{} is being restored; start the server when the restore has finished",
+                "{} is being restored; try again when the restore has finished",
                 database.display()
             )),
         }
@@ -75,7 +77,7 @@ pub enum RestoreError {
     },
     #[error("the backup {path} is damaged (integrity check: {problem}); nothing was restored")]
     Damaged { path: PathBuf, problem: String },
-    #[error("a Broadsheet server has {0} open; stop every instance, then restore")]
+    #[error("a Broadsheet server or command (an import, say) has {0} open; stop every instance and wait for the command, then restore")]
     InUse(PathBuf),
     #[error("{what}: {source}")]
     Io {
@@ -184,10 +186,12 @@ fn check_backup(from: &Path) -> Result<(i64, i64, i64), RestoreError> {
         let what = format!("{what} {}", from.display());
         move |source: AppError| RestoreError::Db { what, source }
     };
-    // Read-only: checking a backup never changes it.
+    // Read-only, and immutable: checking a backup never changes it, nor
+    // leaves a `-wal` or `-shm` beside it (a backup is a whole file: VACUUM
+    // INTO writes no WAL, and any beside it is not part of it).
     let path = from.to_string_lossy();
     let uri = format!(
-        "file:{}?mode=ro",
+        "file:{}?mode=ro&immutable=1",
         path.replace('%', "%25")
             .replace('?', "%3f")
             .replace('#', "%23")

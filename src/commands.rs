@@ -27,7 +27,62 @@ fn open_existing(config: Config) -> Result<AppState, String> {
     AppState::open_with(config, Create::Never).map_err(|e| e.to_string())
 }
 
+/// Opens an existing database for a command that writes, holding the lock a
+/// restore checks for as long as the command runs. The lock comes first: a
+/// restore that swapped the file between the open and the lock would leave
+/// every write in the file put aside.
+fn open_to_write(config: Config) -> Result<(AppState, Option<ServerLock>), String> {
+    let lock = match config.database.file() {
+        // A missing file is `open_existing`'s to refuse, with its reason.
+        Some(file) if file.exists() => Some(ServerLock::take(file)?),
+        _ => None,
+    };
+    Ok((open_existing(config)?, lock))
+}
+
+/// Closes the database a command opened so that it leaves no `-wal` or
+/// `-shm` beside a SQLite file. SQLite removes them when the last connection
+/// closes; the pool's are dropped first, but the checkpointer thread may hold
+/// one a moment longer (it stops within its next round once the state is
+/// gone), so one connection of our own copies the WAL back and closes, again
+/// until it was the last.
+fn close(state: AppState) {
+    let file = state.config.database.file().map(Path::to_path_buf);
+    drop(state);
+    let Some(file) = file else {
+        return;
+    };
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let wal = db::with_suffix(&file, "-wal");
+    for _ in 0..40 {
+        match diesel::SqliteConnection::establish(&file.to_string_lossy()) {
+            Ok(mut conn) => {
+                let done = conn
+                    .batch_execute("PRAGMA busy_timeout = 5000; PRAGMA wal_checkpoint(TRUNCATE);");
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "the WAL was not copied back on closing");
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reopen the database to close it");
+                return;
+            }
+        }
+        if !wal.exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 pub fn serve(config: Config) -> Result<(), String> {
+    // The address first: one that cannot be listened on must fail before
+    // a database is created and migrated for a server that never starts.
+    std::net::TcpListener::bind(&config.bind)
+        .map_err(|e| format!("cannot listen on {} (--bind): {e}", config.bind))?;
+    crate::copy::refuse_unfinished(&config.database)?;
     let file = config.database.file().map(Path::to_path_buf);
     let state = AppState::open(config).map_err(|e| e.to_string())?;
     // Only a file can be replaced by `restore` under a running server.
@@ -38,7 +93,7 @@ pub fn serve(config: Config) -> Result<(), String> {
 }
 
 pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), String> {
-    let state = open_existing(config)?;
+    let (state, _lock) = open_to_write(config)?;
     eprintln!("Password for {username} (one line, at least 10 characters):");
     let mut password = String::new();
     std::io::stdin()
@@ -58,8 +113,10 @@ pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), S
     let user = db::write_with(&mut conn, |conn| {
         accounts::create(conn, username, email, &hash, Role::Admin, Admins::Any)
     })
-    .map_err(|e| e.to_string())?
-    .ok_or_else(|| format!("username: {}", accounts::TAKEN_MEANWHILE))?;
+    .map_err(|e| e.to_string());
+    drop(conn);
+    close(state);
+    let user = user?.ok_or_else(|| format!("username: {}", accounts::TAKEN_MEANWHILE))?;
     say!(
         "Created admin {} (id {}). Sign in at /login.",
         user.username,
@@ -124,9 +181,12 @@ pub fn restore(database: &crate::db::Database, file: &Path) -> Result<(), String
 }
 
 pub fn generate(config: Config, args: &GenerateArgs) -> Result<(), String> {
-    let state = open_existing(config)?;
+    let (state, _lock) = open_to_write(config)?;
     let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let done = crate::generate::run(&mut conn, args).map_err(|e| e.to_string())?;
+    let done = crate::generate::run(&mut conn, args).map_err(|e| e.to_string());
+    drop(conn);
+    close(state);
+    let done = done?;
     say!(
         "Generated {} posts, {} comments and {} users in {:.1} s; busiest post: /posts/{}",
         done.posts,
@@ -144,7 +204,7 @@ pub fn import(
     media_from: Option<&Path>,
     dry_run: bool,
 ) -> Result<(), String> {
-    let state = open_existing(config)?;
+    let (state, _lock) = open_to_write(config)?;
     let media_from = match media_from {
         Some(dir) if dir.is_dir() && !dry_run => {
             state.media.check()?;
@@ -177,9 +237,10 @@ pub fn import(
     let report = crate::import::run(&state.pool, input, &options, |p| {
         bar.set_position(p.bytes);
         bar.set_message(format!("{} items", p.items));
-    })
-    .map_err(|e| e.to_string())?;
+    });
     bar.finish_and_clear();
+    close(state);
+    let report = report.map_err(|e| crate::import::stopped_message(&e))?;
     for line in report.lines() {
         say!("{line}");
     }

@@ -19,8 +19,9 @@ pub struct Config {
     )]
     pub bind: String,
 
-    /// SQLite database file, or a PostgreSQL URL (postgres://user@host/db);
-    /// created (a file) and migrated when missing.
+    /// SQLite database file, or a PostgreSQL URL (postgres://user@host/db).
+    /// Only `serve` creates and migrates a missing one; every other command
+    /// refuses it (start `serve` once first).
     #[arg(
         long,
         env = "BROADSHEET_DATABASE",

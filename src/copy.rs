@@ -35,7 +35,13 @@ const BATCH_BYTES: i64 = 8 * 1024 * 1024;
 /// Not copied: the migrations' own record (the target's migrations ran),
 /// and the archive's month totals, which the triggers on `posts` build again
 /// as the posts arrive (and which the check compares all the same).
-const NOT_COPIED: &[&str] = &["__diesel_schema_migrations", "archive_months"];
+const NOT_COPIED: &[&str] = &["__diesel_schema_migrations", "archive_months", UNFINISHED];
+
+/// A table the copy makes in its target before the first row and drops
+/// once every table compares equal: while it is there the target is part
+/// of a copy, and `serve` refuses it (a server on it would answer every
+/// page 404). A table, not a file, so that it works for PostgreSQL too.
+const UNFINISHED: &str = "broadsheet_copy_unfinished";
 
 /// The search index: SQLite's FTS5 table (with its shadow tables,
 /// `posts_fts_*`) and PostgreSQL's `posts_search`. The triggers write a row
@@ -119,9 +125,57 @@ pub fn copy(
              database again) before trying again"
         )
     };
+    if has_table(&mut from, UNFINISHED).map_err(|e| format!("cannot read {source}: {e}"))? {
+        return Err(format!(
+            "{source} is itself an unfinished copy; copy from the database it was copied from"
+        ));
+    }
+    diesel::sql_query(format!(
+        "CREATE TABLE IF NOT EXISTS {UNFINISHED} (started_at TEXT NOT NULL)"
+    ))
+    .execute(&mut to)
+    .map_err(|e| format!("cannot write {target}: {e}"))?;
     let plan = plan(&mut from, &mut to).map_err(|e| e.to_string())?;
     copy_rows(&mut from, &mut to, &plan, &mut progress).map_err(incomplete)?;
-    verify(&mut from, &mut to, &plan).map_err(incomplete)
+    let report = verify(&mut from, &mut to, &plan).map_err(incomplete)?;
+    // A copy that differs from its source stays marked: nothing should
+    // serve it as the site.
+    if report.differences.is_empty() {
+        diesel::sql_query(format!("DROP TABLE {UNFINISHED}"))
+            .execute(&mut to)
+            .map_err(|e| format!("cannot write {target}: {e}"))?;
+    }
+    Ok(report)
+}
+
+/// Refuses a database that a `copy --to` began and did not finish, in one
+/// line; any other database (missing, unreachable, not a blog) is left to
+/// the open that follows, which says what is wrong with it.
+pub fn refuse_unfinished(database: &Database) -> Result<(), String> {
+    let conn = match database {
+        Database::Sqlite(path) => {
+            if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+                return Ok(());
+            }
+            diesel::SqliteConnection::establish(&path.to_string_lossy()).map(Conn::Sqlite)
+        }
+        Database::Postgres(url) => diesel::PgConnection::establish(url).map(Conn::Postgres),
+    };
+    let Ok(mut conn) = conn else {
+        return Ok(());
+    };
+    if has_table(&mut conn, UNFINISHED).unwrap_or(false) {
+        return Err(format!(
+            "{database} is an unfinished copy (`broadsheet copy --to` stopped before the end, \
+             or its rows differ from the source's): remove it (or drop and create the database \
+             again) and copy again"
+        ));
+    }
+    Ok(())
+}
+
+fn has_table(conn: &mut Conn, name: &str) -> QueryResult<bool> {
+    Ok(table_names(conn)?.iter().any(|t| t == name))
 }
 
 /// Whether two names mean the same database: the same file, or the same

@@ -22,13 +22,17 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Serve the blog (the default); creates and migrates the database if needed.
+    /// Serve the blog (the default); creates and migrates the database if
+    /// needed, the only command that does.
     Serve,
-    /// Create an admin account; the password is read from standard input (one line).
+    /// Create an admin account in an existing database; the password is
+    /// read from standard input (one line, at least 10 characters).
     CreateAdmin {
-        #[arg(long)]
+        /// The admin's username: 3 to 32 letters, digits, `_` or `-`.
+        #[arg(long, value_name = "NAME")]
         username: String,
-        #[arg(long)]
+        /// The admin's email address (also used to sign in).
+        #[arg(long, value_name = "EMAIL")]
         email: String,
     },
     /// Write a consistent copy of the live database to FILE.

@@ -587,3 +587,112 @@ async fn long_posts_are_copied_a_few_at_a_time_in_bounded_memory() {
         peak >> 20
     );
 }
+
+/// Whether the SQLite file at `path` has a table named `name` (without
+/// creating the file).
+fn has_table(path: &Path, name: &str) -> bool {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+        return false;
+    }
+    let Ok(mut conn) = diesel::SqliteConnection::establish(&path.to_string_lossy()) else {
+        return false;
+    };
+    diesel::sql_query("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<N>(&mut conn)
+        .is_ok_and(|r| r.n > 0)
+}
+
+#[actix_web::test]
+async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
+    let source = TestApp::on_sqlite_with(|_| {});
+    run(
+        &mut source.conn(),
+        &GenerateArgs {
+            posts: 40,
+            comments_per_post: 1,
+            users: 3,
+            busy_post_comments: 1,
+            seed: 9,
+        },
+    )
+    .unwrap();
+    // Long posts, so the copy takes long enough to be stopped half way.
+    db::write_with(&mut source.conn(), |conn| {
+        diesel::sql_query(
+            "UPDATE posts SET body = body || replace(printf('%.*c', 125000, 'x'), 'x', 'harbour ')",
+        )
+        .execute(conn)?;
+        Ok(())
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.db");
+    let source_file = source.dir.path().join("test.db");
+    let mut child = Command::new(BIN)
+        .args(["--database", source_file.to_str().unwrap(), "copy", "--to"])
+        .arg(&target)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Stopped for good (kill -9) as soon as it has begun.
+    let started = std::time::Instant::now();
+    while !has_table(&target, "broadsheet_copy_unfinished") {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the copy ended before it could be stopped"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut serve = Command::new(BIN)
+        .args(["--database", target.to_str().unwrap(), "--bind"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("serve")
+        .env("RUST_LOG", "off")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while serve.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            serve.kill().unwrap();
+            panic!("serve started on a copy that did not finish");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = serve.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(said.contains("is an unfinished copy"), "{said}");
+
+    // A copy that finishes leaves no mark, and its target serves.
+    let whole = dir.path().join("whole.db");
+    let copied = counts(&copy(
+        source_file.to_str().unwrap(),
+        whole.to_str().unwrap(),
+    ));
+    assert_eq!(rows(&copied, "posts"), 40);
+    assert!(!has_table(&whole, "broadsheet_copy_unfinished"));
+    let app = site(whole.to_str().unwrap(), &dir.path().join("media"));
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    assert_eq!(reader.get(&svc, "/").await.status, StatusCode::OK);
+}

@@ -136,3 +136,25 @@ struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
 }
+
+#[actix_web::test]
+async fn the_generate_command_leaves_no_wal_beside_the_database() {
+    use broadsheet::config::Config;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    // Made as `serve` makes it.
+    drop(broadsheet::AppState::open(Config::for_database(path.as_path())).unwrap());
+    // Enough to pass the WAL's 4 MB checkpoint, so the checkpointer runs.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        .arg("--database")
+        .arg(&path)
+        .args(["generate", "--posts", "700", "--users", "20"])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    for beside in ["-wal", "-shm"] {
+        let file = broadsheet::db::with_suffix(&path, beside);
+        assert!(!file.exists(), "{} was left", file.display());
+    }
+}

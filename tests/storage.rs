@@ -713,3 +713,172 @@ fn a_report_piped_into_a_reader_that_stops_reading_ends_the_command_cleanly() {
         "the import itself is done"
     );
 }
+
+#[test]
+fn help_says_only_serve_creates_a_database_and_describes_every_flag() {
+    let help = |args: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // `--database` is global: every subcommand's help describes it, and none
+    // may say that it creates a missing one but serve (README, DESIGN.md).
+    for command in [
+        "serve",
+        "create-admin",
+        "backup",
+        "restore",
+        "import",
+        "export",
+        "copy",
+        "generate",
+    ] {
+        let text = help(&[command, "--help"]);
+        assert!(
+            text.contains("Only `serve` creates and migrates a missing one"),
+            "{command}:\n{text}"
+        );
+        assert!(
+            !text.contains("created (a file) and migrated when missing"),
+            "{command}"
+        );
+    }
+    // Every flag of create-admin says what it takes: text on its line, or
+    // on the lines below it before the next flag.
+    let text = help(&["create-admin", "--help"]);
+    let lines: Vec<&str> = text.lines().collect();
+    for flag in ["--username", "--email"] {
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{flag} is not in:\n{text}"));
+        let own = lines[at].trim().split_once("  ").map_or("", |(_, d)| d);
+        let below = lines[at + 1..]
+            .iter()
+            .take_while(|l| !l.trim_start().starts_with('-'))
+            .any(|l| !l.trim().is_empty());
+        assert!(
+            !own.trim().is_empty() || below,
+            "no text for {flag}:\n{text}"
+        );
+    }
+    assert!(text.contains("3 to 32 letters, digits"), "{text}");
+    assert!(text.contains("email address"), "{text}");
+}
+
+#[test]
+fn a_restore_is_refused_while_a_command_line_import_runs() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    site_with_users(path.as_path(), &[("ann", Role::Admin)]);
+    let backup = dir.path().join("backup.db");
+    let db_arg = path.to_str().unwrap();
+    let out = run(&["--database", db_arg, "backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let posts_before = count(&path, "SELECT count(*) AS n FROM posts");
+
+    // The import reads a pipe, so it is surely running (database open,
+    // waiting for its file) while the restore is tried.
+    let fifo = dir.path().join("export.xml");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let mut import = Command::new(BIN)
+        .args(["--database", db_arg, "import", fifo.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The pipe's writing end opens (without waiting: O_NONBLOCK, 0o4000 on
+    // Linux) only once the import opened it to read, which it does once the
+    // database is open and locked.
+    let started = Instant::now();
+    let mut pipe = loop {
+        use std::os::unix::fs::OpenOptionsExt;
+        let ready = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(0o4000)
+            .open(&fifo);
+        if ready.is_ok() {
+            // A reader is there: a blocking open returns at once.
+            break std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        }
+        if let Some(status) = import.try_wait().unwrap() {
+            panic!("the import ended before reading: {status}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(20));
+    };
+
+    let refused = run(&["--database", db_arg, "restore", backup.to_str().unwrap()]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("has") && said.contains("open"), "{said}");
+    assert!(!db::with_suffix(&path, ".before-restore").exists());
+
+    let export = include_str!("fixtures/wordpress.xml");
+    pipe.write_all(export.as_bytes()).unwrap();
+    drop(pipe);
+    let done = import.wait_with_output().unwrap();
+    assert!(done.status.success(), "{done:?}");
+    assert!(String::from_utf8_lossy(&done.stdout).contains("Imported 6 posts"));
+    // Everything it imported is in the database the site uses.
+    assert_eq!(
+        count(&path, "SELECT count(*) AS n FROM posts"),
+        posts_before + 7
+    );
+    // Once it has finished, the restore goes ahead.
+    let restored = run(&["--database", db_arg, "restore", backup.to_str().unwrap()]);
+    assert!(restored.status.success(), "{restored:?}");
+}
+
+#[test]
+fn a_bind_address_that_cannot_be_used_fails_before_any_database_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = taken.local_addr().unwrap().to_string();
+    for bind in ["not-an-address", taken.as_str()] {
+        let path = dir.path().join("new.db");
+        let out = run(&[
+            "--database",
+            path.to_str().unwrap(),
+            "--bind",
+            bind,
+            "serve",
+        ]);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{bind}: {said}");
+        assert!(said.contains("cannot listen on"), "{bind}: {said}");
+        assert!(!path.exists(), "{bind}: the database was made");
+        assert!(
+            !dir.path().join("media").exists(),
+            "{bind}: the media folder was made"
+        );
+    }
+}
+
+#[test]
+fn checking_a_backup_to_restore_it_leaves_nothing_beside_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blog.db");
+    site_with_users(path.as_path(), &[("ann", Role::Admin)]);
+    publish(path.as_path(), "Harbour news", "The harbour reopened.");
+    let db_arg = path.to_str().unwrap();
+    // `backup` writes a file in rollback mode; a copy of a closed database
+    // (or the `.before-restore` a restore keeps) is in WAL mode, where a
+    // read-only look would leave a `-wal` and `-shm` behind.
+    let made = dir.path().join("made.db");
+    let out = run(&["--database", db_arg, "backup", made.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let copied = dir.path().join("copied.db");
+    std::fs::copy(&path, &copied).unwrap();
+    for backup in [&made, &copied] {
+        let out = run(&["--database", db_arg, "restore", backup.to_str().unwrap()]);
+        assert!(out.status.success(), "{out:?}");
+        for beside in ["-wal", "-shm"] {
+            let file = db::with_suffix(backup, beside);
+            assert!(!file.exists(), "{} was left", file.display());
+        }
+    }
+}
