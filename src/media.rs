@@ -532,3 +532,97 @@ pub fn icons(bytes: &[u8]) -> Result<Vec<Encoded>, Refused> {
 pub fn file_name(stem: &str, suffix: &str, format: MediaFormat) -> String {
     format!("{stem}{suffix}.{}", format.extension())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A photo-like image: smooth light, fine texture and sensor noise
+    /// (a fixed xorshift, so every run measures the same pixels).
+    fn photo(w: u32, h: u32) -> DynamicImage {
+        let mut seed: u32 = 0x9E37_79B9;
+        let img = image::RgbImage::from_fn(w, h, |x, y| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            let noise = (seed % 9) as i32 - 4;
+            let texture = (((x / 3) ^ (y / 5)) % 7) as i32;
+            let light = |base: u32, scale: u32| {
+                (base as i32 + ((x * scale / w) as i32) - ((y * 60 / h) as i32) + texture + noise)
+                    .clamp(0, 255) as u8
+            };
+            image::Rgb([light(90, 80), light(110, 60), light(140, 40)])
+        });
+        DynamicImage::ImageRgb8(img)
+    }
+
+    /// The sizes the WebP choice rests on (`cargo test --lib webp_sizes --
+    /// --ignored --nocapture`): the image crate writes only lossless WebP,
+    /// several times a JPEG's size for a photo.
+    #[test]
+    #[ignore = "a measurement, printed"]
+    fn webp_sizes() {
+        let full = photo(2560, 1707);
+        for w in [480, 960, 1600, 2560] {
+            let img = scale_to(&full, w);
+            let webp = encode(&img, MediaFormat::Webp).unwrap().len();
+            let jpeg = encode(&img, MediaFormat::Jpeg).unwrap().len();
+            println!(
+                "{w} px: lossless WebP {} KB, JPEG q{JPEG_QUALITY} {} KB",
+                webp / 1024,
+                jpeg / 1024
+            );
+            assert!(webp > jpeg);
+        }
+    }
+
+    fn riff(chunks: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+        let mut body = b"WEBP".to_vec();
+        for (kind, data) in chunks {
+            body.extend_from_slice(*kind);
+            body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            body.extend_from_slice(data);
+            if data.len() % 2 == 1 {
+                body.push(0);
+            }
+        }
+        let mut out = b"RIFF".to_vec();
+        out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        out.extend(body);
+        out
+    }
+
+    #[test]
+    fn webp_metadata_chunks_are_dropped_and_odd_files_left_to_the_encoder() {
+        // Flags: ICC, alpha, EXIF, XMP; canvas 1 × 1.
+        let header = [0x3Cu8, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        let file = riff(&[
+            (b"VP8X", &header),
+            (b"ICCP", b"profile"),
+            (b"ALPH", b"a"),
+            (b"VP8L", b"pixels"),
+            (b"EXIF", b"GPS here"),
+            (b"XMP ", b"<x:xmpmeta/>"),
+        ]);
+        let kept = webp_without_metadata(&file).unwrap();
+        let mut header_kept = header;
+        header_kept[0] = 0x10;
+        assert_eq!(
+            kept,
+            riff(&[
+                (b"VP8X", &header_kept),
+                (b"ALPH", b"a"),
+                (b"VP8L", b"pixels")
+            ])
+        );
+        // An animation, a file with no pixels, a chunk past the end, and
+        // something else altogether.
+        let animated = [0x02u8, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert!(webp_without_metadata(&riff(&[(b"VP8X", &animated), (b"VP8L", b"p")])).is_none());
+        assert!(webp_without_metadata(&riff(&[(b"EXIF", b"only")])).is_none());
+        let mut cut = riff(&[(b"VP8L", b"pixels")]);
+        cut.truncate(cut.len() - 3);
+        assert!(webp_without_metadata(&cut).is_none());
+        assert!(webp_without_metadata(b"GIF89a").is_none());
+    }
+}

@@ -714,6 +714,13 @@ async fn the_sweep_removes_objects_no_image_has_and_keeps_the_library() {
         .unwrap();
     bucket
         .put(
+            &ObjectPath::from("blog/notes.txt"),
+            b"the operator's".to_vec().into(),
+        )
+        .await
+        .unwrap();
+    bucket
+        .put(
             &ObjectPath::from("elsewhere/0123456789abcdef0123.jpg"),
             b"not ours".to_vec().into(),
         )
@@ -730,6 +737,7 @@ async fn the_sweep_removes_objects_no_image_has_and_keeps_the_library() {
         .unwrap();
     assert_eq!(removed, 1);
     let mut names = m.file_names();
+    names.push("notes.txt".into());
     names.sort();
     assert_eq!(objects(&bucket, "blog").await, names);
     assert_eq!(objects(&bucket, "elsewhere").await.len(), 1);

@@ -425,6 +425,29 @@ fn stem_of_name(name: &str) -> &str {
     name.split(['-', '.']).next().unwrap_or("")
 }
 
+/// Whether a name has the shape of the library's files (`{20 hex}` then
+/// `-480` or `-icon32` or nothing, then an image extension): a sweep leaves
+/// anything else alone, such as an operator's own files in a shared folder
+/// or bucket.
+fn is_library_name(name: &str) -> bool {
+    let stem = stem_of_name(name);
+    let rest = &name[stem.len()..];
+    let Some((suffix, ext)) = rest.rsplit_once('.') else {
+        return false;
+    };
+    let suffix_ok = match suffix.strip_prefix('-') {
+        None => suffix.is_empty(),
+        Some(s) => {
+            let digits = s.strip_prefix("icon").unwrap_or(s);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    stem.len() == 20
+        && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && suffix_ok
+        && matches!(ext, "jpg" | "png" | "gif" | "webp")
+}
+
 /// A folder's files last changed before `before`: the partial ones (whole
 /// paths, removed whatever they are) and the stored ones (names, removed
 /// only when no row has their stem).
@@ -455,7 +478,7 @@ fn old_in_folder(dir: &Path, before: SystemTime) -> std::io::Result<(Vec<PathBuf
         if name.starts_with('.') || !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
-        if old(&entry) {
+        if is_library_name(&name) && old(&entry) {
             stored.push(name);
         }
     }
@@ -516,7 +539,7 @@ async fn old_in_bucket(
         };
         let meta = meta?;
         let name = meta.location.to_string();
-        if meta.last_modified < before && !name.starts_with('.') && !name.contains('/') {
+        if meta.last_modified < before && is_library_name(&name) {
             names.push(name);
         }
     }
@@ -812,6 +835,29 @@ mod tests {
         }
         let err = parse_s3_url("s3://key:secret@photos/blog").unwrap_err();
         assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_sweep_considers_only_names_shaped_like_the_librarys() {
+        for ours in [
+            "0123456789abcdef0123.jpg",
+            "0123456789abcdef0123-480.webp",
+            "0123456789abcdef0123-icon180.png",
+        ] {
+            assert!(is_library_name(ours), "{ours}");
+        }
+        for theirs in [
+            "robots.txt",
+            "logo.png",
+            "0123456789abcdef0123.txt",
+            "0123456789ABCDEF0123.jpg",
+            "0123456789abcdef0123-large.jpg",
+            "0123456789abcdef0123-.jpg",
+            "backups/0123456789abcdef0123.jpg",
+            ".partial",
+        ] {
+            assert!(!is_library_name(theirs), "{theirs}");
+        }
     }
 
     #[test]
