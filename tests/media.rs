@@ -1457,6 +1457,12 @@ async fn the_library_asks_for_alt_text_and_marks_images_without_it() {
     )
     .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let added = b.get(&svc, "/admin/media").await;
+    assert!(
+        added.contains("Added 1 image. It has no alt text yet: add it below"),
+        "{}",
+        added.body
+    );
     let res = upload(
         &mut b,
         &svc,
