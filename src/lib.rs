@@ -108,6 +108,20 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
             }
         }
     });
+    // Files an upload left behind (a partial write, or files whose row a
+    // crash never inserted) are removed at start and then every hour.
+    let swept = state.clone();
+    actix_web::rt::spawn(async move {
+        let mut every = actix_web::rt::time::interval(media::SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            match media::sweep(&swept, media::ORPHAN_AGE).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("removed {n} unfinished or orphaned media files"),
+                Err(e) => tracing::warn!(error = %e, "the media store was not swept"),
+            }
+        }
+    });
     for addr in server.addrs() {
         tracing::info!("listening on {addr}");
     }

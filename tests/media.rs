@@ -798,7 +798,9 @@ async fn the_site_icon_is_chosen_in_settings_and_served_at_favicon_ico() {
     assert!(bad.contains(r#"value="Kept title""#));
 
     let article = reader.get(&svc, "/posts/harbour-news").await;
-    assert!(article.contains(&format!(r#"<link rel="icon" href="/favicon.ico?v={id}">"#)));
+    assert!(article.contains(&format!(
+        r#"<link rel="icon" href="/favicon.ico?v={id}" sizes="32x32" type="image/png">"#
+    )));
     let icon = reader.get(&svc, "/favicon.ico").await;
     assert_eq!(icon.status, StatusCode::OK);
     assert_eq!(icon.headers.get(header::CONTENT_TYPE).unwrap(), "image/png");
@@ -1078,4 +1080,521 @@ async fn an_upload_the_media_folder_refuses_comes_back_with_its_form_and_keeps_n
     .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(media_rows(&app).len(), 1);
+}
+
+const TRICKLING: &str = "----trickling-upload-boundary";
+
+/// The start of an upload's body, up to the first `sent` bytes of `photo`:
+/// the token first, as the form sends it.
+fn upload_head(token: &str, photo: &[u8], sent: usize) -> Vec<u8> {
+    let mut head = format!(
+        "--{TRICKLING}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n\
+         --{TRICKLING}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.jpg\"\r\n\
+         Content-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    head.extend_from_slice(&photo[..sent]);
+    head
+}
+
+/// An upload whose body arrives only as the test feeds the payload's sender.
+fn trickling_upload(b: &Browser, payload: actix_http::h1::Payload) -> actix_http::Request {
+    let req = b
+        .with_cookies(
+            test::TestRequest::post()
+                .uri("/admin/media")
+                .insert_header((
+                    header::CONTENT_TYPE,
+                    format!("multipart/form-data; boundary={TRICKLING}"),
+                )),
+        )
+        .to_request();
+    req.replace_payload(actix_http::Payload::from(payload)).0
+}
+
+/// Polls `pending` (a request under way) until `ready` holds, so a test
+/// waits for the state it needs rather than for a guessed time.
+async fn drive_until<F: std::future::Future + Unpin>(pending: &mut F, ready: impl Fn() -> bool) {
+    let wait = async {
+        while !ready() {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    tokio::select! {
+        _ = pending => panic!("the request finished before the state was reached"),
+        _ = tokio::time::timeout(std::time::Duration::from_secs(20), wait) => {}
+    }
+}
+
+#[actix_web::test]
+async fn one_account_trickling_uploads_holds_one_slot_and_another_account_uploads_at_once() {
+    let app = TestApp::new();
+    app.user("slow", Role::Author);
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut slow = Browser::new();
+    slow.login(&svc, &app, "slow").await;
+    let mut editor = Browser::new();
+    editor.login(&svc, &app, "editor").await;
+    let photo = jpeg(600, 400);
+    let token = slow.get(&svc, "/admin/media").await.csrf();
+    let receiving = app.state.media.receiving.clone();
+    let total = receiving.available_permits();
+
+    // The first upload takes a slot and keeps trickling.
+    let (mut first_sender, payload) = actix_http::h1::Payload::create(false);
+    first_sender.feed_data(upload_head(&token, &photo, 100).into());
+    let first = trickling_upload(&slow, payload);
+    let mut first = Box::pin(test::call_service(&svc, first));
+    drive_until(&mut first, || receiving.available_permits() == total - 1).await;
+    first_sender.feed_data(photo[100..200].to_vec().into());
+
+    // A second from the same account is told at once, with the form.
+    let (mut second_sender, payload) = actix_http::h1::Payload::create(false);
+    second_sender.feed_data(upload_head(&token, &photo, 100).into());
+    let second = trickling_upload(&slow, payload);
+    let second = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        test::call_service(&svc, second),
+    )
+    .await
+    .expect("a second upload of one account is answered at once");
+    assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = String::from_utf8_lossy(&test::read_body(second).await).into_owned();
+    assert!(
+        body.contains("Another upload of yours is still arriving"),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"name="file""#),
+        "the form comes back: {body}"
+    );
+    drop(second_sender);
+    assert_eq!(receiving.available_permits(), total - 1);
+
+    // Another account's upload goes through promptly meanwhile.
+    let res = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        upload(
+            &mut editor,
+            &svc,
+            "",
+            vec![file("quick.jpg", "image/jpeg", &photo)],
+        ),
+    )
+    .await
+    .expect("the other account's upload is not held up");
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(media_rows(&app).len(), 1);
+
+    // Once the slow one has arrived, that account may send again.
+    first_sender.feed_data(photo[200..].to_vec().into());
+    first_sender.feed_data(format!("\r\n--{TRICKLING}--\r\n").into_bytes().into());
+    first_sender.feed_eof();
+    let done = first.await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(receiving.available_permits(), total);
+    let again = upload(
+        &mut slow,
+        &svc,
+        "",
+        vec![file("next.jpg", "image/jpeg", &jpeg(300, 200))],
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+}
+
+/// Sets a file's modification time `minutes` into the past.
+fn age(path: &Path, minutes: u64) {
+    let at = std::time::SystemTime::now() - std::time::Duration::from_secs(minutes * 60);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(at)
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn a_file_that_cannot_be_put_in_place_leaves_no_partial_file_behind() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let photo = jpeg(300, 200);
+    // A folder where the image's file should go: its bytes are written to
+    // `.partial/` in full and then cannot be renamed into place.
+    let dir = app.state.media.folder().unwrap().to_path_buf();
+    let hash = broadsheet::media::hash_of(&photo);
+    let blocker = dir.join(format!("{}.jpg", broadsheet::media::stem_of(&hash)));
+    std::fs::create_dir_all(blocker.join("in-the-way")).unwrap();
+    let res = upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(res.contains("Nothing of it was kept"));
+    assert!(media_rows(&app).is_empty());
+    assert_eq!(
+        std::fs::read_dir(dir.join(".partial")).unwrap().count(),
+        0,
+        "the partial file was removed"
+    );
+}
+
+#[actix_web::test]
+async fn the_sweep_removes_old_partial_and_orphaned_files_but_not_images_or_uploads_in_flight() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let res = upload(
+        &mut b,
+        &svc,
+        "",
+        vec![file("p.jpg", "image/jpeg", &jpeg(1200, 800))],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let kept = media_rows(&app).remove(0);
+    let dir = app.state.media.folder().unwrap().to_path_buf();
+    for name in kept.file_names() {
+        age(&dir.join(name), 60);
+    }
+    // What a kill -9 leaves: an image's files without their row, and a
+    // partial file; the same, written a moment ago, is an upload in flight.
+    std::fs::create_dir_all(dir.join(".partial")).unwrap();
+    let old = [
+        "0123456789abcdef0123.jpg",
+        "0123456789abcdef0123-480.jpg",
+        ".partial/fedcba98765432100000.png.42",
+    ];
+    // And what is not the library's: left alone, however old.
+    let young = [
+        "aaaaaaaaaaaaaaaaaaaa.jpg",
+        ".partial/bbbbbbbbbbbbbbbbbbbb.jpg.7",
+        "notes.txt",
+    ];
+    for name in old.iter().chain(&young) {
+        std::fs::write(dir.join(name), b"left behind").unwrap();
+    }
+    for name in old.iter().chain(&["notes.txt"]) {
+        age(&dir.join(name), 20);
+    }
+
+    // The sweep `serve` runs at start and every hour.
+    let removed = broadsheet::media::sweep(&app.state, broadsheet::media::ORPHAN_AGE)
+        .await
+        .unwrap();
+    assert_eq!(removed, 3);
+    for name in old {
+        assert!(!dir.join(name).exists(), "{name} removed");
+    }
+    for name in young {
+        assert!(dir.join(name).exists(), "{name} kept");
+    }
+    for name in kept.file_names() {
+        assert!(dir.join(&name).exists(), "{name} kept (its row exists)");
+    }
+    let page = b.get(&svc, &kept.url()).await;
+    assert_eq!(page.status, StatusCode::OK);
+}
+
+/// A 480 × 320 logo: a blue square in the middle, red bands either side.
+fn wide_logo() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(480, 320, |x, _| {
+        if (80..400).contains(&x) {
+            image::Rgb([20, 40, 200])
+        } else {
+            image::Rgb([220, 20, 20])
+        }
+    });
+    let mut out = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+#[actix_web::test]
+async fn the_site_icon_is_cropped_square_in_the_sizes_browsers_ask_for() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    app.post("Harbour news", "The harbour reopened.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let logo = wide_logo();
+    upload(
+        &mut b,
+        &svc,
+        "Broadsheet logo",
+        vec![file("logo.png", "image/png", &logo)],
+    )
+    .await;
+    let m = media_rows(&app).remove(0);
+    let id = m.id.to_string();
+    let res = b
+        .submit(
+            &svc,
+            "/admin/settings",
+            "/admin/settings",
+            &[
+                ("title", "Broadsheet"),
+                ("description", ""),
+                ("posts_per_page", "10"),
+                ("comment_policy", "open"),
+                ("menu", ""),
+                ("icon_media_id", &id),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    let mut reader = Browser::new();
+    let article = reader.get(&svc, "/posts/harbour-news").await;
+    for (link, address, size) in [
+        ("icon", "/favicon.ico", 32),
+        ("icon", "/icon-192.png", 192),
+        ("icon", "/icon-512.png", 512),
+        ("apple-touch-icon", "/apple-touch-icon.png", 180),
+    ] {
+        let head = format!(r#"<link rel="{link}" href="{address}?v={id}""#);
+        assert!(article.contains(&head), "{head} in {}", article.body);
+        assert!(article.contains(&format!(r#"sizes="{size}x{size}""#)));
+        let res = test::call_service(
+            &svc,
+            test::TestRequest::get()
+                .uri(&format!("{address}?v={id}"))
+                .to_request(),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::OK, "{address}");
+        assert_eq!(
+            res.headers().get(header::CONTENT_TYPE).unwrap(),
+            "image/png"
+        );
+        let icon = image::load_from_memory(&test::read_body(res).await)
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(icon.dimensions(), (size, size), "{address} is square");
+        // Cropped from the middle: the red bands at the sides are gone.
+        for (x, y) in [(0, 0), (size - 1, size / 2), (size / 2, size - 1)] {
+            let [r, _, blue] = icon.get_pixel(x, y).0;
+            assert!(
+                blue > 150 && r < 80,
+                "{address} at {x},{y}: {:?}",
+                icon.get_pixel(x, y)
+            );
+        }
+    }
+
+    // Deleting the image removes its icon files with it.
+    let dir = app.state.media.folder().unwrap().to_path_buf();
+    assert!(dir.join(m.icon_file_name(180)).exists());
+    let delete = format!("/admin/media/{}/delete", m.id);
+    let ask = b.submit(&svc, "/admin/media", &delete, &[]).await;
+    let token = ask.csrf();
+    b.post(&svc, &delete, &[("csrf_token", &token), ("confirm", "yes")])
+        .await;
+    assert!(stored_files(&dir).is_empty(), "{:?}", stored_files(&dir));
+}
+
+/// Every `<a …>…</a>` in `html` with no text and no image alt inside: links
+/// a screen reader can only call "link".
+fn links_without_a_name(html: &str) -> Vec<String> {
+    let mut nameless = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<a ") {
+        let Some(len) = rest[start..].find("</a>") else {
+            break;
+        };
+        let link = &rest[start..start + len + 4];
+        rest = &rest[start + len + 4..];
+        let open_end = link.find('>').unwrap() + 1;
+        let inner = &link[open_end..link.len() - 4];
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in inner.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        let has_alt = inner.contains("alt=\"") && !inner.contains("alt=\"\"");
+        let labelled = link[..open_end].contains("aria-label=\"");
+        if text.trim().is_empty() && !has_alt && !labelled {
+            nameless.push(link.to_string());
+        }
+    }
+    nameless
+}
+
+#[actix_web::test]
+async fn the_library_asks_for_alt_text_and_marks_images_without_it() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+
+    // The form asks for it, and says why, without calling it optional.
+    let form = b.get(&svc, "/admin/media").await;
+    assert!(
+        form.contains(r#"<label for="alt">Alt text</label>"#),
+        "{}",
+        form.body
+    );
+    assert!(form.contains(r#"aria-describedby="alt-help""#));
+    assert!(form.contains("Say what the image shows"));
+
+    let res = upload(
+        &mut b,
+        &svc,
+        "",
+        vec![file("pier.jpg", "image/jpeg", &jpeg(640, 480))],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let added = b.get(&svc, "/admin/media").await;
+    assert!(
+        added.contains("Added 1 image. It has no alt text yet: add it below"),
+        "{}",
+        added.body
+    );
+    let res = upload(
+        &mut b,
+        &svc,
+        "Gulls over the pier",
+        vec![file("gulls.jpg", "image/jpeg", &jpeg(600, 400))],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    let rows = media_rows(&app);
+    let bare = rows.iter().find(|m| m.alt.is_empty()).unwrap();
+    let described = rows.iter().find(|m| !m.alt.is_empty()).unwrap();
+
+    let library = b.get(&svc, "/admin/media").await;
+    assert!(
+        library.contains("One image on this page has no alt text"),
+        "{}",
+        library.body
+    );
+    assert!(library.contains(&format!(
+        r##"<p class="row-sub field-error" id="media-{}-no-alt"><strong>No alt text yet.</strong> <a href="#alt-{}">Add alt text<span class="visually-hidden"> for pier.jpg</span></a></p>"##,
+        bare.id, bare.id
+    )));
+    assert!(!library.contains(&format!("media-{}-no-alt", described.id)));
+    // The thumbnail's link is named even without alt text.
+    assert!(library.contains(r#"alt="pier.jpg (no alt text yet)""#));
+    assert!(library.contains(r#"alt="Gulls over the pier""#));
+    let nameless = links_without_a_name(&library.body);
+    assert!(nameless.is_empty(), "links without a name: {nameless:#?}");
+
+    // Once it has alt text, the note goes.
+    let token = library.csrf();
+    b.post(
+        &svc,
+        &format!("/admin/media/{}", bare.id),
+        &[("csrf_token", &token), ("alt", "The pier at low tide")],
+    )
+    .await;
+    let library = b.get(&svc, "/admin/media").await;
+    assert!(!library.contains("No alt text yet"));
+    assert!(!library.contains("no alt text, so"));
+}
+
+/// A lossless WebP of `jpeg`'s gradient (the only kind the image crate
+/// writes), wrapped as a camera app would: an extended header announcing
+/// EXIF, and an EXIF chunk holding `secret`.
+fn webp_with_exif(w: u32, h: u32, secret: &str) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
+    });
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut Cursor::new(&mut plain), image::ImageFormat::WebP)
+        .unwrap();
+    assert_eq!(&plain[12..16], b"VP8L");
+    let pixels = &plain[12..];
+    let chunk = |kind: &[u8], body: &[u8]| {
+        let mut c = kind.to_vec();
+        c.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        c.extend_from_slice(body);
+        if body.len() % 2 == 1 {
+            c.push(0);
+        }
+        c
+    };
+    let mut vp8x = vec![0x08u8, 0, 0, 0];
+    vp8x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+    vp8x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
+    let mut exif = b"II*\0\x08\0\0\0\x01\0\x0e\x01\x02\0".to_vec();
+    let text = format!("{secret}\0");
+    exif.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    exif.extend_from_slice(&26u32.to_le_bytes());
+    exif.extend_from_slice(&0u32.to_le_bytes());
+    exif.extend_from_slice(text.as_bytes());
+    let mut body = b"WEBP".to_vec();
+    body.extend(chunk(b"VP8X", &vp8x));
+    body.extend_from_slice(pixels);
+    body.extend(chunk(b"EXIF", &exif));
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+#[actix_web::test]
+async fn a_webp_upload_is_kept_as_webp_no_larger_than_sent_and_without_its_metadata() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    let secret = "GPS 48.8584 N 2.2945 E home";
+    let sent = webp_with_exif(1200, 800, secret);
+    assert!(image::load_from_memory(&sent).is_ok(), "a valid WebP");
+    let res = upload(
+        &mut b,
+        &svc,
+        "Dusk",
+        vec![file("dusk.webp", "image/webp", &sent)],
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let m = media_rows(&app).remove(0);
+    assert_eq!(m.format.as_str(), "webp");
+    assert!(m.file_name().ends_with(".webp"), "{}", m.file_name());
+    assert_eq!((m.width, m.height), (1200, 800));
+
+    let dir = app.state.media.folder().unwrap().to_path_buf();
+    let stored = std::fs::read(dir.join(m.file_name())).unwrap();
+    assert!(
+        stored.len() <= sent.len(),
+        "{} > {}",
+        stored.len(),
+        sent.len()
+    );
+    assert!(
+        !contains_bytes(&stored, secret.as_bytes()),
+        "metadata removed"
+    );
+    assert!(!contains_bytes(&stored, b"EXIF"));
+    let decoded = image::load_from_memory(&stored).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (1200, 800));
+    // Narrower copies are WebP too, and each smaller than the full image.
+    for name in m.file_names() {
+        assert!(name.ends_with(".webp"), "{name}");
+        let bytes = std::fs::read(dir.join(&name)).unwrap();
+        assert!(bytes.len() <= stored.len(), "{name}");
+        assert!(!contains_bytes(&bytes, secret.as_bytes()), "{name}");
+    }
+    let res = test::call_service(&svc, test::TestRequest::get().uri(&m.url()).to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers().get(header::CONTENT_TYPE).unwrap(),
+        "image/webp"
+    );
 }

@@ -353,18 +353,21 @@ async fn an_upload_is_kept_in_the_bucket_served_from_it_and_removed_with_the_ima
         icon.headers().get(header::CACHE_CONTROL).unwrap(),
         "public, max-age=3600"
     );
-    let thumbnail = m.thumbnail_url();
+    // The 32 px square made when it was chosen, read back from the bucket.
     let expected = bucket
         .get(&ObjectPath::from(format!(
             "blog/images/{}",
-            thumbnail.trim_start_matches("/media/")
+            m.icon_file_name(32)
         )))
         .await
         .unwrap()
         .bytes()
         .await
         .unwrap();
-    assert_eq!(test::read_body(icon).await, expected);
+    let body = test::read_body(icon).await;
+    assert_eq!(body, expected);
+    let square = image::load_from_memory(&body).unwrap();
+    assert_eq!((square.width(), square.height()), (32, 32));
 
     // Deleting the image (confirmed: it is in use) removes every object.
     let delete = format!("/admin/media/{}/delete", m.id);
@@ -685,4 +688,57 @@ async fn a_store_that_stops_answering_is_given_up_within_the_request_timeout() {
         "given up after {waited:?}"
     );
     drop(silent);
+}
+
+#[actix_web::test]
+async fn the_sweep_removes_objects_no_image_has_and_keeps_the_library() {
+    let Some(moto) = Moto::start("bucket sweep") else {
+        return;
+    };
+    moto.create_bucket("swept-media");
+    let app = moto.app("s3://swept-media/blog");
+    let bucket = moto.reader("swept-media");
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    // What a server stopped between an upload's objects and its row leaves,
+    // and an object of someone else's beside the prefix (never touched).
+    let orphan = "0123456789abcdef0123-480.jpg";
+    bucket
+        .put(
+            &ObjectPath::from(format!("blog/{orphan}")),
+            b"left behind".to_vec().into(),
+        )
+        .await
+        .unwrap();
+    bucket
+        .put(
+            &ObjectPath::from("blog/notes.txt"),
+            b"the operator's".to_vec().into(),
+        )
+        .await
+        .unwrap();
+    bucket
+        .put(
+            &ObjectPath::from("elsewhere/0123456789abcdef0123.jpg"),
+            b"not ours".to_vec().into(),
+        )
+        .await
+        .unwrap();
+    let res = upload(&mut b, &svc, "", "quay.jpg", &jpeg(800, 600)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let m = media_rows(&app).remove(0);
+
+    // The sweep `serve` runs, with no minimum age (in the server, 15 minutes
+    // keep uploads in flight safe).
+    let removed = broadsheet::media::sweep(&app.state, Duration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    let mut names = m.file_names();
+    names.push("notes.txt".into());
+    names.sort();
+    assert_eq!(objects(&bucket, "blog").await, names);
+    assert_eq!(objects(&bucket, "elsewhere").await.len(), 1);
 }

@@ -2,10 +2,11 @@
 //! volume) or an S3-compatible bucket, behind one interface: save every file
 //! of an upload or none, remove, and fetch one for serving.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use actix_web::web::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -20,6 +21,8 @@ use tokio::sync::Semaphore;
 
 use super::{file_name, Processed, Processor};
 
+/// The hidden folder files are written in before they are renamed into place.
+const PARTIAL: &str = ".partial";
 /// Each request to the bucket (a write of one file, a delete, the answer to
 /// a read) is given up after this long: the store is then taken as unreachable.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
@@ -40,6 +43,9 @@ pub struct Store {
     backend: Backend,
     /// Uploads being received at once: each holds up to one file in memory.
     pub receiving: Arc<Semaphore>,
+    /// Accounts with an upload being received: one each, so that one
+    /// person sending slowly cannot hold every `receiving` slot.
+    uploaders: Arc<std::sync::Mutex<HashSet<i32>>>,
     /// Images waiting for or on the processing thread: one at a time.
     processing: Arc<Semaphore>,
     processor: Arc<Processor>,
@@ -51,6 +57,22 @@ enum Backend {
     /// served: dotted paths are refused).
     Folder(PathBuf),
     Bucket(Arc<Bucket>),
+}
+
+/// An account's upload turn (`Store::uploader`), given back when dropped.
+#[derive(Debug)]
+pub struct Uploader {
+    uploaders: Arc<std::sync::Mutex<HashSet<i32>>>,
+    user_id: i32,
+}
+
+impl Drop for Uploader {
+    fn drop(&mut self) {
+        self.uploaders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&self.user_id);
+    }
 }
 
 /// Why the store could not keep, read or reach an object.
@@ -103,9 +125,23 @@ impl Store {
         Store {
             backend,
             receiving: Arc::new(Semaphore::new(2)),
+            uploaders: Arc::default(),
             processing: Arc::new(Semaphore::new(1)),
             processor: Arc::new(Processor::start()),
         }
+    }
+
+    /// The account's one upload turn, held until the guard is dropped;
+    /// `None` while another upload of the same account is under way.
+    pub fn uploader(&self, user_id: i32) -> Option<Uploader> {
+        let mut uploading = self
+            .uploaders
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        uploading.insert(user_id).then(|| Uploader {
+            uploaders: Arc::clone(&self.uploaders),
+            user_id,
+        })
     }
 
     /// Processes an upload (whose `hash_of` is `hash`) on the image thread,
@@ -115,11 +151,61 @@ impl Store {
         bytes: Vec<u8>,
         hash: String,
     ) -> Option<Result<Processed, super::Refused>> {
+        self.on_image_thread(move || super::process(&bytes, hash))
+            .await
+    }
+
+    /// The site icon's square PNGs made of a stored image's bytes
+    /// (`media::icons`), on the image thread.
+    pub async fn icons(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Option<Result<Vec<super::Encoded>, super::Refused>> {
+        self.on_image_thread(move || super::icons(&bytes)).await
+    }
+
+    /// Runs `work` on the image thread once it is free; `None` when the
+    /// thread is gone or `work` panicked.
+    async fn on_image_thread<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         let _turn = self.processing.acquire().await.ok()?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         // The permit means the queue (of one) is free: this never waits.
-        self.processor.jobs.send((bytes, hash, reply)).ok()?;
+        self.processor
+            .jobs
+            .send(Box::new(move || {
+                let _ = reply.send(work());
+            }))
+            .ok()?;
         answer.await.ok()
+    }
+
+    /// A stored file's bytes; `None` when there is no such file. Blocking.
+    pub fn read(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        match &self.backend {
+            Backend::Folder(dir) => match std::fs::read(dir.join(name)) {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(StoreError::Io(e)),
+            },
+            Backend::Bucket(bucket) => {
+                let objects = Arc::clone(&bucket.objects);
+                let path = ObjectPath::from(name);
+                bucket.block(async move {
+                    match within(objects.get(&path)).await {
+                        Ok(got) => Ok(Some(within(got.bytes()).await?.to_vec())),
+                        Err(StoreError::Bucket(e))
+                            if matches!(*e, object_store::Error::NotFound { .. }) =>
+                        {
+                            Ok(None)
+                        }
+                        Err(e) => Err(e),
+                    }
+                })
+            }
+        }
     }
 
     /// The folder the images are in; `None` for a bucket.
@@ -226,6 +312,60 @@ impl Store {
         }
     }
 
+    /// Removes what no upload will ever finish: partial files, and stored
+    /// files whose stem no row has (an upload stopped between its files and
+    /// its row, by a crash or a kill). Only files older than `age`, so an
+    /// upload in flight (files written, row not yet) is never touched.
+    /// `known` answers which of the stems have rows. Blocking. Returns the
+    /// number of files removed.
+    pub fn sweep(
+        &self,
+        age: Duration,
+        mut known: impl FnMut(&[String]) -> Result<HashSet<String>, String>,
+    ) -> Result<usize, String> {
+        let before = SystemTime::now()
+            .checked_sub(age)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let (partial, stored) = match &self.backend {
+            Backend::Folder(dir) => {
+                old_in_folder(dir, before).map_err(|e| format!("{}: {e}", dir.display()))?
+            }
+            Backend::Bucket(bucket) => {
+                let objects = Arc::clone(&bucket.objects);
+                let names = bucket
+                    .block(async move { old_in_bucket(objects, before).await })
+                    .map_err(|e| one_line(&e.to_string()))?;
+                (Vec::new(), names)
+            }
+        };
+        let mut removed = 0;
+        for path in partial {
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!("could not remove {}: {e}", path.display()),
+            }
+        }
+        let mut stems: Vec<String> = stored.iter().map(|n| stem_of_name(n).to_string()).collect();
+        stems.sort_unstable();
+        stems.dedup();
+        let mut keep = HashSet::new();
+        // A bounded list per query (SQLite takes at most 32766 parameters).
+        for chunk in stems.chunks(500) {
+            keep.extend(known(chunk)?);
+        }
+        let orphans: Vec<String> = stored
+            .into_iter()
+            .filter(|n| !keep.contains(stem_of_name(n)))
+            .collect();
+        removed += orphans.len();
+        for name in &orphans {
+            tracing::info!("removing {name} from the media store: no image in the library has it");
+        }
+        self.remove(&orphans);
+        Ok(removed)
+    }
+
     /// Reads a stored file for serving from the bucket, answering the
     /// reader's validators; `None` for a folder, served by the file service.
     pub async fn fetch(
@@ -247,16 +387,21 @@ impl Store {
 }
 
 fn save_in_folder(dir: &Path, files: &[(String, &[u8])]) -> std::io::Result<Vec<String>> {
-    let tmp = dir.join(".partial");
+    let tmp = dir.join(PARTIAL);
     std::fs::create_dir_all(&tmp)?;
     let mut written = Vec::new();
+    // The file being written, removed if this fails: a write that ran out
+    // of disk would otherwise keep the space it did get.
+    let mut part = None;
     let result = (|| {
         for (name, bytes) in files {
-            let part = tmp.join(format!("{name}.{}", rand::random::<u64>()));
-            let mut f = std::fs::File::create(&part)?;
+            let path = tmp.join(format!("{name}.{}", rand::random::<u64>()));
+            part = Some(path.clone());
+            let mut f = std::fs::File::create(&path)?;
             f.write_all(bytes)?;
             f.sync_all()?;
-            std::fs::rename(&part, dir.join(name))?;
+            std::fs::rename(&path, dir.join(name))?;
+            part = None;
             written.push(name.clone());
         }
         std::fs::File::open(dir)?.sync_all()
@@ -264,12 +409,80 @@ fn save_in_folder(dir: &Path, files: &[(String, &[u8])]) -> std::io::Result<Vec<
     match result {
         Ok(()) => Ok(written),
         Err(e) => {
+            if let Some(path) = part {
+                let _ = std::fs::remove_file(path);
+            }
             for name in &written {
                 let _ = std::fs::remove_file(dir.join(name));
             }
             Err(e)
         }
     }
+}
+
+/// The stem a stored file's name starts with (`{stem}{-suffix}.{ext}`).
+fn stem_of_name(name: &str) -> &str {
+    name.split(['-', '.']).next().unwrap_or("")
+}
+
+/// Whether a name has the shape of the library's files (`{20 hex}` then
+/// `-480` or `-icon32` or nothing, then an image extension): a sweep leaves
+/// anything else alone, such as an operator's own files in a shared folder
+/// or bucket.
+fn is_library_name(name: &str) -> bool {
+    let stem = stem_of_name(name);
+    let rest = &name[stem.len()..];
+    let Some((suffix, ext)) = rest.rsplit_once('.') else {
+        return false;
+    };
+    let suffix_ok = match suffix.strip_prefix('-') {
+        None => suffix.is_empty(),
+        Some(s) => {
+            let digits = s.strip_prefix("icon").unwrap_or(s);
+            !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+        }
+    };
+    stem.len() == 20
+        && stem.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && suffix_ok
+        && matches!(ext, "jpg" | "png" | "gif" | "webp")
+}
+
+/// A folder's files last changed before `before`: the partial ones (whole
+/// paths, removed whatever they are) and the stored ones (names, removed
+/// only when no row has their stem).
+fn old_in_folder(dir: &Path, before: SystemTime) -> std::io::Result<(Vec<PathBuf>, Vec<String>)> {
+    let old = |entry: &std::fs::DirEntry| {
+        entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|at| at < before)
+    };
+    let mut partial = Vec::new();
+    match std::fs::read_dir(dir.join(PARTIAL)) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                if old(&entry) {
+                    partial.push(entry.path());
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {}
+        Err(e) => return Err(e),
+    }
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // Dotted names are not the library's (`.partial`, an operator's own).
+        if name.starts_with('.') || !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        if is_library_name(&name) && old(&entry) {
+            stored.push(name);
+        }
+    }
+    Ok((partial, stored))
 }
 
 /// Puts every object, removing those already put when one fails.
@@ -305,6 +518,31 @@ async fn put_all(
         written.push(name);
     }
     Ok(written)
+}
+
+/// The bucket's objects last changed before `before`, by name (hidden ones,
+/// like the start-up check's, aside). Listing has no overall timeout (a large
+/// bucket takes many pages), only each page's.
+async fn old_in_bucket(
+    objects: Arc<dyn ObjectStore>,
+    before: SystemTime,
+) -> Result<Vec<String>, StoreError> {
+    let before = chrono::DateTime::<chrono::Utc>::from(before);
+    let mut listing = objects.list(None);
+    let mut names = Vec::new();
+    loop {
+        let next = tokio::time::timeout(REQUEST_TIMEOUT, listing.next())
+            .await
+            .map_err(|_| StoreError::TimedOut)?;
+        let Some(meta) = next else {
+            return Ok(names);
+        };
+        let meta = meta?;
+        let name = meta.location.to_string();
+        if meta.last_modified < before && is_library_name(&name) {
+            names.push(name);
+        }
+    }
 }
 
 /// One request to the bucket, given up after `REQUEST_TIMEOUT`.
@@ -597,6 +835,29 @@ mod tests {
         }
         let err = parse_s3_url("s3://key:secret@photos/blog").unwrap_err();
         assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn a_sweep_considers_only_names_shaped_like_the_librarys() {
+        for ours in [
+            "0123456789abcdef0123.jpg",
+            "0123456789abcdef0123-480.webp",
+            "0123456789abcdef0123-icon180.png",
+        ] {
+            assert!(is_library_name(ours), "{ours}");
+        }
+        for theirs in [
+            "robots.txt",
+            "logo.png",
+            "0123456789abcdef0123.txt",
+            "0123456789ABCDEF0123.jpg",
+            "0123456789abcdef0123-large.jpg",
+            "0123456789abcdef0123-.jpg",
+            "backups/0123456789abcdef0123.jpg",
+            ".partial",
+        ] {
+            assert!(!is_library_name(theirs), "{theirs}");
+        }
     }
 
     #[test]

@@ -11,11 +11,12 @@ use crate::models::paging::{Paged, Paging};
 use crate::schema::{media, post_media, posts, settings};
 
 text_enum! {
-    /// How a stored image is encoded (uploads in WebP become one of these).
+    /// How a stored image is encoded.
     pub enum MediaFormat {
         Jpeg = "jpeg",
         Png = "png",
         Gif = "gif",
+        Webp = "webp",
     }
 }
 
@@ -25,6 +26,7 @@ impl MediaFormat {
             MediaFormat::Jpeg => "jpg",
             MediaFormat::Png => "png",
             MediaFormat::Gif => "gif",
+            MediaFormat::Webp => "webp",
         }
     }
 }
@@ -94,6 +96,24 @@ impl Media {
             "/media/{}",
             crate::media::file_name(&self.stem, &format!("-{width}"), self.format)
         )
+    }
+
+    /// The name of the site icon's square PNG `size` pixels wide, made of
+    /// this image when it was chosen as the icon.
+    pub fn icon_file_name(&self, size: u32) -> String {
+        crate::media::file_name(
+            &self.stem,
+            &crate::media::icon_suffix(size),
+            MediaFormat::Png,
+        )
+    }
+
+    /// The icon files this image may have (whether or not it ever was the icon).
+    pub fn icon_file_names(&self) -> Vec<String> {
+        crate::media::ICON_SIZES
+            .iter()
+            .map(|&size| self.icon_file_name(size))
+            .collect()
     }
 
     /// Every stored file's name: the full image and its variants.

@@ -275,12 +275,47 @@ pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
         ))
 }
 
-/// The site icon chosen in settings (its smallest stored copy); 404 when
-/// there is none. Pages link it with the icon's id in the query, so a new
-/// icon is fetched at once, and an hour's caching is enough.
+/// `/favicon.ico`: the site icon 32 px square (a PNG: every browser takes one).
 pub async fn favicon(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    icon(&state, &req, 32).await
+}
+
+/// `/apple-touch-icon.png`: 180 px, for Apple's home screens (which ask for
+/// it at this address even when no page links it).
+pub async fn apple_touch_icon(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    icon(&state, &req, 180).await
+}
+
+/// `/icon-192.png` and `/icon-512.png`: Android's home screen and splash.
+pub async fn icon_192(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    icon(&state, &req, 192).await
+}
+
+pub async fn icon_512(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    icon(&state, &req, 512).await
+}
+
+/// The site icon chosen in settings, `size` px square (made when it was
+/// chosen); an icon chosen before square files were made, or whose files
+/// could not be written, is its image's smallest copy. 404 when there is no
+/// icon. Pages link it with the icon's id in the query, so a new icon is
+/// fetched at once, and an hour's caching is enough.
+async fn icon(
+    state: &AppState,
+    req: &actix_web::HttpRequest,
+    size: u32,
 ) -> Result<HttpResponse, AppError> {
     let settings = state.cache.settings(&state.pool).await?;
     let id = settings.icon_media_id.ok_or(AppError::NotFound)?;
@@ -289,19 +324,28 @@ pub async fn favicon(
     })
     .await?
     .ok_or(AppError::NotFound)?;
-    let name = media
+    let square = media.icon_file_name(size);
+    let fallback = media
         .thumbnail_url()
         .trim_start_matches("/media/")
         .to_string();
     // An hour: the owner may pick another icon at the same address.
     let cache_control = "public, max-age=3600";
     let Some(dir) = state.media.folder() else {
-        return super::media::object(&state, &req, &name, cache_control).await;
+        return match super::media::object(state, req, &square, cache_control).await {
+            Err(AppError::NotFound) => {
+                super::media::object(state, req, &fallback, cache_control).await
+            }
+            answer => answer,
+        };
     };
-    let file = actix_files::NamedFile::open_async(dir.join(&name))
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    let mut res = file.into_response(&req);
+    let file = match actix_files::NamedFile::open_async(dir.join(&square)).await {
+        Ok(file) => file,
+        Err(_) => actix_files::NamedFile::open_async(dir.join(&fallback))
+            .await
+            .map_err(|_| AppError::NotFound)?,
+    };
+    let mut res = file.into_response(req);
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static(cache_control),

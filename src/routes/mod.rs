@@ -53,6 +53,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, media: &crate::media::Store) {
         .route("/sitemap-posts-{n}.xml", read().to(feeds::sitemap_posts))
         .route("/robots.txt", read().to(feeds::robots))
         .route("/favicon.ico", read().to(feeds::favicon))
+        .route("/apple-touch-icon.png", read().to(feeds::apple_touch_icon))
+        .route("/icon-192.png", read().to(feeds::icon_192))
+        .route("/icon-512.png", read().to(feeds::icon_512))
         .route("/healthz", read().to(health::healthz))
         .route("/register", web::get().to(account::register_form))
         .route("/register", web::post().to(account::register))
@@ -87,14 +90,17 @@ pub fn configure(cfg: &mut web::ServiceConfig, media: &crate::media::Store) {
 /// slug: a page there would never be reached, or would hide a feature.
 /// `Table::register` checks every route against this list in debug builds,
 /// so a new route cannot be forgotten here.
-pub const RESERVED: [&str; 19] = [
+pub const RESERVED: [&str; 22] = [
     "account",
     "admin",
+    "apple-touch-icon.png",
     "archive",
     "comments",
     "favicon.ico",
     "feed.xml",
     "healthz",
+    "icon-192.png",
+    "icon-512.png",
     "login",
     "logout",
     "media",

@@ -29,6 +29,9 @@ pub const MAX_ALT: usize = 300;
 const MAX_TEXT_FIELD: usize = 4096;
 /// Time for one file of the upload to arrive: 20 MB at about 1.4 Mbit/s.
 const FILE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Said when an account sends a second upload while its first is arriving.
+const ANOTHER_UPLOAD: &str = "Another upload of yours is still arriving, and one account sends \
+     one upload at a time: wait until it has finished, then send these images again.";
 /// How long an upload waits for another to finish before it is turned away.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -51,6 +54,29 @@ impl Item {
 
     pub fn in_use(&self) -> bool {
         !self.uses.is_empty() || self.icon
+    }
+
+    pub fn lacks_alt(&self) -> bool {
+        self.media.alt.trim().is_empty()
+    }
+
+    /// How the library names the image: the name it was uploaded as, or its file's.
+    pub fn name(&self) -> String {
+        if self.media.original_name.is_empty() {
+            self.media.file_name()
+        } else {
+            self.media.original_name.clone()
+        }
+    }
+
+    /// The thumbnail's alt, which names its link (to the full image): the
+    /// alt text, or for an image without one its name and that it lacks one.
+    pub fn thumbnail_alt(&self) -> String {
+        if self.lacks_alt() {
+            format!("{} (no alt text yet)", self.name())
+        } else {
+            self.media.alt.clone()
+        }
     }
 }
 
@@ -76,6 +102,11 @@ pub struct Edited {
 }
 
 impl LibraryPage {
+    /// Images on this page without alt text.
+    fn lacking_alt(&self) -> usize {
+        self.items.iter().filter(|i| i.lacks_alt()).count()
+    }
+
     /// What the image's alt field shows: the text just refused, or the saved one.
     fn alt_shown<'a>(&'a self, item: &'a Item) -> &'a str {
         match &self.edited {
@@ -179,6 +210,24 @@ pub async fn upload(
     if !same_origin(&req) {
         return Err(AppError::Csrf);
     }
+    // One upload per account at a time: a second one while the first is
+    // still arriving is turned away at once, so one person (or one slow
+    // connection) holds at most one of the `receiving` slots.
+    let Some(_uploader) = state.media.uploader(user.id) else {
+        let frame = Frame::load(&state, user).await?;
+        let (items, pager, _) = items(&state, 1).await?;
+        return render_with(
+            StatusCode::TOO_MANY_REQUESTS,
+            &library_page(
+                &visitor,
+                &frame,
+                (items, pager),
+                String::new(),
+                vec![ANOTHER_UPLOAD.to_string()],
+                0,
+            ),
+        );
+    };
     let _receiving =
         tokio::time::timeout(QUEUE_TIMEOUT, state.media.receiving.clone().acquire_owned())
             .await
@@ -284,6 +333,13 @@ pub async fn upload(
                     "Some images were"
                 },
             ));
+        }
+        if added > 0 && alt.is_empty() {
+            message.push_str(if added == 1 {
+                " It has no alt text yet: add it below, so people who cannot see it know what it shows."
+            } else {
+                " They have no alt text yet: add it below, so people who cannot see them know what they show."
+            });
         }
         return Ok(see_other_with(LIBRARY, message.trim()));
     }
@@ -526,7 +582,9 @@ pub async fn delete(
         });
     }
     db::write(&state.pool, move |conn| Ok(Media::delete(conn, id)?)).await?;
-    let names = item.media.file_names();
+    let mut names = item.media.file_names();
+    // Its icon files too, if it was ever the site icon (missing ones are skipped).
+    names.extend(item.media.icon_file_names());
     let store = state.media.clone();
     web::block(move || store.remove(&names)).await?;
     Ok(see_other_with(LIBRARY, "Image deleted."))

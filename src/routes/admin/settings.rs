@@ -196,6 +196,11 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let errors = match form.check() {
         Ok(checked) => {
+            if let Some(id) = checked.icon_media_id {
+                if state.cache.settings(&state.pool).await?.icon_media_id != Some(id) {
+                    make_icon_files(&state, id).await;
+                }
+            }
             let saved = db::write(&state.pool, move |conn| {
                 // An icon deleted since the form was sent is not an error: no icon.
                 let icon = match checked.icon_media_id {
@@ -233,4 +238,44 @@ pub async fn update(
         errors,
     )
     .await
+}
+
+/// Writes the square icons browsers ask for (`media::ICON_SIZES`), cropped
+/// from the chosen image's centre, beside its files. Should it fail, the
+/// site serves the image's smallest copy as its icon, as before, and says
+/// so in the log: the settings are saved either way.
+async fn make_icon_files(state: &AppState, id: i32) {
+    let made = async {
+        let Some(media) = db::run(&state.pool, move |conn| Ok(Media::find(conn, id)?)).await?
+        else {
+            return Ok(());
+        };
+        let store = state.media.clone();
+        let name = media.file_name();
+        let bytes = web::block(move || store.read(&name))
+            .await?
+            .map_err(AppError::FilesNotSaved)?
+            .ok_or(AppError::NotFound)?;
+        let files = match state.media.icons(bytes).await {
+            Some(Ok(files)) => files,
+            Some(Err(why)) => return Err(AppError::BadRequest(format!("The image {why}"))),
+            None => return Err(AppError::Busy),
+        };
+        let icons = crate::media::Processed {
+            hash: media.hash.clone(),
+            format: crate::models::media::MediaFormat::Png,
+            width: 0,
+            height: 0,
+            variants: Vec::new(),
+            files,
+        };
+        let store = state.media.clone();
+        web::block(move || store.save(&icons))
+            .await?
+            .map_err(AppError::FilesNotSaved)?;
+        Ok::<_, AppError>(())
+    };
+    if let Err(e) = made.await {
+        tracing::warn!(error = %e, media = id, "the site icon's square files were not made");
+    }
 }
