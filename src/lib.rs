@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod local_path;
 pub mod markdown;
 pub mod media;
 pub mod middleware;

@@ -21,12 +21,7 @@ use crate::{db, AppState};
 /// Where to go after signing in: a local path only. Anything that a browser
 /// could read as another host (`//evil`, `/\evil`, a scheme) becomes "/".
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
-        && next.len() <= 2048;
-    if ok {
+    if crate::local_path::is_local_path(next) {
         next.to_string()
     } else {
         "/".to_string()
