@@ -7,12 +7,14 @@ pub mod backup;
 pub mod cache;
 pub mod commands;
 pub mod config;
+pub mod connections;
 pub mod copy;
 pub mod db;
 pub mod error;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod local_path;
 pub mod markdown;
 pub mod media;
 pub mod middleware;
@@ -70,18 +72,39 @@ pub fn build_app(
 /// Serves until SIGTERM or Ctrl-C, then finishes the requests under way.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let bind = state.config.bind.clone();
+    match connections::raise_open_files_limit() {
+        Ok(files) => tracing::info!("open-file limit: {files}"),
+        Err(e) => tracing::warn!("open-file limit not raised: {e}"),
+    }
+    // `--rate-limits off` (benchmarks: a thousand connections from one
+    // address) lifts the cap with the other limits.
+    let max = match state.config.rate_limits {
+        config::Switch::On => connections::MAX_PER_ADDRESS,
+        config::Switch::Off => usize::MAX,
+    };
+    let cap = connections::ConnectionCap::new(max, state.config.trusted_proxy.clone());
     let server = HttpServer::new({
         let state = state.clone();
         move || build_app(state.clone())
     })
-    // Answers go out as soon as they are written: without TCP_NODELAY the
-    // end of each file waits for the client's delayed ACK (about 40 ms per
-    // image on a kept-alive connection).
-    .on_connect(|conn, _| {
-        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!("could not set TCP_NODELAY: {e}");
+    .on_connect(move |conn, data| {
+        let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+            return;
+        };
+        // Answers go out as soon as they are written: without TCP_NODELAY the
+        // end of each file waits for the client's delayed ACK (about 40 ms per
+        // image on a kept-alive connection).
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+        let Ok(peer) = tcp.peer_addr() else { return };
+        match cap.admit(peer.ip()) {
+            // Given back when the connection's data is dropped, as it closes.
+            connections::Admission::Counted(place) => {
+                data.insert(place);
             }
+            connections::Admission::Uncounted => {}
+            connections::Admission::Refused => connections::refuse(tcp),
         }
     })
     .bind(&bind)?

@@ -1,5 +1,6 @@
 //! Markdown to safe HTML, done once when a post or comment is saved.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag, TagEnd};
@@ -57,6 +58,12 @@ pub fn media_paths(markdown: &str) -> Vec<String> {
 
 const EXCERPT_CHARS: usize = 280;
 
+/// Moves whenever the HTML made from the same text changes, so start-up
+/// renders stored posts again (`models::post::rerender`). 2: footnote ids,
+/// headings one level down, focusable `<pre>`, checked `srcset`, no `<a>`
+/// without `href`.
+pub const MARKUP_VERSION: u32 = 2;
+
 /// How deep elements may nest in rendered HTML: block quotes, lists, emphasis,
 /// links and raw HTML elements together. Deeper markup keeps its text but
 /// loses its nesting. The HTML parser behind the sanitiser spends time in
@@ -88,9 +95,9 @@ pub fn render_post_with(markdown: &str, pictures: &Pictures) -> Rendered {
     let mut shown = Vec::new();
     html::push_html(
         &mut raw,
-        WithPictures::new(Flatten::new(events), pictures, &mut shown),
+        WithPictures::new(Footnotes::new(Flatten::new(events)), pictures, &mut shown),
     );
-    let html = post_sanitiser().clean(&raw).to_string();
+    let html = finish(&post_sanitiser().clean(&raw).to_string(), Headings::Shifted);
     Rendered {
         html,
         excerpt: excerpt_of(&prose.finish()),
@@ -100,15 +107,200 @@ pub fn render_post_with(markdown: &str, pictures: &Pictures) -> Rendered {
     }
 }
 
+/// Where every `id` in a post begins: footnotes link to their own, and no
+/// id a post holds can take the name of one the page around it uses
+/// (`comments`, `content`).
+const ID_PREFIX: &str = "post-";
+
 /// What a post's HTML may hold, markdown and HTML posts alike.
 fn post_sanitiser() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::default();
     builder
         .add_tags(["figure", "figcaption"])
         .add_tag_attributes("img", &["srcset", "sizes", "loading", "decoding"])
+        .add_generic_attributes(["id"])
+        .id_prefix(Some(ID_PREFIX))
         .link_rel(Some("noopener noreferrer"))
-        .url_schemes(HashSet::from(["http", "https", "mailto"]));
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        // ammonia checks the scheme of `src` but not of `srcset`'s addresses.
+        .attribute_filter(|element, attribute, value| match (element, attribute) {
+            (_, "srcset") => safe_srcset(value).map(Cow::Owned),
+            _ => Some(Cow::Borrowed(value)),
+        });
     builder
+}
+
+/// A `srcset` with only its candidates whose address is relative or http(s)
+/// and whose descriptor is a width or density, written out again so a
+/// browser reads exactly those; `None` when none is left. Candidates are
+/// read as browsers read them: an address runs to the next space (commas
+/// included, as in a `data:` address), its descriptor to the next comma.
+fn safe_srcset(srcset: &str) -> Option<String> {
+    let mut kept = Vec::new();
+    let mut rest = srcset;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace() || c == ',');
+        if rest.is_empty() {
+            break;
+        }
+        let address_end = rest
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(rest.len());
+        let mut address = &rest[..address_end];
+        rest = &rest[address_end..];
+        let mut descriptor = "";
+        if address.ends_with(',') {
+            address = address.trim_end_matches(',');
+        } else {
+            // A comma inside parentheses belongs to the descriptor.
+            let mut depth = 0usize;
+            let end = rest
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth = depth.saturating_sub(1),
+                        _ => {}
+                    }
+                    c == ',' && depth == 0
+                })
+                .map_or(rest.len(), |(at, _)| at);
+            descriptor = rest[..end].trim();
+            rest = &rest[end..];
+        }
+        let safe_address = !address.contains(',')
+            && match url::Url::parse(address) {
+                Ok(url) => matches!(url.scheme(), "http" | "https"),
+                Err(url::ParseError::RelativeUrlWithoutBase) => true,
+                Err(_) => false,
+            };
+        let safe_descriptor = descriptor.is_empty()
+            || (descriptor.len() > 1
+                && descriptor.ends_with(['w', 'x'])
+                && descriptor[..descriptor.len() - 1]
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.'));
+        if safe_address && safe_descriptor {
+            kept.push(if descriptor.is_empty() {
+                address.to_string()
+            } else {
+                format!("{address} {descriptor}")
+            });
+        }
+    }
+    (!kept.is_empty()).then(|| kept.join(", "))
+}
+
+/// Whether a post's headings move one level down (its title is the page's h1).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Headings {
+    Shifted,
+    Kept,
+}
+
+/// Sanitised HTML made ready for the page, by tags (in ammonia's output
+/// every `<` outside a tag is written `&lt;`, and every attribute value is
+/// double-quoted with `"` escaped, so tags are found exactly):
+/// - an `<a>` left without `href` (its address was not allowed) gives way
+///   to its text: a link that goes nowhere confuses keyboard and screen
+///   reader users;
+/// - `<pre>` can be focused (`tabindex="0"`), so a block that scrolls
+///   sideways can be scrolled from the keyboard;
+/// - headings move one level down (h1→h2 … h6 stays h6), so the article's
+///   title stays the page's only h1.
+fn finish(clean: &str, headings: Headings) -> String {
+    let mut out = String::with_capacity(clean.len() + clean.len() / 32);
+    // For each open `<a>`: whether its tags were dropped.
+    let mut links: Vec<bool> = Vec::new();
+    let mut rest = clean;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let tag_len = tag_length(&rest[at..]);
+        let tag = &rest[at..at + tag_len];
+        rest = &rest[at + tag_len..];
+        let name = tag_name(tag);
+        let closing = tag.starts_with("</");
+        match name.as_str() {
+            "a" if closing => {
+                if !links.pop().unwrap_or(false) {
+                    out.push_str(tag);
+                }
+            }
+            "a" => {
+                let dropped = !has_attribute(tag, "href");
+                links.push(dropped);
+                if !dropped {
+                    out.push_str(tag);
+                }
+            }
+            "pre" if !closing && !has_attribute(tag, "tabindex") => {
+                out.push_str("<pre tabindex=\"0\"");
+                out.push_str(&tag[4..]);
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" if headings == Headings::Shifted => {
+                let level = name.as_bytes()[1] - b'0';
+                let slash = if closing { "/" } else { "" };
+                out.push_str(&format!("<{slash}h{}", (level + 1).min(6)));
+                out.push_str(&tag[name.len() + 1 + slash.len()..]);
+            }
+            _ => out.push_str(tag),
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the tag (or comment) `html` starts with, up to its `>`
+/// outside quotes; all of `html` when it never ends.
+fn tag_length(html: &str) -> usize {
+    let mut quoted = false;
+    for (at, c) in html.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '>' if !quoted => return at + 1,
+            _ => {}
+        }
+    }
+    html.len()
+}
+
+/// A tag's element name in lower case (`""` for comments).
+fn tag_name(tag: &str) -> String {
+    tag.trim_start_matches('<')
+        .trim_start_matches('/')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase()
+}
+
+/// Whether a start tag as ammonia writes it (`<a href="…" rel="…">`) has
+/// the attribute `name`.
+fn has_attribute(tag: &str, name: &str) -> bool {
+    let mut quoted = false;
+    let mut at_name = false;
+    let mut from = 0;
+    for (at, c) in tag.char_indices() {
+        if quoted {
+            quoted = c != '"';
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            ' ' => {
+                at_name = true;
+                from = at + 1;
+            }
+            '=' | '>' if at_name => {
+                if tag[from..at].eq_ignore_ascii_case(name) {
+                    return true;
+                }
+                at_name = false;
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A post written in HTML (brought in by an import): sanitised by the same
@@ -118,7 +310,10 @@ fn post_sanitiser() -> ammonia::Builder<'static> {
 pub fn render_html_post(html: &str, pictures: &Pictures) -> Rendered {
     let mut raw = String::with_capacity(html.len());
     push_flattened_html(&mut raw, html);
-    let clean = with_library_srcsets(&post_sanitiser().clean(&raw).to_string(), pictures);
+    let clean = finish(
+        &with_library_srcsets(&post_sanitiser().clean(&raw).to_string(), pictures),
+        Headings::Shifted,
+    );
     // Tags become spaces so that blocks do not run their words together.
     let spaced = clean.replace('<', " <");
     let text = ammonia::Builder::default()
@@ -260,6 +455,61 @@ impl<'a, I: Iterator<Item = Event<'a>>> Iterator for WithPictures<'a, '_, I> {
     }
 }
 
+/// Markdown events with footnotes written out here rather than by
+/// pulldown-cmark, whose ids are the writer's own labels: each definition's
+/// id and each reference's link are made from its number and begin with
+/// [`ID_PREFIX`], so the sanitiser keeps them as they are and they match.
+/// The first reference to a note gets an id too, to link back to.
+struct Footnotes<'a, I> {
+    events: I,
+    numbers: HashMap<CowStr<'a>, usize>,
+    referenced: HashSet<usize>,
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Footnotes<'a, I> {
+    fn new(events: I) -> Self {
+        Footnotes {
+            events,
+            numbers: HashMap::new(),
+            referenced: HashSet::new(),
+        }
+    }
+
+    /// The note's number: the order in which its label first appeared.
+    fn number(&mut self, label: CowStr<'a>) -> usize {
+        let next = self.numbers.len() + 1;
+        *self.numbers.entry(label).or_insert(next)
+    }
+}
+
+impl<'a, I: Iterator<Item = Event<'a>>> Iterator for Footnotes<'a, I> {
+    type Item = Event<'a>;
+
+    fn next(&mut self) -> Option<Event<'a>> {
+        Some(match self.events.next()? {
+            Event::FootnoteReference(label) => {
+                let n = self.number(label);
+                let id = if self.referenced.insert(n) {
+                    format!(" id=\"{ID_PREFIX}fnref-{n}\"")
+                } else {
+                    String::new()
+                };
+                Event::InlineHtml(CowStr::from(format!(
+                    "<sup><a href=\"#{ID_PREFIX}fn-{n}\"{id}>{n}</a></sup>"
+                )))
+            }
+            Event::Start(Tag::FootnoteDefinition(label)) => {
+                let n = self.number(label);
+                Event::Html(CowStr::from(format!(
+                    "\n<div class=\"footnote-definition\" id=\"{ID_PREFIX}fn-{n}\"><sup>{n}</sup>"
+                )))
+            }
+            Event::End(TagEnd::FootnoteDefinition) => Event::Html(CowStr::Borrowed("</div>\n")),
+            other => other,
+        })
+    }
+}
+
 /// Renders a comment: a small subset (emphasis, links, code, quotes, lists);
 /// raw HTML is shown as text, links are marked as user content.
 pub fn render_comment(markdown: &str) -> String {
@@ -273,7 +523,7 @@ pub fn render_comment(markdown: &str) -> String {
         });
     let mut raw = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut raw, Flatten::new(parser));
-    comment_sanitiser().clean(&raw).to_string()
+    finish(&comment_sanitiser().clean(&raw).to_string(), Headings::Kept)
 }
 
 /// What a comment's HTML may hold: the comment subset, links marked as user content.
@@ -312,7 +562,13 @@ fn comment_sanitiser() -> ammonia::Builder<'static> {
 pub fn render_comment_html(html: &str) -> String {
     let mut raw = String::with_capacity(html.len());
     push_flattened_html(&mut raw, html);
-    comment_sanitiser().clean(&raw).to_string()
+    finish(&comment_sanitiser().clean(&raw).to_string(), Headings::Kept)
+}
+
+/// A comment's stored HTML under the rules [`finish`] adds (it was
+/// sanitised when saved; its source may be markdown or an import's HTML).
+pub fn upgrade_comment_html(html: &str) -> String {
+    finish(html, Headings::Kept)
 }
 
 /// Raw HTML through the same nesting bound as markdown's raw HTML.
@@ -834,6 +1090,23 @@ mod tests {
             html.contains("<em>inside</em>") && html.contains("<strong>after</strong>"),
             "{html}"
         );
+    }
+
+    #[test]
+    fn srcset_candidates_are_read_as_browsers_read_them() {
+        assert_eq!(
+            safe_srcset("/a.jpg 480w, /b.jpg 960w").as_deref(),
+            Some("/a.jpg 480w, /b.jpg 960w")
+        );
+        assert_eq!(
+            safe_srcset("data:image/png;base64,AAAA 1x,/c.jpg,, javascript:x 2x").as_deref(),
+            Some("/c.jpg")
+        );
+        assert_eq!(
+            safe_srcset("/a.jpg 1x (x, y) 2x, /b.jpg 3x").as_deref(),
+            Some("/b.jpg 3x")
+        );
+        assert_eq!(safe_srcset("vbscript:x"), None);
     }
 
     #[test]

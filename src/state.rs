@@ -52,6 +52,17 @@ impl AppState {
                 database: state.config.database.to_string(),
                 source,
             })?;
+        // HTML stored by an older renderer (the welcome post of an older
+        // version included) is made again before the first reader sees it.
+        state
+            .pool
+            .get()
+            .map_err(AppError::from)
+            .and_then(|mut conn| models::post::rerender::rerender_stale(&mut conn))
+            .map_err(|source| db::OpenError::Unusable {
+                database: state.config.database.to_string(),
+                source,
+            })?;
         if abandoned > 0 {
             tracing::warn!(
                 jobs = abandoned,

@@ -243,7 +243,14 @@ async fn next_returns_to_local_paths_only() {
         ("/\\evil.example", "/"),
         ("\\\\evil.example", "/"),
         ("javascript:alert(1)", "/"),
-        ("/%0d%0aSet-Cookie:x", "/%0d%0aSet-Cookie:x"),
+        // Decoded once more (a `next` inside a `next`), these leave the site.
+        ("/%0d%0aSet-Cookie:x", "/"),
+        ("/%2F/evil.example", "/"),
+        ("/%2f%2fevil.example", "/"),
+        ("/%5Cevil.example", "/"),
+        ("/%09/evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/posts/caf%C3%A9?page=2", "/posts/caf%C3%A9?page=2"),
         (" //evil.example", "/"),
     ];
     for (next, expected) in cases {

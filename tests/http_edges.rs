@@ -157,13 +157,32 @@ impl Server {
     /// The server with these environment variables set, and glibc's
     /// allocator settings only where given.
     fn start_with(env: &[(&str, &str)]) -> Server {
+        Server::spawn(None, env)
+    }
+
+    /// The server started by `sh -c script` (the binary is `$0`, its
+    /// arguments `$@`).
+    fn start_by_shell(script: &str) -> Server {
+        Server::spawn(Some(script), &[])
+    }
+
+    fn spawn(shell: Option<&str>, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
             .unwrap()
             .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
+        let bin = env!("CARGO_BIN_EXE_broadsheet");
+        let mut command = match shell {
+            Some(script) => {
+                let mut c = std::process::Command::new("sh");
+                c.args(["-c", script, bin]);
+                c
+            }
+            None => std::process::Command::new(bin),
+        };
+        let child = command
             .arg("--bind")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--database")
@@ -354,4 +373,96 @@ fn the_server_tunes_its_allocator_unless_told_otherwise() {
     assert!(env.contains(&"MALLOC_ARENA_MAX=4".to_string()), "{env:?}");
     assert!(!env.contains(&"MALLOC_ARENA_MAX=1".to_string()));
     assert!(env.contains(&"MALLOC_TRIM_THRESHOLD_=4194304".to_string()));
+}
+
+#[::std::prelude::v1::test]
+fn the_open_file_limit_is_raised_to_what_the_system_allows() {
+    // Started with a low soft limit, as many systems start services.
+    let server = Server::start_by_shell(r#"ulimit -Sn 256 && exec "$0" "$@""#);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(
+        fields[3], fields[4],
+        "soft limit raised to the hard one: {line}"
+    );
+    assert_ne!(fields[3], "256", "{line}");
+}
+
+/// A connection to the server from `from` (any 127.x address is this machine).
+fn connect_from(from: &str, port: u16) -> TcpStream {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    let local: std::net::SocketAddr = format!("{from}:0").parse().unwrap();
+    socket.bind(&local.into()).unwrap();
+    let server: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    socket.connect(&server.into()).unwrap();
+    socket.into()
+}
+
+#[::std::prelude::v1::test]
+fn one_address_holding_many_connections_is_refused_more_while_others_are_served() {
+    use broadsheet::connections::MAX_PER_ADDRESS;
+    let server = Server::start();
+    // Slow clients at 127.0.0.2 open connections and send nothing.
+    let extra = 20;
+    let mut held: Vec<TcpStream> = (0..MAX_PER_ADDRESS + extra)
+        .map(|_| connect_from("127.0.0.2", server.port))
+        .collect();
+    for stream in &held {
+        stream.set_nonblocking(true).unwrap();
+    }
+    // Those over the cap are answered 503 and closed at once.
+    let started = Instant::now();
+    let mut refused = vec![false; held.len()];
+    while refused.iter().filter(|r| **r).count() < extra
+        && started.elapsed() < Duration::from_secs(3)
+    {
+        for (stream, refused) in held.iter_mut().zip(refused.iter_mut()) {
+            let mut buf = [0u8; 256];
+            if !*refused {
+                if let Ok(n) = stream.read(&mut buf) {
+                    *refused = String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 503");
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(refused.iter().filter(|r| **r).count(), extra);
+    // The address is at its cap: one more is refused as soon as it opens.
+    let mut more = connect_from("127.0.0.2", server.port);
+    more.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    assert!(read_some(&mut more).starts_with("HTTP/1.1 503"));
+    // Everyone else is served at once.
+    for _ in 0..16 {
+        let probe = Instant::now();
+        let answer =
+            server.exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(
+            probe.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            probe.elapsed()
+        );
+    }
+    // Closed, the slow connections give their places back.
+    drop(held);
+    let started = Instant::now();
+    loop {
+        let mut again = connect_from("127.0.0.2", server.port);
+        again
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let _ = again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        if read_some(&mut again).starts_with("HTTP/1.1 200") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "places never given back"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

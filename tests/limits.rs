@@ -118,8 +118,10 @@ async fn right_passwords_do_not_spend_the_failure_budget() {
     app.user("ann", Role::Commenter);
     let right = app.password("ann");
     let svc = test::init_service(build_app(app.state())).await;
-    // Fifteen sign-ins from fresh browsers at one address, all fine.
-    for i in 0..15 {
+    // Nine sign-ins from fresh browsers at one address, all fine (right
+    // passwords have a budget of their own, ten a minute, which a spent one
+    // would refuse before any password is checked).
+    for i in 0..9 {
         let mut b = Browser::at("192.0.2.10:5000");
         assert_eq!(
             sign_in(&svc, &mut b, "ann", &right).await,
@@ -583,4 +585,85 @@ async fn comments_mark_staff_and_show_the_username_beside_another_display_name()
     let r = meta_of("Robert");
     assert!(r.contains("@bob"), "{r}");
     assert!(!r.contains("Staff") && !r.contains("Editor"), "{r}");
+}
+
+#[actix_web::test]
+async fn successful_sign_ins_have_a_budget_per_account_and_sessions_a_cap() {
+    use broadsheet::auth::session::MAX_SESSIONS_PER_ACCOUNT;
+    use broadsheet::schema::sessions;
+    use diesel::prelude::*;
+    let app = TestApp::new();
+    let ann = app.user("ann", Role::Commenter);
+    app.user("bob", Role::Commenter);
+    let right = app.password("ann");
+    let svc = test::init_service(build_app(app.state())).await;
+    let count = |user: i32| -> i64 {
+        sessions::table
+            .filter(sessions::user_id.eq(user))
+            .count()
+            .get_result(&mut *app.conn())
+            .unwrap()
+    };
+
+    // The first browser signs in, then ten more sign-ins in the minute, each
+    // from another address and a fresh browser: the eleventh right password
+    // is refused with the form, before its password is checked.
+    let mut first = Browser::at("192.0.2.1:5000");
+    assert_eq!(
+        sign_in(&svc, &mut first, "ann", &right).await,
+        StatusCode::SEE_OTHER
+    );
+    for i in 2..=10 {
+        let mut b = Browser::at(&format!("192.0.2.{i}:5000"));
+        assert_eq!(
+            sign_in(&svc, &mut b, "ann", &right).await,
+            StatusCode::SEE_OTHER,
+            "{i}"
+        );
+    }
+    let mut eleventh = Browser::at("192.0.2.11:5000");
+    let page = eleventh
+        .submit(
+            &svc,
+            "/login",
+            "/login",
+            &[("username", "ann"), ("password", &right)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("signed in too many times"), "{}", page.body);
+    assert!(
+        page.contains(r#"name="password""#),
+        "the form is shown again"
+    );
+    assert!(eleventh.cookie("broadsheet_session").is_none());
+    assert_eq!(count(ann.id), 10);
+    // Another account is not held back by Ann's budget.
+    let mut bob = Browser::at("192.0.2.11:5000");
+    bob.login(&svc, &app, "bob").await;
+
+    // Sessions are capped however they were made: the oldest end.
+    let ids = |user: i32| -> Vec<i32> {
+        sessions::table
+            .filter(sessions::user_id.eq(user))
+            .order(sessions::id)
+            .select(sessions::id)
+            .load(&mut *app.conn())
+            .unwrap()
+    };
+    let before = ids(ann.id);
+    for _ in 0..MAX_SESSIONS_PER_ACCOUNT + 5 {
+        broadsheet::db::write_with(&mut app.conn(), |conn| {
+            broadsheet::auth::session::start(conn, ann.id, false)
+        })
+        .unwrap();
+    }
+    let after = ids(ann.id);
+    assert_eq!(after.len() as i64, MAX_SESSIONS_PER_ACCOUNT);
+    assert!(
+        before.iter().all(|id| !after.contains(id)),
+        "the oldest ended"
+    );
+    assert_eq!(count(ann.id), MAX_SESSIONS_PER_ACCOUNT);
+    assert!(first.cookie("broadsheet_session").is_some());
 }

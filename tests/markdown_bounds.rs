@@ -8,8 +8,18 @@
 //! the sharper check is that an input eight times larger takes no more than
 //! about eight times as long (quadratic work would take 64 times).
 //! `cargo test --release --test markdown_bounds -- --nocapture` prints each time.
+//! Then what the sanitiser lets through, as a reader's page and the feed
+//! show it.
+
+mod common;
 
 use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use broadsheet::build_app;
+use broadsheet::markdown::render_html_post;
+use broadsheet::models::post::PostFormat;
+use common::{Browser, TestApp};
 
 use broadsheet::markdown::{plain_text, render_comment, render_post};
 use broadsheet::models::post::MAX_BODY_BYTES;
@@ -284,4 +294,181 @@ fn hostile_comments_render_within_budget_and_come_out_flat() {
         worst.0.as_secs_f64() * 1000.0,
         name = worst.1
     );
+}
+
+/// The article's HTML on its page: between the page's h1 and the comments.
+async fn article_of(app: &TestApp, slug: &str) -> String {
+    let svc = actix_web::test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, &format!("/posts/{slug}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.body
+}
+
+#[actix_web::test]
+async fn every_srcset_address_goes_through_the_scheme_filter() {
+    let app = TestApp::new();
+    let hostile =
+        "<p>x</p><img src=\"/a.jpg\" alt=\"A\" srcset=\"javascript:alert(1) 1x, /b.jpg 2x, \
+                   JaVaScRiPt:alert(2) 3x,data:image/svg+xml;base64,PHN2Zz4= 4x, \
+                   https://cdn.example/c.jpg 800w\">\
+                   <img src=\"/d.jpg\" alt=\"D\" srcset=\"\tjavascript:alert(3)\">";
+    app.post_with("Markdown", |p| p.body = hostile.into());
+    app.post_with("Html", |p| {
+        p.body = hostile.into();
+        p.format = PostFormat::Html;
+    });
+    let svc = actix_web::test::init_service(build_app(app.state())).await;
+    let mut reader = Browser::new();
+    for slug in ["markdown", "html"] {
+        let page = reader.get(&svc, &format!("/posts/{slug}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let lower = page.body.to_ascii_lowercase();
+        assert!(!lower.contains("javascript:"), "{slug}: {}", page.body);
+        assert!(!lower.contains("data:image"), "{slug}: {}", page.body);
+        assert!(
+            page.contains(r#"srcset="/b.jpg 2x, https://cdn.example/c.jpg 800w""#),
+            "{slug}: the safe candidates stay: {}",
+            page.body
+        );
+        assert!(page.contains(r#"src="/d.jpg""#), "{slug}: the image stays");
+    }
+    let feed = reader.get(&svc, "/feed.xml").await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(
+        !feed.body.to_ascii_lowercase().contains("javascript:"),
+        "{}",
+        feed.body
+    );
+    assert!(feed.contains("/b.jpg 2x"), "{}", feed.body);
+    // An import's HTML goes through the same sanitiser.
+    let imported = render_html_post(hostile, &Default::default()).html;
+    assert!(
+        !imported.to_ascii_lowercase().contains("javascript:"),
+        "{imported}"
+    );
+}
+
+#[actix_web::test]
+async fn a_link_whose_address_was_removed_leaves_its_text_and_no_a() {
+    let app = TestApp::new();
+    app.post_with("Links", |p| {
+        p.body = "[first](javascript:alert(1)) and <a title=\"t>x\" href=\"vbscript:x\">second</a> \
+                  and <a name=\"x\">third</a> and [kept](https://example.com)"
+            .into()
+    });
+    let page = article_of(&app, "links").await;
+    assert!(!page.contains("<a rel="), "{page}");
+    assert!(!page.contains("<a title="), "{page}");
+    assert!(
+        !page.contains("first</a>") && page.contains("first and"),
+        "{page}"
+    );
+    assert!(page.contains("second"), "{page}");
+    assert!(page.contains("third"), "{page}");
+    assert!(
+        page.contains(r#"<a href="https://example.com" rel="noopener noreferrer">kept</a>"#),
+        "{page}"
+    );
+    let comment = broadsheet::markdown::render_comment("see [this](javascript:alert(1)) now");
+    assert_eq!(comment, "<p>see this now</p>\n");
+}
+
+#[actix_web::test]
+async fn code_blocks_can_be_reached_by_keyboard_and_headings_sit_below_the_title() {
+    let app = TestApp::new();
+    app.post_with("Code", |p| {
+        p.body = "# Big\n\n## Smaller\n\n###### Smallest\n\n```\nlet x = 1;\n```\n\n\
+                  <pre>raw</pre>\n\n<h1>Raw heading</h1>"
+            .into()
+    });
+    let page = article_of(&app, "code").await;
+    assert_eq!(page.matches("<h1").count(), 1, "the title alone: {page}");
+    assert!(page.contains("<h2>Big</h2>"), "{page}");
+    assert!(page.contains("<h3>Smaller</h3>"), "{page}");
+    assert!(page.contains("<h6>Smallest</h6>"), "{page}");
+    assert!(page.contains("<h2>Raw heading</h2>"), "{page}");
+    assert_eq!(page.matches(r#"<pre tabindex="0">"#).count(), 2, "{page}");
+    assert!(!page.contains("<pre>"), "{page}");
+    let comment = broadsheet::markdown::render_comment("```\ncode\n```");
+    assert!(comment.contains(r#"<pre tabindex="0">"#), "{comment}");
+}
+
+#[actix_web::test]
+async fn footnote_references_link_to_notes_that_are_there() {
+    let app = TestApp::new();
+    app.post_with("Notes", |p| {
+        p.body = "A claim[^src] and another[^2], the first again[^src].\n\n\
+                  [^src]: The source.\n\n[^2]: <span id=\"comments\">A second</span> note."
+            .into()
+    });
+    let page = article_of(&app, "notes").await;
+    for n in [1, 2] {
+        assert!(
+            page.contains(&format!(r##"href="#post-fn-{n}""##)),
+            "reference {n}: {page}"
+        );
+        assert_eq!(
+            page.matches(&format!(r#"id="post-fn-{n}""#)).count(),
+            1,
+            "note {n}: {page}"
+        );
+        assert_eq!(page.matches(&format!(r#"id="post-fnref-{n}""#)).count(), 1);
+    }
+    // A post's ids cannot take one the page uses.
+    assert!(page.contains(r#"id="post-comments""#), "{page}");
+}
+
+#[actix_web::test]
+async fn start_up_renders_html_stored_by_an_older_version_again() {
+    use broadsheet::schema::{comments, posts, server_keys};
+    use diesel::prelude::*;
+    let app = TestApp::fresh_with(|_| {});
+    let welcome: i32 = posts::table
+        .select(posts::id)
+        .first(&mut *app.conn())
+        .unwrap();
+    // As the welcome post and a comment were stored before this version.
+    diesel::update(posts::table.find(welcome))
+        .set(posts::body_html.eq("<h2>Create your admin account</h2><pre><code>old</code></pre>"))
+        .execute(&mut *app.conn())
+        .unwrap();
+    let ann = app.user("ann", broadsheet::models::Role::Commenter);
+    diesel::insert_into(comments::table)
+        .values((
+            comments::post_id.eq(welcome),
+            comments::author_id.eq(ann.id),
+            comments::body.eq("```\nx\n```"),
+            comments::body_html
+                .eq("<pre><code>x</code></pre><p><a rel=\"nofollow ugc noopener\">y</a></p>"),
+            comments::status.eq("approved"),
+            comments::created_at.eq(broadsheet::models::now()),
+        ))
+        .execute(&mut *app.conn())
+        .unwrap();
+    diesel::delete(server_keys::table.filter(server_keys::name.eq("markup_version")))
+        .execute(&mut *app.conn())
+        .unwrap();
+
+    let state = broadsheet::AppState::open(app.config()).unwrap();
+    let svc = actix_web::test::init_service(build_app(state)).await;
+    let page = Browser::new()
+        .get(&svc, "/posts/welcome-to-broadsheet")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body.matches("<h1").count(), 1, "{}", page.body);
+    assert!(
+        page.contains("<h3>Create your admin account</h3>"),
+        "{}",
+        page.body
+    );
+    assert!(page.contains(r#"<pre tabindex="0">"#), "{}", page.body);
+    assert!(!page.contains("old</code>"), "rendered from its markdown");
+    let comment: String = comments::table
+        .select(comments::body_html)
+        .first(&mut *app.conn())
+        .unwrap();
+    assert_eq!(comment, "<pre tabindex=\"0\"><code>x</code></pre><p>y</p>");
+    // Once: a second start finds nothing to do and keeps what it made.
+    let again = broadsheet::models::post::rerender::rerender_stale(&mut app.conn()).unwrap();
+    assert_eq!(again, 0);
 }

@@ -215,3 +215,66 @@ async fn trailing_slashes_and_capitals_answer_301_to_the_canonical_address() {
         "a near-miss of nothing ends in a 404"
     );
 }
+
+#[actix_web::test]
+async fn redirect_targets_that_a_browser_reads_as_another_host_are_refused() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut admin = Browser::new();
+    admin.login(&svc, &app, "editor").await;
+    for to in [
+        "/\\evil.example",
+        "https:evil.example",
+        "https:/evil.example",
+        "//evil.example",
+        "/\t/evil.example",
+        "/%2F/evil.example",
+        "/%5Cevil.example",
+    ] {
+        let res = admin
+            .submit(
+                &svc,
+                "/admin/redirects",
+                "/admin/redirects",
+                &[("from", "/old-post"), ("to", to)],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{to:?}");
+        assert!(res.contains("Enter where it moved"), "{to:?}");
+    }
+    let stored: i64 = {
+        use broadsheet::schema::redirects::dsl::*;
+        use diesel::prelude::*;
+        redirects.count().get_result(&mut *app.conn()).unwrap()
+    };
+    assert_eq!(stored, 0);
+
+    // A row stored by an older version is not followed.
+    {
+        use broadsheet::schema::redirects::dsl::*;
+        use diesel::prelude::*;
+        diesel::insert_into(redirects)
+            .values((
+                from_path.eq("/old-post"),
+                to_path.eq("/\\evil.example"),
+                created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .execute(&mut *app.conn())
+            .unwrap();
+    }
+    let mut reader = Browser::new();
+    let res = reader.get(&svc, "/old-post").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+
+    // Near-misses of the site's own addresses stay on the site.
+    for path in ["//evil.example/", "//Evil.example", "/\\evil.example/"] {
+        let res = reader.get(&svc, path).await;
+        assert_ne!(
+            res.status,
+            StatusCode::MOVED_PERMANENTLY,
+            "{path}: {}",
+            res.location()
+        );
+    }
+}

@@ -34,6 +34,8 @@ const REGISTER_MESSAGE: &str =
     "Too many attempts to register from your network. Please try again in an hour.";
 const NEW_ACCOUNTS_MESSAGE: &str =
     "Too many new accounts from your network. Please try again in an hour.";
+pub const SIGN_INS_MESSAGE: &str =
+    "This account has signed in too many times in the last minute. Please wait a minute and try again.";
 pub const COMMENT_MESSAGE: &str =
     "You are commenting faster than we can read. Please wait a minute and post again.";
 
@@ -73,6 +75,10 @@ const PASSWORD_IP: Bucket = per_minute("password_ip", 10, 10);
 const PASSWORD_ACCOUNT: Bucket = per_minute("password_account", 10, 10);
 const REGISTER_IP: Bucket = per_hour("register_ip", 5);
 const REGISTER_FAILURES: Bucket = per_hour("register_failures", 20);
+/// Right passwords too: each costs a password check (the slot every
+/// sign-in waits for) and a session row. Ten a minute is far more than a
+/// person signs in, even on many devices.
+const SIGN_IN_ACCOUNT: Bucket = per_minute("sign_in_account", 10, 10);
 const COMMENT_USER: Bucket = per_minute("comment_user", 5, 5);
 const COMMENT_IP: Bucket = per_minute("comment_ip", 10, 10);
 
@@ -301,6 +307,24 @@ impl Limits {
         )
     }
 
+    /// Whether the account may sign in once more (read before its password
+    /// is checked, so a spent budget costs no password check).
+    pub fn sign_in_allowed(&self, conn: &mut Conn, user_id: i32) -> QueryResult<bool> {
+        if !self.enabled {
+            return Ok(true);
+        }
+        SIGN_IN_ACCOUNT.allows(conn, &user_key(user_id), now_ms())
+    }
+
+    /// Spends one successful sign-in of the account, inside the write that
+    /// starts its session; false (spending nothing) when the budget is out.
+    pub fn sign_in(&self, conn: &mut Conn, user_id: i32) -> QueryResult<bool> {
+        if !self.enabled {
+            return Ok(true);
+        }
+        SIGN_IN_ACCOUNT.spend(conn, &user_key(user_id), now_ms())
+    }
+
     /// Forgets every key whose budget is full again at `now`; `serve` calls
     /// it on a timer, so a flood of new names or addresses cannot keep rows.
     pub fn prune(conn: &mut Conn, now: i64) -> QueryResult<usize> {
@@ -340,7 +364,7 @@ pub fn client_ip(req: &HttpRequest) -> String {
     address_key(forwarded_client(peer, req.headers(), &trusted))
 }
 
-fn address_key(ip: IpAddr) -> String {
+pub fn address_key(ip: IpAddr) -> String {
     match ip.to_canonical() {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => Ipv6Net::new(v6, 64)

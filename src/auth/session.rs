@@ -133,8 +133,13 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Sessions one account may hold at once; a new one ends the oldest past
+/// this (a person has a few devices and browsers, not dozens).
+pub const MAX_SESSIONS_PER_ACCOUNT: i64 = 20;
+
 /// Starts a session for a user and returns the cookie that carries it
-/// (inside `db::write`). Expired sessions of everyone are cleaned up on the way.
+/// (inside `db::write`). Expired sessions of everyone are cleaned up on the
+/// way, and the user's oldest past [`MAX_SESSIONS_PER_ACCOUNT`] end.
 pub fn start(
     conn: &mut crate::db::Conn,
     user_id: i32,
@@ -154,6 +159,7 @@ pub fn start(
             expires_at: now + Duration::days(LIFETIME_DAYS),
         },
     )?;
+    Session::keep_newest(conn, user_id, MAX_SESSIONS_PER_ACCOUNT)?;
     Ok(session_cookie(token, secure))
 }
 

@@ -11,7 +11,8 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::models::redirect::Redirect;
+use crate::local_path::is_local_path;
+use crate::models::redirect::{valid_target, Redirect};
 use crate::{db, AppState};
 
 /// Query keys WordPress and Blogger links carry (`?p=12`, `?page_id=3`,
@@ -72,6 +73,8 @@ async fn stored(req: &HttpRequest, address: &str) -> Option<String> {
     .await
     .ok()
     .flatten()
+    // A row stored before targets were checked as now is not followed.
+    .filter(|to| valid_target(to))
 }
 
 /// The site's own address for a near-miss: without a trailing slash, in
@@ -87,7 +90,8 @@ fn canonical(path: &str, query: &str) -> Option<String> {
     };
     let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
     let lower = trimmed.to_ascii_lowercase();
-    if lower == path {
+    // `//evil.example/` would become `//evil.example`: another host.
+    if lower == path || !is_local_path(&lower) {
         return None;
     }
     Some(if query.is_empty() {
@@ -123,6 +127,8 @@ mod tests {
         assert_eq!(canonical("/posts/a-story", ""), None);
         assert_eq!(canonical("/", ""), None);
         assert_eq!(canonical("/media/ABC.jpg", ""), None);
+        assert_eq!(canonical("//evil.example/", ""), None);
+        assert_eq!(canonical("/\\evil.example/", ""), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::Conn;
+use crate::local_path::is_local_path;
 
 use crate::models::paging::{Paged, Paging};
 use crate::schema::redirects;
@@ -37,22 +38,25 @@ pub fn normalise_from(input: &str) -> Option<String> {
         input
     };
     let path = path.split('#').next().unwrap_or("");
-    let valid = path.starts_with('/')
-        && !path.starts_with("//")
-        && path.len() <= MAX_PATH
-        && !path.chars().any(|c| c.is_control() || c.is_whitespace());
+    let valid = is_local_path(path) && path.len() <= MAX_PATH;
     valid.then(|| path.to_string())
 }
 
-/// Where a redirect may point: a path on this site or an http(s) address.
+/// Where a redirect may point: a path on this site or an http(s) address
+/// written out with its `//` (browsers read `https:evil.example` as either,
+/// depending on the page it is followed from).
 pub fn valid_target(to: &str) -> bool {
-    let local = to.starts_with('/') && !to.starts_with("//");
-    let absolute = url::Url::parse(to)
-        .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .unwrap_or(false);
-    (local || absolute)
-        && to.len() <= MAX_PATH
-        && !to.chars().any(|c| c.is_control() || c.is_whitespace())
+    to.len() <= MAX_PATH && (is_local_path(to) || is_web_address(to))
+}
+
+/// An absolute `http://` or `https://` address with a host.
+pub fn is_web_address(to: &str) -> bool {
+    let lower = to.get(..8).unwrap_or(to).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://"))
+        && !to
+            .chars()
+            .any(|c| c == '\\' || c.is_control() || c.is_whitespace())
+        && url::Url::parse(to).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()))
 }
 
 impl Redirect {
@@ -140,5 +144,12 @@ mod tests {
         assert!(!valid_target("javascript:alert(1)"));
         assert!(!valid_target("//evil.example"));
         assert!(!valid_target("posts/x"));
+        assert!(!valid_target("/\\evil.example"));
+        assert!(!valid_target("https:evil.example"));
+        assert!(!valid_target("https:/evil.example"));
+        assert!(!valid_target("https:\\\\evil.example"));
+        assert!(!valid_target("/\t/evil.example"));
+        assert!(!valid_target("/%2F/evil.example"));
+        assert!(valid_target("HTTPS://elsewhere.example/page"));
     }
 }

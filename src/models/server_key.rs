@@ -18,3 +18,21 @@ pub fn get_or_create(conn: &mut Conn, name: &str, fresh: &str) -> QueryResult<St
         .select(server_keys::value)
         .first(conn)
 }
+
+/// The value stored under `name`, if any.
+pub fn get(conn: &mut Conn, name: &str) -> QueryResult<Option<String>> {
+    server_keys::table
+        .find(name)
+        .select(server_keys::value)
+        .first(conn)
+        .optional()
+}
+
+/// Stores `value` under `name`, replacing what was there.
+pub fn set(conn: &mut Conn, name: &str, value: &str) -> QueryResult<()> {
+    get_or_create(conn, name, value)?;
+    diesel::update(server_keys::table.find(name))
+        .set(server_keys::value.eq(value))
+        .execute(conn)?;
+    Ok(())
+}

@@ -73,6 +73,21 @@ impl Session {
         }
     }
 
+    /// Ends a user's sessions but the `keep` newest.
+    pub fn keep_newest(conn: &mut Conn, user_id: i32, keep: i64) -> QueryResult<usize> {
+        let older: Vec<i32> = sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .order(sessions::id.desc())
+            .offset(keep)
+            .limit(1000)
+            .select(sessions::id)
+            .load(conn)?;
+        if older.is_empty() {
+            return Ok(0);
+        }
+        diesel::delete(sessions::table.filter(sessions::id.eq_any(older))).execute(conn)
+    }
+
     pub fn delete_expired(conn: &mut Conn, now: NaiveDateTime) -> QueryResult<usize> {
         diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
     }

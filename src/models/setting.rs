@@ -154,22 +154,8 @@ fn menu_line(line: &str) -> Result<Option<MenuItem>, &'static str> {
 /// A local path (`/`, `/about`, `/tags/news?page=2`; not `//host`, which
 /// browsers read as another site) or an absolute http(s) URL with a host.
 fn is_menu_address(href: &str) -> bool {
-    if href.is_empty()
-        || href.len() > MAX_MENU_HREF
-        || href
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
-    {
-        return false;
-    }
-    if let Some(rest) = href.strip_prefix('/') {
-        return !rest.starts_with('/');
-    }
-    let lower = href.to_ascii_lowercase();
-    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
-        return false;
-    }
-    url::Url::parse(href).is_ok_and(|url| url.host_str().is_some_and(|h| !h.is_empty()))
+    href.len() <= MAX_MENU_HREF
+        && (crate::local_path::is_local_path(href) || crate::models::redirect::is_web_address(href))
 }
 
 #[cfg(test)]

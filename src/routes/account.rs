@@ -21,12 +21,7 @@ use crate::{db, AppState};
 /// Where to go after signing in: a local path only. Anything that a browser
 /// could read as another host (`//evil`, `/\evil`, a scheme) becomes "/".
 pub fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.contains('\\')
-        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
-        && next.len() <= 2048;
-    if ok {
+    if crate::local_path::is_local_path(next) {
         next.to_string()
     } else {
         "/".to_string()
@@ -303,7 +298,16 @@ pub async fn login(
         "The username or password is not right.".to_string()
     } else {
         let l = login.clone();
-        let user = db::run(&state.pool, move |conn| Ok(User::find_by_login(conn, &l)?)).await?;
+        let limits = state.limits;
+        let (user, may_sign_in) = db::run(&state.pool, move |conn| {
+            let user = User::find_by_login(conn, &l)?;
+            let may = match &user {
+                Some(user) => limits.sign_in_allowed(conn, user.id)?,
+                None => true,
+            };
+            Ok((user, may))
+        })
+        .await?;
         let account = limits::account_key(user.as_ref().map(|u| u.id), &login);
         let device = user
             .as_ref()
@@ -312,6 +316,9 @@ pub async fn login(
             .limits
             .login_allowed(&state.pool, &ip, &account, device.as_deref())
             .await?;
+        if !may_sign_in {
+            return login_refused(&state, &visitor, login, next).await;
+        }
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         // The same work whether or not the user exists, so timing tells nothing.
         let matches = password::verify_bounded(form.password.clone(), stored).await?;
@@ -323,17 +330,23 @@ pub async fn login(
                 let secure = state.config.secure_cookies;
                 let device_cookie = state.device_key.issue(user.id, secure)?;
                 let old = visitor.session_id();
+                let limits = state.limits;
                 let started = db::write(&state.pool, move |conn| {
+                    // Another sign-in may have spent the budget since it was read.
+                    if !limits.sign_in(conn, user.id)? {
+                        return Ok(None);
+                    }
                     // The browser's old session ends as the new one starts,
                     // so an old token is never reused.
                     if let Some(id) = old {
                         Session::delete(conn, id)?;
                     }
-                    session::start(conn, user.id, secure)
+                    session::start(conn, user.id, secure).map(Some)
                 })
                 .await;
                 match started {
-                    Ok(cookie) => {
+                    Ok(None) => return login_refused(&state, &visitor, login, next).await,
+                    Ok(Some(cookie)) => {
                         let mut res = see_other(&next);
                         res.add_cookie(&cookie).map_err(AppError::Cookie)?;
                         res.add_cookie(&device_cookie).map_err(AppError::Cookie)?;
@@ -366,6 +379,26 @@ pub async fn login(
             username: login,
             next,
             error,
+        },
+    )
+}
+
+/// 429 with the sign-in form: the account's budget of sign-ins is spent.
+async fn login_refused(
+    state: &AppState,
+    visitor: &Visitor,
+    username: String,
+    next: String,
+) -> Result<HttpResponse, AppError> {
+    let settings = settings(state).await?;
+    let layout = Layout::new(visitor, &settings, "Sign in").with_csrf(visitor);
+    render_with(
+        StatusCode::TOO_MANY_REQUESTS,
+        &LoginPage {
+            layout,
+            username,
+            next,
+            error: limits::SIGN_INS_MESSAGE.to_string(),
         },
     )
 }

@@ -3,6 +3,7 @@
 
 mod lists;
 mod manage;
+pub mod rerender;
 
 pub use lists::*;
 pub use manage::*;
