@@ -81,13 +81,16 @@ pub struct Reach {
 }
 
 impl Reach {
-    fn saw(&self, connected: bool) {
-        if self.down.swap(!connected, Ordering::Relaxed) == connected {
-            if connected {
-                tracing::warn!("the database answers again");
-            } else {
-                tracing::error!("the database cannot be reached");
-            }
+    /// Logged once when the database goes and once when it comes back: the
+    /// pool tries again every 200 ms meanwhile.
+    fn saw<T>(&self, attempt: &Result<T, diesel::r2d2::Error>) {
+        let connected = attempt.is_ok();
+        if self.down.swap(!connected, Ordering::Relaxed) != connected {
+            return;
+        }
+        match attempt {
+            Ok(_) => tracing::warn!("the database answers again"),
+            Err(e) => tracing::error!(error = %e, "the database cannot be reached"),
         }
     }
 }
@@ -251,7 +254,7 @@ impl ManageConnection for Manager {
             Database::Sqlite(path) => sqlite::connect(path).map(Conn::Sqlite),
             Database::Postgres(url) => postgres::connect(url).map(Conn::Postgres),
         };
-        self.1.saw(conn.is_ok());
+        self.1.saw(&conn);
         conn
     }
 
@@ -343,6 +346,8 @@ pub fn open(database: &Database, create: Create) -> Result<DbPool, OpenError> {
     let connections = Pool::builder()
         .max_size(pool_size())
         .connection_timeout(RECONNECT_EVERY)
+        // `Reach` logs a lost database once, not each attempt to reconnect.
+        .error_handler(Box::new(diesel::r2d2::NopErrorHandler))
         .build_unchecked(Manager(database.clone(), Arc::clone(&reach)));
     Ok(DbPool {
         connections,
