@@ -374,11 +374,25 @@ impl Caches {
     }
 
     /// Reads the database's counters when due and drops what they outdate.
+    /// With the database away the caches go on serving what they hold as of
+    /// the last reading (a reader gets yesterday's page rather than a 503),
+    /// and no request waits on a database known to be down; `Err` only
+    /// when the counters were never read, so nothing held can be trusted.
     pub async fn revalidate(&self, pool: &db::DbPool) -> Result<(), crate::error::AppError> {
         if !self.freshness.due() {
             return Ok(());
         }
-        self.check(pool).await
+        let never_read = self.freshness.content.load(Ordering::Relaxed) < 0;
+        if never_read {
+            return self.check(pool).await;
+        }
+        if pool.is_down() {
+            return Ok(());
+        }
+        if let Err(e) = self.check(pool).await {
+            tracing::warn!(error = %e, "cache counters unreadable; serving what the caches hold");
+        }
+        Ok(())
     }
 
     /// Reads the database's counters now and drops only the stores whose

@@ -17,7 +17,9 @@ mod sqlite;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -49,13 +51,82 @@ pub type PooledConn = PooledConnection<Manager>;
 #[derive(Clone)]
 pub struct DbPool {
     connections: Pool<Manager>,
-    writes: std::sync::Arc<group_commit::Writes>,
+    writes: Arc<group_commit::Writes>,
+    reach: Arc<Reach>,
+}
+
+/// How long a request waits for a pooled connection while every one is in
+/// use: the database answers, only later.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+/// How long it waits once the last attempt to connect failed: the
+/// database is away, and a reader is better served by a prompt 503 (or a
+/// cached page) than by ten seconds of nothing. Long enough for the pool's
+/// next attempt to connect (`RECONNECT_EVERY`), so the first request after
+/// the database is back is served.
+const DOWN_WAIT: Duration = Duration::from_millis(300);
+/// A waiting request looks this often whether the database was found away.
+const WAIT_SLICE: Duration = Duration::from_millis(50);
+/// r2d2 tries a lost connection again after a delay that doubles up to half
+/// its connection timeout; this keeps that delay at its floor (200 ms), so
+/// a database that comes back is in use within a fraction of a second.
+/// (The pool's own timeout is not what requests wait: see `DbPool::get`.)
+const RECONNECT_EVERY: Duration = Duration::from_millis(400);
+
+/// Whether the last attempt to open a connection failed: a circuit breaker
+/// the pool's connector sets and clears, so requests stop waiting for a
+/// database that is not there.
+#[derive(Debug, Default)]
+pub struct Reach {
+    down: AtomicBool,
+}
+
+impl Reach {
+    /// Logged once when the database goes and once when it comes back: the
+    /// pool tries again every 200 ms meanwhile.
+    fn saw<T>(&self, attempt: &Result<T, diesel::r2d2::Error>) {
+        let connected = attempt.is_ok();
+        if self.down.swap(!connected, Ordering::Relaxed) != connected {
+            return;
+        }
+        match attempt {
+            Ok(_) => tracing::warn!("the database answers again"),
+            Err(e) => tracing::error!(error = %e, "the database cannot be reached"),
+        }
+    }
 }
 
 impl DbPool {
-    /// A connection from the pool, waiting for one up to its timeout.
+    /// A connection from the pool: an idle one, or one freed or opened
+    /// within `POOL_WAIT`; within `DOWN_WAIT` once the database was found
+    /// unreachable.
     pub fn get(&self) -> Result<PooledConn, diesel::r2d2::PoolError> {
-        self.connections.get()
+        self.get_within(POOL_WAIT)
+    }
+
+    /// `get`, waiting at most `most` (`/healthz` answers within a second).
+    pub fn get_within(&self, most: Duration) -> Result<PooledConn, diesel::r2d2::PoolError> {
+        let start = Instant::now();
+        loop {
+            let limit = if self.is_down() {
+                most.min(DOWN_WAIT)
+            } else {
+                most
+            };
+            let left = limit.saturating_sub(start.elapsed());
+            // In slices, so a wait begun while the database seemed fine ends
+            // soon after an attempt to connect fails.
+            match self.connections.get_timeout(left.min(WAIT_SLICE)) {
+                Ok(conn) => return Ok(conn),
+                Err(e) if start.elapsed() >= limit => return Err(e),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Whether the last attempt to connect to the database failed (it is
+    /// stopped, unreachable, or refusing connections).
+    pub fn is_down(&self) -> bool {
+        self.reach.down.load(Ordering::Relaxed)
     }
 
     /// Connections open now, idle or in use.
@@ -169,19 +240,22 @@ impl fmt::Debug for Database {
     }
 }
 
-/// Opens pooled connections of the site's kind, each set up for it.
+/// Opens pooled connections of the site's kind, each set up for it, and
+/// tells the pool's `Reach` whether that worked.
 #[derive(Debug)]
-pub struct Manager(Database);
+pub struct Manager(Database, Arc<Reach>);
 
 impl ManageConnection for Manager {
     type Connection = Conn;
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<Conn, Self::Error> {
-        match &self.0 {
+        let conn = match &self.0 {
             Database::Sqlite(path) => sqlite::connect(path).map(Conn::Sqlite),
             Database::Postgres(url) => postgres::connect(url).map(Conn::Postgres),
-        }
+        };
+        self.1.saw(&conn);
+        conn
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), Self::Error> {
@@ -265,17 +339,20 @@ pub fn open(database: &Database, create: Create) -> Result<DbPool, OpenError> {
         Database::Sqlite(path) => sqlite::prepare(path, create)?,
         Database::Postgres(url) => postgres::prepare(url, create)?,
     }
+    let reach = Arc::new(Reach::default());
+    // Unchecked: `prepare` has just connected, and the pool's short timeout
+    // (`RECONNECT_EVERY`) is no bound for opening all its connections on a
+    // busy machine; requests wait for them as for any other.
     let connections = Pool::builder()
         .max_size(pool_size())
-        .connection_timeout(Duration::from_secs(10))
-        .build(Manager(database.clone()))
-        .map_err(|e| OpenError::Unusable {
-            database: database.to_string(),
-            source: AppError::Pool(e),
-        })?;
+        .connection_timeout(RECONNECT_EVERY)
+        // `Reach` logs a lost database once, not each attempt to reconnect.
+        .error_handler(Box::new(diesel::r2d2::NopErrorHandler))
+        .build_unchecked(Manager(database.clone(), Arc::clone(&reach)));
     Ok(DbPool {
         connections,
         writes: Default::default(),
+        reach,
     })
 }
 
@@ -372,6 +449,9 @@ pub fn is_storage_failure(e: &DieselError) -> bool {
                 "unable to open database file",
                 // PostgreSQL gone or going: the change may be tried again.
                 "server closed the connection",
+                "could not send data to server",
+                "could not receive data from server",
+                "connection to server",
                 "terminating connection",
                 "could not connect",
                 "no connection to the server",

@@ -9,6 +9,17 @@ use actix_web::{HttpResponse, ResponseError};
 pub const NOT_SAVED: &str = "Your change was not saved: the server could not write to its \
     database just now. Nothing was changed. Please try again in a moment.";
 
+/// What a 503 answer asks a client to wait before trying again, in seconds:
+/// a database restart or a burst of searches is usually over by then.
+pub const RETRY_AFTER_S: u32 = 5;
+
+/// A form's fields as the browser sent them, kept (after its CSRF check) in
+/// the request's extensions, so that when the form is refused for want of
+/// its database and its handler could not show it again, the error page
+/// gives back what was typed (`middleware::error_pages`).
+#[derive(Debug, Clone)]
+pub struct SentForm(pub actix_web::web::Bytes);
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("not found")]
@@ -38,6 +49,9 @@ pub enum AppError {
     /// Another upload holds the slot this one waited for.
     #[error("busy")]
     Busy,
+    /// Every search slot is taken and the wait for one ran out.
+    #[error("too many searches at once")]
+    SearchBusy,
     /// Another export is being built: one runs at a time.
     #[error("an export is already running")]
     ExportRunning,
@@ -95,12 +109,14 @@ impl AppError {
     }
 
     /// Whether the change this request asked for was refused by the storage
-    /// (or the pool could not give a connection): the form is shown again.
+    /// (or the database could not be reached, for the write or a read
+    /// before it): the form is shown again.
     pub fn is_not_saved(&self) -> bool {
-        matches!(
-            self,
-            Self::NotSaved(_) | Self::Pool(_) | Self::FilesNotSaved(_)
-        )
+        match self {
+            Self::NotSaved(_) | Self::Pool(_) | Self::FilesNotSaved(_) => true,
+            Self::Db(e) => crate::db::is_storage_failure(e),
+            _ => false,
+        }
     }
 
     /// The heading and sentence a visitor sees on the error page.
@@ -123,6 +139,12 @@ impl AppError {
                  Nothing was added. Please try again in a moment."
                     .into(),
             ),
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::SearchBusy) => (
+                "Search busy",
+                "The site is answering many searches just now, and yours did not get a turn. \
+                 Your search is still in the box above: please send it again in a moment."
+                    .into(),
+            ),
             StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::ExportRunning) => (
                 "Export running",
                 "An export of this site is being prepared already, and one runs at a time. \
@@ -143,7 +165,7 @@ impl AppError {
                 "The site cannot reach its image store just now. Please try again in a moment."
                     .into(),
             ),
-            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::Db(_)) => (
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::Db(_) | Self::Pool(_)) => (
                 "Unavailable",
                 "The site cannot reach its database just now. Please try again in a moment.".into(),
             ),
@@ -177,6 +199,7 @@ impl ResponseError for AppError {
             | Self::FilesNotSaved(_)
             | Self::MediaUnavailable(_)
             | Self::Busy
+            | Self::SearchBusy
             | Self::ExportRunning
             | Self::Export(crate::export::ExportError::Io(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -192,8 +215,9 @@ impl ResponseError for AppError {
                 .insert_header((header::LOCATION, to))
                 .finish();
         }
-        // A refused write was logged where it failed (db::write_with).
-        if status.is_server_error() && !matches!(self, Self::NotSaved(_)) {
+        // A refused write was logged where it failed (db::write_with); a
+        // busy search is the bound working, not a failure.
+        if status.is_server_error() && !matches!(self, Self::NotSaved(_) | Self::SearchBusy) {
             tracing::error!(error = %self, "request failed");
         }
         // A plain body; the error_pages middleware swaps in the full page.

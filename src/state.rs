@@ -26,6 +26,9 @@ pub struct AppState {
     /// Imports from the dashboard (`POST /admin/import`), from the upload
     /// to the end of the run: one at a time.
     pub imports: Arc<tokio::sync::Semaphore>,
+    /// Searches the page cache could not answer, bounded together so a
+    /// flood of them leaves the readers' share of the server alone.
+    pub searches: Arc<Searches>,
     /// The WAL checkpointer runs while any clone of this state lives.
     _checkpointer: Arc<()>,
 }
@@ -131,7 +134,71 @@ impl AppState {
             device_key: Arc::new(device_key),
             exports: Arc::new(tokio::sync::Semaphore::new(1)),
             imports: Arc::new(tokio::sync::Semaphore::new(1)),
+            searches: Arc::new(Searches::new(Searches::running_for_cores())),
             _checkpointer: alive,
         })
     }
+}
+
+/// How many searches run at once, and how many more may wait for a turn.
+///
+/// A search is the one reading page whose work a stranger chooses: each
+/// distinct query misses the page cache and walks the full-text index. Left
+/// unbounded, 16 connections sending distinct searches held both cores and
+/// every pooled connection (an unread article's median went from 2.5 to
+/// 339 ms). Bounded, searches queue among themselves, and the rest are told
+/// to come back (503 with `Retry-After`) rather than queue without end.
+pub struct Searches {
+    running: tokio::sync::Semaphore,
+    /// Running and waiting together: a search that finds these all taken
+    /// is answered at once.
+    admitted: tokio::sync::Semaphore,
+}
+
+/// How long a search waits for a turn before it is answered "busy".
+pub const SEARCH_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Searches waiting for each one running, at most.
+const WAITING_PER_RUNNING: usize = 4;
+
+impl Searches {
+    /// `running` searches at once, and `WAITING_PER_RUNNING` times as many
+    /// waiting.
+    pub fn new(running: usize) -> Searches {
+        let running = running.max(1);
+        Searches {
+            running: tokio::sync::Semaphore::new(running),
+            admitted: tokio::sync::Semaphore::new(running * (1 + WAITING_PER_RUNNING)),
+        }
+    }
+
+    /// Half the cores this process may use, at least one: the other half
+    /// stays for the readers.
+    pub fn running_for_cores() -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        (cores / 2).max(1)
+    }
+
+    /// A turn to run one search, held until dropped; `SearchBusy` when the
+    /// queue is full or the wait passes `SEARCH_WAIT`.
+    pub async fn turn(&self) -> Result<SearchTurn<'_>, AppError> {
+        let admitted = self
+            .admitted
+            .try_acquire()
+            .map_err(|_| AppError::SearchBusy)?;
+        let running = actix_web::rt::time::timeout(SEARCH_WAIT, self.running.acquire())
+            .await
+            .map_err(|_| AppError::SearchBusy)?
+            .map_err(|_| AppError::SearchBusy)?;
+        Ok(SearchTurn {
+            _running: running,
+            _admitted: admitted,
+        })
+    }
+}
+
+/// A search's turn: while it lives, the search holds one running slot.
+pub struct SearchTurn<'a> {
+    _running: tokio::sync::SemaphorePermit<'a>,
+    _admitted: tokio::sync::SemaphorePermit<'a>,
 }

@@ -61,6 +61,7 @@ async fn a_comment_the_database_refuses_comes_back_with_its_text_and_is_not_stor
     assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(refused.contains(NOT_SAVED), "{}", refused.body);
     assert!(refused.contains(text), "the comment's text is kept");
+    assert!(refused.headers.contains_key("retry-after"));
     assert_eq!(count(&app, "SELECT count(*) AS n FROM comments"), 0);
 
     refuse_writes(&app, false);
@@ -262,4 +263,51 @@ async fn a_moderation_click_the_database_refuses_is_a_503_page_not_a_success() {
         1
     );
     refuse_writes(&app, false);
+}
+
+/// A form refused before its handler could show it again (sign-up, whose
+/// address limit is spent in a write of its own before the account's)
+/// still gives back what was typed, in the site's layout and ready to send
+/// again, never the password; a 503 with `Retry-After`, not a bare page.
+#[actix_web::test]
+async fn a_form_refused_before_its_page_could_be_shown_gives_back_what_was_typed() {
+    let app = TestApp::new();
+    app.settings("Harbour Gazette", "News", 10, "open");
+    let svc = test::init_service(build_app(app.state())).await;
+    let password = app.password("newcomer");
+    let fields = [
+        ("username", "newcomer"),
+        ("email", "newcomer@example.com"),
+        ("password", password.as_str()),
+    ];
+
+    refuse_writes(&app, true);
+    let mut b = Browser::new();
+    let refused = b.submit(&svc, "/register", "/register", &fields).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.contains(NOT_SAVED), "{}", refused.body);
+    assert!(refused.contains("Harbour Gazette"), "in the layout");
+    assert!(refused.contains("newcomer@example.com"), "{}", refused.body);
+    assert!(refused.contains("action=\"/register\""), "{}", refused.body);
+    assert!(!refused.contains(&password), "a password is never echoed");
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM users"), 0);
+
+    // Sent again from that page once writes work (the password typed anew).
+    refuse_writes(&app, false);
+    let token = refused.csrf();
+    let again = b
+        .post(
+            &svc,
+            "/register",
+            &[
+                ("username", "newcomer"),
+                ("email", "newcomer@example.com"),
+                ("password", &password),
+                ("csrf_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(count(&app, "SELECT count(*) AS n FROM users"), 1);
 }

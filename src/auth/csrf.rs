@@ -3,7 +3,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -50,6 +50,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             if !Visitor::of(&req).check_csrf(&token) {
                 return Err(AppError::Csrf);
             }
+            // For the error page, should the database refuse the change.
+            req.extensions_mut()
+                .insert(crate::error::SentForm(body.clone()));
             serde_html_form::from_bytes(&body)
                 .map(CsrfForm)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))

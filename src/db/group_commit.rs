@@ -103,7 +103,7 @@ fn lead_until_empty(pool: &DbPool) {
         if batch.is_empty() {
             continue;
         }
-        let untried = match pool.connections.get() {
+        let untried = match pool.get() {
             Ok(mut conn) => commit_batch(&mut conn, batch, &pool.writes.transactions),
             Err(e) => {
                 let cause = AppError::Pool(e);

@@ -12,9 +12,24 @@ use crate::error::AppError;
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// A pooled connection.
+/// How long libpq waits for a server that does not answer (a host that
+/// drops packets, a listener that never accepts) before the attempt fails.
+/// libpq's own default is to wait forever; 2 s is the least it takes.
+const CONNECT_TIMEOUT_S: u32 = 2;
+
+/// A pooled connection, given up after `CONNECT_TIMEOUT_S` unless the URL
+/// says otherwise.
 pub fn connect(url: &str) -> Result<PgConnection, diesel::r2d2::Error> {
-    PgConnection::establish(url).map_err(diesel::r2d2::Error::ConnectionError)
+    PgConnection::establish(&with_connect_timeout(url))
+        .map_err(diesel::r2d2::Error::ConnectionError)
+}
+
+fn with_connect_timeout(url: &str) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let join = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{join}connect_timeout={CONNECT_TIMEOUT_S}")
 }
 
 /// Any number that no other application on the server uses for its
@@ -121,4 +136,21 @@ fn applied_versions(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
     let rows: Vec<Version> =
         diesel::sql_query("SELECT version FROM __diesel_schema_migrations").load(conn)?;
     Ok(rows.into_iter().map(|r| r.version).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_connect_timeout_is_added_unless_the_url_has_one() {
+        let add = super::with_connect_timeout;
+        assert_eq!(add("postgres://h/db"), "postgres://h/db?connect_timeout=2");
+        assert_eq!(
+            add("postgres://h/db?sslmode=disable"),
+            "postgres://h/db?sslmode=disable&connect_timeout=2"
+        );
+        assert_eq!(
+            add("postgres://h/db?connect_timeout=9"),
+            "postgres://h/db?connect_timeout=9"
+        );
+    }
 }

@@ -14,7 +14,10 @@
 //! 7. `Compress`: one coding per answer, negotiated as the page cache keys it.
 //! 8. `auth::session::load`: resolves the visitor for everything inside.
 //! 9. `error_pages`: innermost, so an error page is rendered for the visitor
-//!    and then compressed, tagged and cached like any page.
+//!    and then compressed, tagged and cached like any page; and once more
+//!    outside `auth::session::load`, for the 503 it answers when a session
+//!    cannot be read (the database away), shown to an anonymous visitor.
+//!    The outer one passes every page the inner one made.
 
 pub mod error_pages;
 pub mod etags;
@@ -54,6 +57,7 @@ where
     // `wrap` adds a layer outside the ones before it: innermost first.
     app.wrap(from_fn(error_pages::error_pages))
         .wrap(from_fn(crate::auth::session::load))
+        .wrap(from_fn(error_pages::error_pages))
         .wrap(Compress::default())
         .wrap(from_fn(etags::etags))
         .wrap(from_fn(page_cache::serve))

@@ -211,7 +211,9 @@ pub async fn serve(
     let (Some(coding), Address::Canonical(address)) = (coding, address) else {
         let changes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
         let res = next.call(req).await?;
-        if changes {
+        // A 503 stored nothing (the database away, a write refused): the
+        // caches stay, so cached pages are still served while it is away.
+        if changes && res.status() != StatusCode::SERVICE_UNAVAILABLE {
             // Whatever the answer said, trust only the counters: they moved
             // if and only if something a cache holds changed.
             if let Err(e) = state.cache.check(&state.pool).await {
@@ -221,10 +223,11 @@ pub async fn serve(
         }
         return Ok(res.map_into_boxed_body());
     };
-    if let Err(e) = state.cache.revalidate(&state.pool).await {
-        // The counters unreadable (the database away): a 503 answer that
-        // the outer layers still see, not an error passing them by.
-        return Ok(req.error_response(e).map_into_boxed_body());
+    if state.cache.revalidate(&state.pool).await.is_err() {
+        // Never read, and unreadable now (the database away since start-up):
+        // nothing cached can be trusted, and nothing answered is kept; the
+        // handler answers (a 503 in the site's layout, most likely).
+        return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let key = format!("{coding}\n{address}");
     if let Some(page) = cache.get(&key) {

@@ -347,6 +347,40 @@ pub fn search(
     Ok(SearchResults { hits, total, more })
 }
 
+/// The longest a search's statements may run on PostgreSQL before the
+/// server cancels them (the page then says the search is busy).
+const SEARCH_STATEMENT_TIMEOUT_MS: u32 = 2000;
+
+/// `search`, bounded: on PostgreSQL in a transaction whose statements are
+/// cancelled past `SEARCH_STATEMENT_TIMEOUT_MS`. On SQLite the walk is
+/// bounded by rows instead (`COUNT_LIMIT` matches, one page of snippets),
+/// so a deep page costs no more than the first; diesel gives no way to
+/// SQLite's progress handler.
+pub fn search_bounded(
+    conn: &mut Conn,
+    words: &[String],
+    now: NaiveDateTime,
+    paging: Paging,
+) -> QueryResult<SearchResults> {
+    match conn {
+        Conn::Sqlite(_) => search(conn, words, now, paging),
+        Conn::Postgres(_) => conn.transaction(|conn| {
+            diesel::sql_query(format!(
+                "SET LOCAL statement_timeout = {SEARCH_STATEMENT_TIMEOUT_MS}"
+            ))
+            .execute(conn)?;
+            search(conn, words, now, paging)
+        }),
+    }
+}
+
+/// Whether a search failed because PostgreSQL cancelled it for running
+/// past its timeout.
+pub fn ran_too_long(e: &diesel::result::Error) -> bool {
+    matches!(e, diesel::result::Error::DatabaseError(_, info)
+        if info.message().contains("statement timeout"))
+}
+
 /// Splits FTS5 output at its markers. A stray marker (from a body saved
 /// before `clean`) is dropped rather than trusted.
 pub fn fragments(marked: &str) -> Vec<Fragment> {

@@ -59,10 +59,23 @@ pub async fn search(
     let searched = !words.is_empty();
     let settings = state.cache.settings(&state.pool).await?;
     let paging = Paging::new(page, i64::from(settings.posts_per_page));
+    // An empty query looks nothing up: it needs no turn.
+    let turn = if searched {
+        Some(state.searches.turn().await?)
+    } else {
+        None
+    };
     let results = db::run(&state.pool, move |conn| {
-        search::search(conn, &words, models::now(), paging).map_err(AppError::from)
+        search::search_bounded(conn, &words, models::now(), paging).map_err(|e| {
+            if search::ran_too_long(&e) {
+                AppError::SearchBusy
+            } else {
+                AppError::from(e)
+            }
+        })
     })
     .await?;
+    drop(turn);
     if page > 1 && results.hits.is_empty() {
         return Err(AppError::NotFound);
     }
