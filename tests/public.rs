@@ -1220,10 +1220,13 @@ async fn the_first_cover_of_a_list_is_fetched_at_once_and_the_rest_lazily() {
             p.published_at = Some(now() - Duration::hours(3 - i as i64));
         });
     }
+    // The newest has no cover: the first cover is the next card's.
+    app.post_with("Newest, no picture", |p| p.tags = vec!["News".into()]);
     let svc = test::init_service(build_app(app.state())).await;
     let mut b = Browser::new();
     for path in ["/", "/tags/news"] {
         let page = b.get(&svc, path).await;
+        assert!(page.contains("Newest, no picture"));
         let covers: Vec<&str> = page
             .body
             .split(r#"<a class="card-cover""#)
