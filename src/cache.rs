@@ -87,7 +87,10 @@ impl Weigh for CachedPage {
 
 impl Weigh for Settings {
     fn weigh(&self) -> usize {
-        size_of::<Settings>() + self.title.len() + self.description.len() + self.menu.len()
+        let icon = self.icon.as_ref().map_or(0, |m| {
+            m.hash.len() + m.stem.len() + m.variants.len() + m.alt.len() + m.original_name.len()
+        });
+        size_of::<Settings>() + self.title.len() + self.description.len() + self.menu.len() + icon
     }
 }
 

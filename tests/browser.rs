@@ -10,14 +10,17 @@ mod browser_support;
 
 use browser_support::{random_password, Driver, Session, Site, Tools};
 
-/// The owner opens `/setup` from the welcome post and creates the admin account.
+/// The owner follows the welcome post to the sign-in page, opens `/setup`
+/// from there and creates the admin account.
 async fn set_up_the_blog(owner: &Session, shots: bool) {
     owner.visit("/").await;
     owner
         .click_link(".card-title", "Welcome to Broadsheet")
         .await;
     owner.wait_for_path("/posts/welcome-to-broadsheet").await;
-    owner.click_link(".article-body", "/setup").await;
+    owner.click_link(".article-body", "sign-in page").await;
+    owner.wait_for_path("/login").await;
+    owner.click_link("main", "Set up your blog").await;
     owner.wait_for_path("/setup").await;
     if shots {
         owner.screenshots("setup", false).await;
@@ -634,5 +637,76 @@ async fn the_owner_imports_a_wordpress_export_from_the_dashboard() {
     owner.visit("/admin/import").await;
     owner.wait_for_text("big-quay.xml").await;
     owner.screenshots("list", false).await;
+    owner.close().await;
+}
+
+/// How far the page reaches past the window's right edge (0: it fits), the
+/// window's width, and the gap between the footer's foot and the window's.
+const LAYOUT: &str = "const doc = document.documentElement; \
+    const foot = document.querySelector('.site-footer').getBoundingClientRect(); \
+    return [doc.scrollWidth - window.innerWidth, window.innerWidth, \
+            Math.round(window.innerHeight - foot.bottom)];";
+
+#[actix_web::test]
+async fn long_words_stay_inside_the_window_and_the_footer_ends_short_pages() {
+    const TEST: &str = "widths";
+    let Some(tools) = Tools::find(TEST) else {
+        return;
+    };
+    let site = Site::start();
+    let driver = Driver::start(&tools);
+    let owner = Session::open(&driver, &site, TEST, "owner").await;
+    set_up_the_blog(&owner, false).await;
+    // One word of 116 letters, as a pasted address or a joke title is.
+    let word = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch".repeat(2);
+    let href = publish(
+        &owner,
+        &Draft {
+            title: &word,
+            dateline: "Anglesey",
+            body: &format!(
+                "{}\n\nThe name, in full: {word}.",
+                story(&word, "Long enough")
+            ),
+            tags: "Places",
+        },
+        false,
+    )
+    .await;
+    let pages = [
+        href.as_str(),
+        "/",
+        "/tags/places",
+        "/admin/posts",
+        "/admin/users",
+    ];
+    for width in [1280u32, 390] {
+        owner.set_width(width).await;
+        for path in pages {
+            owner.visit(path).await;
+            let m = owner.measure(LAYOUT).await;
+            assert_eq!(m[1], serde_json::json!(width), "{path}");
+            assert_eq!(
+                m[0],
+                serde_json::json!(0),
+                "{path} at {width} px reaches past the window by {} px",
+                m[0]
+            );
+        }
+        // A short page: the footer ends at the window's foot, no band below.
+        owner.visit("/tags").await;
+        let m = owner.measure(LAYOUT).await;
+        // (At 390 px the page may be taller than the window: then no gap.)
+        let gap = m[2].as_i64().expect("a number");
+        assert!(
+            gap <= 0 && (width < 1000 || gap == 0),
+            "/tags at {width} px: a band of {gap} px under the footer"
+        );
+    }
+    owner.reset_width().await;
+    owner.visit(&href).await;
+    owner.screenshots("long-title", false).await;
+    owner.visit("/admin/posts").await;
+    owner.screenshots("admin-posts-long-title", false).await;
     owner.close().await;
 }

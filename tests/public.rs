@@ -6,7 +6,9 @@ use actix_web::http::{header, StatusCode};
 use actix_web::test;
 use broadsheet::build_app;
 use broadsheet::models::comment::NewComment;
-use broadsheet::models::{now, Comment, CommentStatus, Role};
+use broadsheet::models::media::{Media, MediaFormat, NewMedia};
+use broadsheet::models::setting::SettingsChanges;
+use broadsheet::models::{now, Comment, CommentStatus, Role, Settings};
 use chrono::{Duration, NaiveDate};
 use common::{Browser, TestApp};
 
@@ -20,8 +22,29 @@ async fn a_fresh_site_welcomes_its_owner_with_setup_instructions() {
     assert!(home.contains("Welcome to Broadsheet"));
     let post = b.get(&svc, "/posts/welcome-to-broadsheet").await;
     assert_eq!(post.status, StatusCode::OK);
-    assert!(post.contains("/setup"));
     assert!(post.contains("broadsheet create-admin --username NAME --email EMAIL"));
+    // The post outlives the set-up: it names /setup only as what works while
+    // the site has no admin, and links nowhere that will be gone.
+    assert!(
+        post.contains("while the site has no admin, the <a href=\"/login\""),
+        "{}",
+        post.body
+    );
+    assert!(post.contains("Once the first admin exists"));
+    assert!(
+        !post.contains(r#"href="/setup""#),
+        "no link that becomes a 404"
+    );
+    assert!(!post.contains(r#"href="/admin""#));
+    assert!(!post.contains("open /setup") && !post.contains("Nobody can sign in yet"));
+    // The way in is on the sign-in page, and only while it leads somewhere.
+    let login = b.get(&svc, "/login").await;
+    assert!(login.contains(r#"<a href="/setup">Set up your blog</a>"#));
+    app.user("owner", Role::Admin);
+    let login = b.get(&svc, "/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(!login.contains(r#"href="/setup""#));
+    assert_eq!(b.get(&svc, "/setup").await.status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
@@ -948,4 +971,294 @@ async fn a_post_made_a_page_leaves_the_archive_and_its_tags_and_comes_back_when_
         b.get(&svc, "/opening-hours").await.location(),
         "/posts/opening-hours"
     );
+}
+
+/// A library image row as an upload leaves it (the files are not needed to
+/// render the pages that show it).
+fn library_image(app: &TestApp, stem: &str, size: (i32, i32), alt: &str) -> Media {
+    let new = NewMedia {
+        hash: stem,
+        stem,
+        format: MediaFormat::Jpeg,
+        width: size.0,
+        height: size.1,
+        bytes: 1000,
+        variants: "480,960",
+        alt,
+        original_name: "picture.jpg",
+        uploaded_by: None,
+        created_at: now(),
+    };
+    Media::create(&mut app.conn(), &new).unwrap()
+}
+
+/// The site's icon, as the settings form sets it.
+fn set_site_icon(app: &TestApp, icon: &Media) {
+    let now = Settings::load(&mut app.conn()).unwrap();
+    let changes = SettingsChanges {
+        title: &now.title,
+        description: &now.description,
+        posts_per_page: now.posts_per_page,
+        comment_policy: now.comment_policy,
+        menu: None,
+        icon_media_id: Some(Some(icon.id)),
+    };
+    Settings::update(&mut app.conn(), &changes).unwrap();
+}
+
+/// The `content` of `<meta property=…>` or `<meta name=…>`.
+fn meta(page: &common::Page, key: &str) -> Option<String> {
+    [
+        format!(r#"<meta property="{key}" content=""#),
+        format!(r#"<meta name="{key}" content=""#),
+    ]
+    .iter()
+    .find_map(|marker| {
+        let at = page.body.find(marker.as_str())? + marker.len();
+        let end = page.body[at..].find('"')? + at;
+        Some(page.body[at..end].to_string())
+    })
+}
+
+/// The page's JSON-LD block, parsed.
+fn json_ld(page: &common::Page) -> serde_json::Value {
+    let start_tag = r#"<script type="application/ld+json">"#;
+    let start = page.body.find(start_tag).expect("a JSON-LD block") + start_tag.len();
+    let end = page.body[start..].find("</script>").unwrap() + start;
+    serde_json::from_str(&page.body[start..end]).expect("JSON-LD parses")
+}
+
+#[actix_web::test]
+async fn a_page_shows_its_cover_and_gives_it_to_link_previews_and_json_ld() {
+    let app = TestApp::new();
+    let cover = library_image(&app, "harbour", (1600, 900), "The harbour at dawn");
+    app.page("About the paper", |p| {
+        p.body = "Who we are.".into();
+        p.cover_media_id = Some(cover.id);
+    });
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/about-the-paper").await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Shown on the page, responsive, with its alt text, above the text.
+    let img = format!(
+        r#"<img src="{}" srcset="{}" sizes="(max-width: 44rem) 100vw, 42rem" width="1600" height="900" alt="The harbour at dawn""#,
+        cover.url(),
+        cover.srcset()
+    );
+    assert!(page.contains(&img), "{}", page.body);
+    assert!(cover.srcset().contains("480w") && cover.srcset().contains("1600w"));
+    assert!(
+        page.body.find(&img).unwrap() < page.body.find(r#"<div class="article-body">"#).unwrap()
+    );
+    // Link previews and structured data carry it.
+    let url = format!("http://blog.test{}", cover.url());
+    assert_eq!(meta(&page, "og:image").as_deref(), Some(url.as_str()));
+    assert_eq!(meta(&page, "og:image:width").as_deref(), Some("1600"));
+    assert_eq!(
+        meta(&page, "og:image:alt").as_deref(),
+        Some("The harbour at dawn")
+    );
+    assert_eq!(meta(&page, "twitter:image").as_deref(), Some(url.as_str()));
+    assert_eq!(
+        meta(&page, "twitter:card").as_deref(),
+        Some("summary_large_image")
+    );
+    assert_eq!(meta(&page, "og:type").as_deref(), Some("website"));
+    let data = json_ld(&page);
+    assert_eq!(data["@type"], "WebPage");
+    assert_eq!(data["name"], "About the paper");
+    assert_eq!(data["url"], "http://blog.test/about-the-paper");
+    assert_eq!(data["image"]["url"], url.as_str());
+    assert_eq!(data["image"]["width"], 1600);
+}
+
+#[actix_web::test]
+async fn every_reading_page_has_a_card_image_the_cover_else_the_site_icon() {
+    let app = TestApp::new();
+    let icon = library_image(&app, "ledger-logo", (512, 512), "The Ledger’s seal");
+    let cover = library_image(&app, "quay", (2000, 1000), "Ferries at the quay");
+    set_site_icon(&app, &icon);
+    let ann = app.user("ann", Role::Author);
+    app.post_with("Plain story", |p| {
+        p.tags = vec!["News".into()];
+        p.author_id = Some(ann.id);
+        p.published_at = Some(now() - Duration::days(1));
+    });
+    app.post_with("Covered story", |p| {
+        p.tags = vec!["News".into()];
+        p.cover_media_id = Some(cover.id);
+    });
+    app.page("Contact", |p| p.body = "Write to us.".into());
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    let icon_url = format!("http://blog.test{}", icon.url());
+    let cover_url = format!("http://blog.test{}", cover.url());
+    let year = now().format("%Y").to_string();
+    // Lists and indexes: OpenGraph of their own, with the site's image.
+    for path in [
+        "/".to_string(),
+        "/archive".into(),
+        format!("/archive/{year}"),
+        "/tags".into(),
+        "/tags/news".into(),
+        "/search?q=story".into(),
+    ] {
+        let page = b.get(&svc, &path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let canonical = format!("http://blog.test{path}");
+        assert_eq!(meta(&page, "og:type").as_deref(), Some("website"), "{path}");
+        assert_eq!(
+            meta(&page, "og:url").as_deref(),
+            Some(canonical.as_str()),
+            "{path}"
+        );
+        assert!(
+            meta(&page, "og:title").is_some_and(|t| t.contains("Broadsheet")),
+            "{path}"
+        );
+        assert_eq!(
+            meta(&page, "og:image").as_deref(),
+            Some(icon_url.as_str()),
+            "{path}"
+        );
+        assert_eq!(
+            meta(&page, "og:image:alt").as_deref(),
+            Some("The Ledger’s seal"),
+            "{path}"
+        );
+        assert_eq!(
+            meta(&page, "twitter:image").as_deref(),
+            Some(icon_url.as_str()),
+            "{path}"
+        );
+        assert_eq!(
+            meta(&page, "twitter:card").as_deref(),
+            Some("summary"),
+            "{path}"
+        );
+        assert_eq!(
+            page.body.matches(r#"property="og:type""#).count(),
+            1,
+            "{path}"
+        );
+    }
+    // An article without a cover: the site's image, small card.
+    let plain = b.get(&svc, "/posts/plain-story").await;
+    assert_eq!(meta(&plain, "og:image").as_deref(), Some(icon_url.as_str()));
+    assert_eq!(meta(&plain, "twitter:card").as_deref(), Some("summary"));
+    assert_eq!(plain.body.matches(r#"property="og:type""#).count(), 1);
+    let data = json_ld(&plain);
+    assert_eq!(data["image"]["url"], icon_url.as_str());
+    // Complete structured data: the author's address (no author pages yet:
+    // the site's) and the publisher's logo.
+    assert_eq!(data["author"]["name"], "ann");
+    assert_eq!(data["author"]["url"], "http://blog.test/");
+    assert_eq!(data["publisher"]["url"], "http://blog.test/");
+    assert_eq!(data["publisher"]["logo"]["@type"], "ImageObject");
+    assert_eq!(data["publisher"]["logo"]["url"], icon_url.as_str());
+    assert_eq!(data["publisher"]["logo"]["width"], 512);
+    // An article with a cover: the cover, large card.
+    let covered = b.get(&svc, "/posts/covered-story").await;
+    assert_eq!(
+        meta(&covered, "og:image").as_deref(),
+        Some(cover_url.as_str())
+    );
+    assert_eq!(
+        meta(&covered, "twitter:card").as_deref(),
+        Some("summary_large_image")
+    );
+    assert_eq!(json_ld(&covered)["image"]["url"], cover_url.as_str());
+    assert_eq!(
+        json_ld(&covered)["publisher"]["logo"]["url"],
+        icon_url.as_str()
+    );
+    // A page without a cover: the site's image too.
+    let contact = b.get(&svc, "/contact").await;
+    assert_eq!(
+        meta(&contact, "og:image").as_deref(),
+        Some(icon_url.as_str())
+    );
+    assert_eq!(
+        json_ld(&contact)["publisher"]["logo"]["url"],
+        icon_url.as_str()
+    );
+}
+
+#[actix_web::test]
+async fn without_a_site_icon_pages_without_a_cover_get_a_text_card() {
+    let app = TestApp::new();
+    app.post("Plain story", "Text.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for path in ["/", "/posts/plain-story"] {
+        let page = b.get(&svc, path).await;
+        assert!(
+            meta(&page, "og:type").is_some(),
+            "{path}: OpenGraph all the same"
+        );
+        assert_eq!(meta(&page, "og:image"), None, "{path}");
+        assert_eq!(
+            meta(&page, "twitter:card").as_deref(),
+            Some("summary"),
+            "{path}"
+        );
+    }
+    let data = json_ld(&b.get(&svc, "/posts/plain-story").await);
+    assert!(data.get("image").is_none());
+    assert!(data["publisher"].get("logo").is_none());
+    assert_eq!(data["author"]["url"], "http://blog.test/");
+}
+
+#[actix_web::test]
+async fn the_first_cover_of_a_list_is_fetched_at_once_and_the_rest_lazily() {
+    let app = TestApp::new();
+    for (i, title) in ["Oldest", "Middle", "Newest"].iter().enumerate() {
+        let cover = library_image(&app, &format!("cover{i}"), (1200, 800), "");
+        app.post_with(title, |p| {
+            p.cover_media_id = Some(cover.id);
+            p.tags = vec!["News".into()];
+            p.published_at = Some(now() - Duration::hours(3 - i as i64));
+        });
+    }
+    // The newest has no cover: the first cover is the next card's.
+    app.post_with("Newest, no picture", |p| p.tags = vec!["News".into()]);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    for path in ["/", "/tags/news"] {
+        let page = b.get(&svc, path).await;
+        assert!(page.contains("Newest, no picture"));
+        let covers: Vec<&str> = page
+            .body
+            .split(r#"<a class="card-cover""#)
+            .skip(1)
+            .map(|rest| &rest[..rest.find("</a>").unwrap()])
+            .collect();
+        assert_eq!(covers.len(), 3, "{path}");
+        // The phone's largest element at first sight (Lighthouse's LCP).
+        assert!(covers[0].contains(r#"fetchpriority="high""#), "{path}");
+        assert!(!covers[0].contains("loading="), "{path}: not lazy");
+        for later in &covers[1..] {
+            assert!(later.contains(r#"loading="lazy""#), "{path}");
+            assert!(!later.contains("fetchpriority"), "{path}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_search_page_names_each_of_its_search_landmarks() {
+    let app = TestApp::new();
+    app.post("Harbour news", "Ferries.", 1);
+    let svc = test::init_service(build_app(app.state())).await;
+    let page = Browser::new().get(&svc, "/search?q=harbour").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let landmarks: Vec<&str> = page
+        .body
+        .split(r#"role="search""#)
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap()])
+        .collect();
+    assert_eq!(landmarks.len(), 2);
+    assert!(landmarks[0].contains(r#"aria-label="Site""#));
+    assert!(landmarks[1].contains(r#"aria-labelledby="search-heading""#));
+    assert!(page.contains(r#"<h1 id="search-heading">Results for “harbour”</h1>"#));
 }

@@ -107,6 +107,7 @@ pub async fn error_pages(
             comment_policy: crate::models::CommentPolicy::AllHeld,
             menu: String::new(),
             icon_media_id: None,
+            icon: None,
         })
     });
     let kept = match res.request().extensions().get::<SentForm>() {

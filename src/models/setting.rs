@@ -4,10 +4,11 @@ use diesel::prelude::*;
 
 use crate::db::Conn;
 
+use crate::models::media::Media;
+
 use crate::schema::settings;
 
-#[derive(Queryable, Selectable, Debug, Clone)]
-#[diesel(table_name = settings)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub title: String,
     pub description: String,
@@ -17,6 +18,9 @@ pub struct Settings {
     /// empty for the default Home and Archive.
     pub menu: String,
     pub icon_media_id: Option<i32>,
+    /// The library image `icon_media_id` names: the site's own picture for
+    /// link previews and structured data, as well as its icon.
+    pub icon: Option<Media>,
 }
 
 #[derive(AsChangeset, Debug)]
@@ -65,11 +69,33 @@ impl Settings {
             .collect()
     }
 
+    /// The settings row with its icon's library image.
     pub fn load(conn: &mut Conn) -> QueryResult<Settings> {
-        settings::table
-            .find(1)
-            .select(Settings::as_select())
-            .first(conn)
+        let (title, description, posts_per_page, comment_policy, menu, icon_media_id) =
+            settings::table
+                .find(1)
+                .select((
+                    settings::title,
+                    settings::description,
+                    settings::posts_per_page,
+                    settings::comment_policy,
+                    settings::menu,
+                    settings::icon_media_id,
+                ))
+                .first::<(String, String, i32, CommentPolicy, String, Option<i32>)>(conn)?;
+        let icon = match icon_media_id {
+            Some(id) => Media::find(conn, id)?,
+            None => None,
+        };
+        Ok(Settings {
+            title,
+            description,
+            posts_per_page,
+            comment_policy,
+            menu,
+            icon_media_id,
+            icon,
+        })
     }
 
     pub fn update(conn: &mut Conn, changes: &SettingsChanges<'_>) -> QueryResult<usize> {

@@ -250,6 +250,9 @@ pub struct LoginPage {
     username: String,
     next: String,
     error: String,
+    /// No admin exists yet: the page points the owner to `/setup`, which
+    /// the welcome post cannot link for good (it is gone after set-up).
+    set_up: bool,
 }
 
 #[derive(Deserialize, Debug)]
@@ -272,12 +275,14 @@ pub async fn login_form(
         return Ok(see_other(&next));
     }
     let settings = settings(&state).await?;
+    let set_up = !db::run(&state.pool, |conn| Ok(User::admin_exists(conn)?)).await?;
     let layout = Layout::new(&visitor, &settings, "Sign in").with_csrf(&visitor);
     render(&LoginPage {
         layout,
         username: String::new(),
         next,
         error: String::new(),
+        set_up,
     })
 }
 
@@ -379,6 +384,7 @@ pub async fn login(
             username: login,
             next,
             error,
+            set_up: false,
         },
     )
 }

@@ -31,6 +31,15 @@ pub struct ListPageView {
     intro: String,
     posts: Vec<ListedPost>,
     pager: Pager,
+    /// The first card with a cover: its image is fetched at once, as it is
+    /// often the largest thing a phone shows (Lighthouse's LCP).
+    first_cover: Option<usize>,
+}
+
+impl ListPageView {
+    fn is_first_cover(&self, index: &usize) -> bool {
+        self.first_cover == Some(*index)
+    }
 }
 
 /// A list page; past the last page is 404, but an empty first page is a page.
@@ -49,6 +58,7 @@ fn list_view(
         heading,
         intro,
         pager: Pager::new(base, list.page, list.more),
+        first_cover: list.items.iter().position(|p| p.cover.is_some()),
         posts: list.items.clone(),
     })
 }

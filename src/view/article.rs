@@ -6,6 +6,7 @@
 
 use askama::Template;
 
+use super::card::{script_json, CardImage};
 use super::fragment;
 
 use crate::models::media::Media;
@@ -32,11 +33,12 @@ struct Head<'a> {
     post: &'a Post,
     author: &'a str,
     tags: &'a [Tag],
-    cover: Option<&'a Media>,
+    /// The cover, else the site's image.
+    image: Option<CardImage>,
     description: &'a str,
     canonical: &'a str,
-    base_url: &'a str,
-    /// schema.org `BlogPosting`, for search engines (data, never run).
+    /// schema.org `BlogPosting` (a page: `WebPage`), for search engines
+    /// (data, never run).
     json_ld: String,
 }
 
@@ -64,28 +66,24 @@ impl ArticleParts {
         let cover = article.cover.as_ref();
         let canonical = format!("{base_url}{}", post.path());
         let description = post.description();
-        let json_ld = if post.is_page() {
-            String::new()
-        } else {
-            blog_posting(
-                post,
-                &article.author,
-                cover,
-                settings,
-                &canonical,
-                base_url,
-                &description,
-            )
-        };
+        let image = CardImage::pick(cover, settings.icon.as_ref(), base_url);
+        let json_ld = structured_data(&StructuredData {
+            post,
+            author: &article.author,
+            image: image.as_ref(),
+            settings,
+            canonical: &canonical,
+            base_url,
+            description: &description,
+        });
         let head = Head {
             site_title: &settings.title,
             post,
             author: &article.author,
             tags: &article.tags,
-            cover,
+            image,
             description: &description,
             canonical: &canonical,
-            base_url,
             json_ld,
         };
         let body = Body {
@@ -121,40 +119,63 @@ impl ArticleParts {
     }
 }
 
-/// The article as schema.org `BlogPosting` JSON-LD, safe inside `<script>`
-/// (no `<` survives, so the text cannot close the element).
-fn blog_posting(
-    post: &Post,
-    author: &str,
-    cover: Option<&Media>,
-    settings: &Settings,
-    canonical: &str,
-    base_url: &str,
-    description: &str,
-) -> String {
-    let mut data = serde_json::json!({
-        "@context": "https://schema.org",
-        "@type": "BlogPosting",
-        "headline": post.title,
-        "description": description,
-        "datePublished": post.published_iso(),
-        "dateModified": post.updated_iso(),
-        "author": { "@type": "Person", "name": author },
-        "publisher": { "@type": "Organization", "name": settings.title, "url": format!("{base_url}/") },
-        "mainEntityOfPage": { "@type": "WebPage", "@id": canonical },
-        "url": canonical,
-        "wordCount": post.word_count,
+/// What the JSON-LD of an article or page is made of.
+struct StructuredData<'a> {
+    post: &'a Post,
+    author: &'a str,
+    image: Option<&'a CardImage>,
+    settings: &'a Settings,
+    canonical: &'a str,
+    base_url: &'a str,
+    description: &'a str,
+}
+
+/// An article as schema.org `BlogPosting`, a page as `WebPage`, as JSON-LD
+/// safe inside `<script>`. There are no author pages yet, so the author's
+/// `url` is the site's address; the publisher's logo is the site's image.
+fn structured_data(d: &StructuredData<'_>) -> String {
+    let home = format!("{}/", d.base_url);
+    let mut publisher = serde_json::json!({
+        "@type": "Organization",
+        "name": d.settings.title,
+        "url": home,
     });
-    if let Some(cover) = cover {
-        data["image"] = serde_json::json!({
-            "@type": "ImageObject",
-            "url": format!("{base_url}{}", cover.url()),
-            "width": cover.width,
-            "height": cover.height,
-        });
+    if let Some(icon) = &d.settings.icon {
+        publisher["logo"] = CardImage::of(icon, d.base_url, false).json();
     }
-    data.to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    let author = serde_json::json!({ "@type": "Person", "name": d.author, "url": home });
+    let post = d.post;
+    let mut data = if post.is_page() {
+        serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "WebPage",
+            "@id": d.canonical,
+            "name": post.title,
+            "headline": post.title,
+            "description": d.description,
+            "dateModified": post.updated_iso(),
+            "author": author,
+            "publisher": publisher,
+            "isPartOf": { "@type": "WebSite", "name": d.settings.title, "url": home },
+            "url": d.canonical,
+        })
+    } else {
+        serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "BlogPosting",
+            "headline": post.title,
+            "description": d.description,
+            "datePublished": post.published_iso(),
+            "dateModified": post.updated_iso(),
+            "author": author,
+            "publisher": publisher,
+            "mainEntityOfPage": { "@type": "WebPage", "@id": d.canonical },
+            "url": d.canonical,
+            "wordCount": post.word_count,
+        })
+    };
+    if let Some(image) = d.image {
+        data["image"] = image.json();
+    }
+    script_json(&data)
 }

@@ -68,6 +68,15 @@ pub fn month_name(month: u32) -> &'static str {
         .unwrap_or("")
 }
 
+/// At most `max` characters of `text`, marked with "…" when cut: a refused
+/// value quoted in a message is not echoed whole, however long.
+pub fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
 pub fn plural(n: i64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")

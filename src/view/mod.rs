@@ -3,9 +3,12 @@
 //! counts and names that templates show are in `format`.
 
 pub mod article;
+pub mod card;
 pub mod format;
 
 pub use format::*;
+
+use card::CardImage;
 
 use std::sync::Arc;
 
@@ -19,6 +22,7 @@ use crate::db::Conn;
 
 use crate::auth::Visitor;
 use crate::error::AppError;
+use crate::models::media::Media;
 use crate::models::post::MonthCount;
 use crate::models::tag::TagCount;
 use crate::models::{Post, Settings, Tag};
@@ -88,6 +92,10 @@ pub struct Layout {
     pub menu: Vec<MenuLink>,
     /// The library image the site uses as its icon, if any.
     pub icon: Option<i32>,
+    /// The site's image for link previews, once `at` has named the page's
+    /// address (lists and indexes; articles bring their own head tags).
+    pub card: Option<CardImage>,
+    site_image: Option<Media>,
 }
 
 /// A link of the header menu, and whether it is the page being shown.
@@ -159,11 +167,15 @@ impl Layout {
             sidebar: None,
             menu: menu(settings, visitor.here()),
             icon: settings.icon_media_id,
+            card: None,
+            site_image: settings.icon.clone(),
         }
     }
 
-    /// Names the page's canonical address: `base_url` (no trailing slash) and `path`.
-    pub fn at(self, base_url: &str, path: &str) -> Layout {
+    /// Names the page's canonical address: `base_url` (no trailing slash) and
+    /// `path`. Such a page is shared: its head gets link-preview tags.
+    pub fn at(mut self, base_url: &str, path: &str) -> Layout {
+        self.card = CardImage::pick(None, self.site_image.as_ref(), base_url);
         self.canonical(&format!("{base_url}{path}"))
     }
 

@@ -211,7 +211,7 @@ async fn the_post_form_names_each_problem_and_keeps_the_input() {
         ("title", "", "Give the post a title."),
         ("title", &long_title, "200 characters or fewer"),
         ("body", "   ", "Write the text of the post."),
-        ("published_at", "next tuesday", "Enter a date and time"),
+        ("published_at", "next tuesday", "is not a date and time"),
         ("status", "live", "Choose draft or published."),
         ("slug", "!!!", "Use letters or digits in the address"),
     ];
@@ -244,6 +244,39 @@ async fn the_post_form_names_each_problem_and_keeps_the_input() {
         )
         .await;
     assert_eq!(res.status, StatusCode::BAD_REQUEST);
+}
+
+#[actix_web::test]
+async fn a_refused_publication_time_is_quoted_in_its_error_not_put_in_the_time_input() {
+    let app = TestApp::new();
+    app.user("editor", Role::Admin);
+    let svc = test::init_service(build_app(app.state())).await;
+    let mut b = Browser::new();
+    b.login(&svc, &app, "editor").await;
+    // A browser empties a datetime-local input holding text it cannot read,
+    // so the next save would quietly drop the time: the text goes in the error.
+    for typed in ["next tuesday", "2025-13-40T25:61", "0999-01-01T10:00"] {
+        let fields = post_fields(&[("published_at", typed)]);
+        let res = b
+            .submit(&svc, "/admin/posts/new", "/admin/posts", &fields)
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
+        assert!(
+            res.contains(r#"type="datetime-local" value="""#),
+            "{typed}: the input is left empty"
+        );
+        assert!(
+            res.contains(&format!("“{typed}” is not a date and time")),
+            "{typed}: the text stays visible in the error"
+        );
+    }
+    // A time the input accepts stays in it when another field is refused.
+    let fields = post_fields(&[("published_at", "2025-08-20T14:05"), ("title", "")]);
+    let res = b
+        .submit(&svc, "/admin/posts/new", "/admin/posts", &fields)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.contains(r#"type="datetime-local" value="2025-08-20T14:05""#));
 }
 
 #[actix_web::test]

@@ -46,7 +46,8 @@ async fn an_admin_changes_roles_and_a_disabled_user_is_signed_out_at_once() {
         "the new role counts at once"
     );
 
-    // A role that does not exist changes nothing.
+    // A role that does not exist changes nothing: the list again, 422,
+    // the refusal named beside sam's own role form.
     let res = admin
         .submit(
             &svc,
@@ -55,7 +56,12 @@ async fn an_admin_changes_roles_and_a_disabled_user_is_signed_out_at_once() {
             &[("role", "owner")],
         )
         .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.contains("<h1>Users</h1>"), "the users page again");
+    assert!(res.contains("The role was not changed."));
+    assert!(res.contains("“owner” is not a role: choose admin, author, commenter."));
+    assert!(res.contains(&format!(r#"aria-describedby="role-{}-error""#, sam.id)));
+    assert!(res.contains("@sam"));
     assert_eq!(user_named(&app, "sam").role.as_str(), "author");
 
     let res = admin

@@ -492,6 +492,23 @@ impl Session {
         .await;
     }
 
+    /// Shows pages as a window `width` px wide (900 high) would, until `reset_width`.
+    pub async fn set_width(&self, width: u32) {
+        self.emulate(width, false).await;
+    }
+
+    pub async fn reset_width(&self) {
+        self.reset_emulation().await;
+    }
+
+    /// The value a script returns, for measuring what the browser laid out.
+    pub async fn measure(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("cannot run {script}: {e}"))
+    }
+
     async fn reset_emulation(&self) {
         self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
             .await;

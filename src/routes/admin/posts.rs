@@ -22,7 +22,7 @@ use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, PostKind, PostStatus, User};
 use crate::routes::{is_reserved, see_other_with, PageNumber};
 use crate::slug::slugify;
-use crate::view::{iso, long_date, long_time, post_path, render, render_with, Layout, Pager};
+use crate::view::{self, iso, long_date, long_time, post_path, render, render_with, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
@@ -252,6 +252,16 @@ impl PostForm {
         self.kind() == PostKind::Page
     }
 
+    /// The time for the `datetime-local` input: only a value it accepts, as
+    /// browsers empty an invalid one (and would save it cleared); a refused
+    /// text is quoted in the field's error instead.
+    pub fn published_at_value(&self) -> &str {
+        match parse_time(&self.published_at) {
+            Ok(Some(_)) => self.published_at.trim(),
+            _ => "",
+        }
+    }
+
     /// What the address field's prefix shows: `/posts/` or `/`.
     pub fn path_prefix(&self) -> &'static str {
         match self.kind() {
@@ -394,7 +404,10 @@ impl PostForm {
             Err(()) => {
                 errors.add(
                     "published_at",
-                    "Enter a date and time such as 2025-08-20T14:05 (UTC), or leave it empty.",
+                    format!(
+                        "“{}” is not a date and time the form can use: enter one such as 2025-08-20T14:05 (UTC), or leave it empty.",
+                        view::shorten(self.published_at.trim(), 40)
+                    ),
                 );
                 None
             }

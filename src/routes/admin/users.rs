@@ -1,11 +1,12 @@
 //! Managing accounts: the list, roles, and disabling or enabling a user.
 //! The site always keeps one enabled admin.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{layout, AdminFrame, AdminNav};
+use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::auth::csrf::NoFields;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
@@ -13,7 +14,7 @@ use crate::models::paging::Paging;
 use crate::models::user::{Refusal, UserRow};
 use crate::models::{Role, User};
 use crate::routes::{see_other_with, PageNumber};
-use crate::view::{iso, render, Layout, Pager};
+use crate::view::{self, iso, render_with, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 50;
@@ -28,6 +29,24 @@ pub struct UsersPage {
     roles: &'static [Role],
     rows: Vec<UserRow>,
     pager: Pager,
+    /// A refused role change: whose, and why.
+    refused: Option<RoleRefusal>,
+}
+
+/// A role the form sent that no account can have, shown above the list.
+pub struct RoleRefusal {
+    pub user_id: i32,
+    pub message: String,
+}
+
+impl UsersPage {
+    /// Why this user's role was not changed, or "".
+    pub fn refusal_for(&self, user_id: &i32) -> &str {
+        match &self.refused {
+            Some(r) if r.user_id == *user_id => &r.message,
+            _ => "",
+        }
+    }
 }
 
 impl UserRow {
@@ -47,6 +66,18 @@ pub async fn list(
     AdminFrame(frame): AdminFrame,
     PageNumber(page): PageNumber,
 ) -> Result<HttpResponse, AppError> {
+    users_page(&state, &visitor, &frame, page, None, StatusCode::OK).await
+}
+
+/// Page `page` of the list; a refused role change is named above it.
+async fn users_page(
+    state: &AppState,
+    visitor: &Visitor,
+    frame: &Frame,
+    page: i64,
+    refused: Option<RoleRefusal>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let list = db::run(&state.pool, move |conn| {
         Ok(User::page_with_comment_counts(
             conn,
@@ -57,14 +88,18 @@ pub async fn list(
     if list.is_past_the_end() {
         return Err(AppError::NotFound);
     }
-    render(&UsersPage {
-        layout: layout(&visitor, &frame.settings, "Users"),
-        nav: frame.nav("users"),
-        me: frame.user.id,
-        roles: Role::ALL,
-        pager: Pager::new(LIST, list.page, list.more),
-        rows: list.items,
-    })
+    render_with(
+        status,
+        &UsersPage {
+            layout: layout(visitor, &frame.settings, "Users"),
+            nav: frame.nav("users"),
+            me: frame.user.id,
+            roles: Role::ALL,
+            pager: Pager::new(LIST, list.page, list.more),
+            rows: list.items,
+            refused,
+        },
+    )
 }
 
 #[derive(Deserialize, Debug)]
@@ -78,16 +113,34 @@ const LAST_ADMIN: &str =
 
 pub async fn set_role(
     state: web::Data<AppState>,
+    visitor: Visitor,
     AdminUser(me): AdminUser,
     id: web::Path<i32>,
     CsrfForm(form): CsrfForm<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let Some(role) = Role::parse(&form.role) else {
-        return Ok(see_other_with(
-            LIST,
-            "Choose admin, author or commenter as the role.",
-        ));
+        // Only a hand-made request sends another role: the list again, with
+        // the problem named beside the user's own form.
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        let refused = RoleRefusal {
+            user_id: id,
+            message: format!(
+                "“{}” is not a role: choose {}.",
+                view::shorten(form.role.trim(), 40),
+                names.join(", ")
+            ),
+        };
+        let frame = Frame::load(&state, me).await?;
+        return users_page(
+            &state,
+            &visitor,
+            &frame,
+            1,
+            Some(refused),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let changed = db::write(&state.pool, move |conn| {
         Ok(User::change_role(conn, id, role)?)
