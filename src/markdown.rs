@@ -310,10 +310,16 @@ fn has_attribute(tag: &str, name: &str) -> bool {
 pub fn render_html_post(html: &str, pictures: &Pictures) -> Rendered {
     let mut raw = String::with_capacity(html.len());
     push_flattened_html(&mut raw, html);
-    let clean = finish(
-        &with_library_srcsets(&post_sanitiser().clean(&raw).to_string(), pictures),
-        Headings::Shifted,
-    );
+    let clean = with_library_srcsets(&post_sanitiser().clean(&raw).to_string(), pictures);
+    // Most HTML (WordPress's, and this site's own export) already starts its
+    // sections at h2, below the title; moving it down again would lower it
+    // at every export and import.
+    let headings = if clean.contains("<h1") {
+        Headings::Shifted
+    } else {
+        Headings::Kept
+    };
+    let clean = finish(&clean, headings);
     // Tags become spaces so that blocks do not run their words together.
     let spaced = clean.replace('<', " <");
     let text = ammonia::Builder::default()
@@ -1107,6 +1113,16 @@ mod tests {
             Some("/b.jpg 3x")
         );
         assert_eq!(safe_srcset("vbscript:x"), None);
+    }
+
+    #[test]
+    fn html_posts_move_their_headings_down_only_when_one_is_an_h1() {
+        let shifted = render_html_post("<h1>A</h1><h2>B</h2>", &Pictures::new()).html;
+        assert_eq!(shifted, "<h2>A</h2><h3>B</h3>");
+        // As this site exports a post, and WordPress writes one: kept, so an
+        // export imported again comes back as it was.
+        let exported = render_post("# A\n\n## B").html;
+        assert_eq!(render_html_post(&exported, &Pictures::new()).html, exported);
     }
 
     #[test]
