@@ -405,6 +405,7 @@ async fn login_refused(
             username,
             next,
             error: limits::SIGN_INS_MESSAGE.to_string(),
+            set_up: false,
         },
     )
 }
