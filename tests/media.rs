@@ -993,6 +993,12 @@ async fn a_third_upload_at_once_waits_its_turn_and_is_turned_away_after_30_secon
     let res = upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
     tokio::time::resume();
     assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(
+        res.contains("Other uploads are still arriving"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains(r#"name="file""#), "the form comes back");
     assert!(media_rows(&app).is_empty());
     drop(two);
     let res = upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
