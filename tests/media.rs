@@ -993,6 +993,12 @@ async fn a_third_upload_at_once_waits_its_turn_and_is_turned_away_after_30_secon
     let res = upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
     tokio::time::resume();
     assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE, "{}", res.body);
+    assert!(
+        res.contains("Other uploads are still arriving"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains(r#"name="file""#), "the form comes back");
     assert!(media_rows(&app).is_empty());
     drop(two);
     let res = upload(&mut b, &svc, "", vec![file("p.jpg", "image/jpeg", &photo)]).await;
@@ -1388,8 +1394,40 @@ async fn the_site_icon_is_cropped_square_in_the_sizes_browsers_ask_for() {
         }
     }
 
-    // Deleting the image removes its icon files with it.
+    // An icon without its square files (chosen before they were made, or
+    // not written) is served as its image, and saving the settings makes them.
     let dir = app.state.media.folder().unwrap().to_path_buf();
+    for name in m.icon_file_names() {
+        std::fs::remove_file(dir.join(name)).unwrap();
+    }
+    macro_rules! favicon_size {
+        () => {{
+            let res = test::call_service(
+                &svc,
+                test::TestRequest::get().uri("/favicon.ico").to_request(),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let icon = image::load_from_memory(&test::read_body(res).await).unwrap();
+            (icon.width(), icon.height())
+        }};
+    }
+    assert_eq!(favicon_size!(), (480, 320));
+    let fields = [
+        ("title", "Broadsheet"),
+        ("description", ""),
+        ("posts_per_page", "10"),
+        ("comment_policy", "open"),
+        ("menu", ""),
+        ("icon_media_id", id.as_str()),
+    ];
+    let res = b
+        .submit(&svc, "/admin/settings", "/admin/settings", &fields)
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(favicon_size!(), (32, 32));
+
+    // Deleting the image removes its icon files with it.
     assert!(dir.join(m.icon_file_name(180)).exists());
     let delete = format!("/admin/media/{}/delete", m.id);
     let ask = b.submit(&svc, "/admin/media", &delete, &[]).await;

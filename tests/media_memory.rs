@@ -60,7 +60,8 @@ fn big_png(w: u32, h: u32, depth: png::BitDepth) -> Vec<u8> {
 }
 
 #[test]
-fn a_40_megapixel_png_is_processed_within_its_stated_memory_and_a_heavier_one_refused_first() {
+fn forty_megapixel_pngs_and_jpegs_are_processed_within_the_stated_memory_and_a_heavier_one_refused_first(
+) {
     let bound_mb = MAX_DECODED_BYTES as f64 / MB;
 
     // 8000 × 5000 in 8 bits a channel: 160 MB of pixels, which is allowed.
@@ -79,6 +80,38 @@ fn a_40_megapixel_png_is_processed_within_its_stated_memory_and_a_heavier_one_re
         "processing took {grew:.0} MB over {before:.0} MB; the bound is {bound_mb:.0} + 60 MB"
     );
     drop(processed);
+
+    // A camera's 40 MP photo (7744 × 5164, JPEG): 120 MB of RGB pixels,
+    // within the bound, so it is taken.
+    let camera = {
+        let (w, h) = (7744u32, 5164u32);
+        let pixels = image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([
+                (x * 255 / w) as u8,
+                (y * 255 / h) as u8,
+                ((x ^ y) % 64) as u8,
+            ])
+        });
+        let mut out = Vec::new();
+        image::DynamicImage::ImageRgb8(pixels)
+            .write_to(
+                &mut std::io::Cursor::new(&mut out),
+                image::ImageFormat::Jpeg,
+            )
+            .unwrap();
+        out
+    };
+    let before = reset_peak();
+    let processed =
+        media::process(&camera, media::hash_of(&camera)).expect("a 40 MP JPEG is taken");
+    let grew = status_mb("VmHWM:") - before;
+    assert_eq!(processed.width, 2560);
+    println!(
+        "40 MP camera JPEG of {} KB: peak +{grew:.0} MB",
+        camera.len() / 1024
+    );
+    assert!(grew < bound_mb + 60.0, "processing took {grew:.0} MB");
+    drop((processed, camera));
 
     // The same canvas in 16 bits a channel would need 320 MB: refused from
     // its header, with the limit named, before its pixels are allocated.

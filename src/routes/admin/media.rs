@@ -32,6 +32,9 @@ const FILE_TIMEOUT: Duration = Duration::from_secs(120);
 /// Said when an account sends a second upload while its first is arriving.
 const ANOTHER_UPLOAD: &str = "Another upload of yours is still arriving, and one account sends \
      one upload at a time: wait until it has finished, then send these images again.";
+/// Said when every receiving slot stayed taken for `QUEUE_TIMEOUT`.
+const SLOTS_TAKEN: &str = "Other uploads are still arriving, and the server takes two at a \
+     time: none of these images was read. Please send them again in a minute.";
 /// How long an upload waits for another to finish before it is turned away.
 const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -214,25 +217,27 @@ pub async fn upload(
     // still arriving is turned away at once, so one person (or one slow
     // connection) holds at most one of the `receiving` slots.
     let Some(_uploader) = state.media.uploader(user.id) else {
-        let frame = Frame::load(&state, user).await?;
-        let (items, pager, _) = items(&state, 1).await?;
-        return render_with(
+        return turned_away(
+            &state,
+            &visitor,
+            user,
             StatusCode::TOO_MANY_REQUESTS,
-            &library_page(
-                &visitor,
-                &frame,
-                (items, pager),
-                String::new(),
-                vec![ANOTHER_UPLOAD.to_string()],
-                0,
-            ),
-        );
+            ANOTHER_UPLOAD,
+        )
+        .await;
     };
-    let _receiving =
-        tokio::time::timeout(QUEUE_TIMEOUT, state.media.receiving.clone().acquire_owned())
-            .await
-            .map_err(|_| AppError::Busy)?
-            .map_err(|_| AppError::Busy)?;
+    let receiving =
+        tokio::time::timeout(QUEUE_TIMEOUT, state.media.receiving.clone().acquire_owned()).await;
+    let Ok(Ok(_receiving)) = receiving else {
+        return turned_away(
+            &state,
+            &visitor,
+            user,
+            StatusCode::SERVICE_UNAVAILABLE,
+            SLOTS_TAKEN,
+        )
+        .await;
+    };
 
     let mut token_checked = false;
     let mut alt = String::new();
@@ -353,6 +358,29 @@ pub async fn upload(
     render_with(
         status,
         &library_page(&visitor, &frame, (items, pager), alt, problems, added),
+    )
+}
+
+/// The library with its upload form and why this upload was not read.
+async fn turned_away(
+    state: &AppState,
+    visitor: &Visitor,
+    user: User,
+    status: StatusCode,
+    why: &str,
+) -> Result<HttpResponse, AppError> {
+    let frame = Frame::load(state, user).await?;
+    let (items, pager, _) = items(state, 1).await?;
+    render_with(
+        status,
+        &library_page(
+            visitor,
+            &frame,
+            (items, pager),
+            String::new(),
+            vec![why.to_string()],
+            0,
+        ),
     )
 }
 

@@ -196,10 +196,10 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let errors = match form.check() {
         Ok(checked) => {
+            // Made on every save with an icon (settings are saved rarely), so
+            // an icon chosen before square files existed gets them too.
             if let Some(id) = checked.icon_media_id {
-                if state.cache.settings(&state.pool).await?.icon_media_id != Some(id) {
-                    make_icon_files(&state, id).await;
-                }
+                make_icon_files(&state, id).await;
             }
             let saved = db::write(&state.pool, move |conn| {
                 // An icon deleted since the form was sent is not an error: no icon.
