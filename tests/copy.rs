@@ -761,3 +761,42 @@ async fn serve_refuses_a_postgresql_copy_that_was_interrupted() {
     assert_eq!(rows(&copied, "posts"), 40);
     assert!(!pg_has_table(&whole.url, "broadsheet_copy_unfinished"));
 }
+
+#[actix_web::test]
+async fn a_restore_onto_a_copy_under_way_is_refused() {
+    let (_source, source_file) = long_site();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.db");
+    let out = Command::new(BIN)
+        .args(["--database", source_file.to_str().unwrap(), "backup"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let target = dir.path().join("copy.db");
+    let mut child = Command::new(BIN)
+        .args(["--database", source_file.to_str().unwrap(), "copy", "--to"])
+        .arg(&target)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !has_table(&target, "broadsheet_copy_unfinished") {
+        assert!(child.try_wait().unwrap().is_none(), "the copy ended first");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let refused = Command::new(BIN)
+        .args(["--database", target.to_str().unwrap(), "restore"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("has") && said.contains("open"), "{said}");
+    let done = child.wait().unwrap();
+    assert!(done.success());
+    assert!(!has_table(&target, "broadsheet_copy_unfinished"));
+}
