@@ -117,6 +117,12 @@ pub fn copy(
         refuse_occupied(&mut conn, target)?;
     }
     let to = db::open(target, Create::Unseeded).map_err(|e| e.to_string())?;
+    // A target file is written for as long as the copy runs: a restore
+    // there meanwhile would take its rows into the file put aside.
+    let _lock = target
+        .file()
+        .map(crate::backup::ServerLock::take)
+        .transpose()?;
     let mut to = to.get().map_err(|e| e.to_string())?;
     refuse_occupied(&mut to, target)?;
     let incomplete = |e: Failed| {

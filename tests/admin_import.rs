@@ -172,6 +172,21 @@ async fn an_admin_imports_a_wordpress_export_and_reads_its_report() {
     assert!(
         report.contains("Sticky at the old site (not pinned here): “Storm closes the harbour”.")
     );
+    // What the old site did not show everyone is named, with why.
+    assert!(
+        report.contains(
+            "Not public at the old site, so they came in as drafts, for you to publish or not: \
+             “Half-written piece” (a draft), “Members only” (private)."
+        ),
+        "{}",
+        report.body
+    );
+    assert!(
+        report
+            .contains("Scheduled at the old site, and published here at the same time: “Next week"),
+        "{}",
+        report.body
+    );
     assert!(!report.contains("<progress"));
 
     let job = ImportJob::find(&mut app.conn(), job.id).unwrap().unwrap();

@@ -608,8 +608,28 @@ fn has_table(path: &Path, name: &str) -> bool {
         .is_ok_and(|r| r.n > 0)
 }
 
-#[actix_web::test]
-async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
+/// Whether the PostgreSQL database at `url` has a table named `name`.
+fn pg_has_table(url: &str, name: &str) -> bool {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let Ok(mut conn) = diesel::PgConnection::establish(url) else {
+        return false;
+    };
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_name = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(name)
+    .get_result::<N>(&mut conn)
+    .is_ok_and(|r| r.n > 0)
+}
+
+/// A SQLite site of long posts, so a copy of it takes long enough to be
+/// stopped half way; its file.
+fn long_site() -> (TestApp, std::path::PathBuf) {
     let source = TestApp::on_sqlite_with(|_| {});
     run(
         &mut source.conn(),
@@ -622,7 +642,6 @@ async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
         },
     )
     .unwrap();
-    // Long posts, so the copy takes long enough to be stopped half way.
     db::write_with(&mut source.conn(), |conn| {
         diesel::sql_query(
             "UPDATE posts SET body = body || replace(printf('%.*c', 125000, 'x'), 'x', 'harbour ')",
@@ -631,20 +650,28 @@ async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
         Ok(())
     })
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("copy.db");
-    let source_file = source.dir.path().join("test.db");
+    let file = source.dir.path().join("test.db");
+    (source, file)
+}
+
+/// Starts `copy --to target` and stops it for good (kill -9) as soon as
+/// `begun` sees the target marked.
+fn copy_stopped_as_it_begins(source: &Path, target: &str, begun: impl Fn() -> bool) {
     let mut child = Command::new(BIN)
-        .args(["--database", source_file.to_str().unwrap(), "copy", "--to"])
-        .arg(&target)
+        .args([
+            "--database",
+            source.to_str().unwrap(),
+            "copy",
+            "--to",
+            target,
+        ])
         .env_remove("RUST_LOG")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Stopped for good (kill -9) as soon as it has begun.
     let started = std::time::Instant::now();
-    while !has_table(&target, "broadsheet_copy_unfinished") {
+    while !begun() {
         assert!(
             child.try_wait().unwrap().is_none(),
             "the copy ended before it could be stopped"
@@ -654,14 +681,18 @@ async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+}
 
+/// What `serve` says on `database` when it refuses to start (it must end
+/// by itself, within 20 s).
+fn serve_refusal(database: &str) -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let mut serve = Command::new(BIN)
-        .args(["--database", target.to_str().unwrap(), "--bind"])
+        .args(["--database", database, "--bind"])
         .arg(format!("127.0.0.1:{port}"))
         .arg("serve")
         .env("RUST_LOG", "off")
@@ -679,7 +710,18 @@ async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
     }
     let out = serve.wait_with_output().unwrap();
     assert!(!out.status.success());
-    let said = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[actix_web::test]
+async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
+    let (_source, source_file) = long_site();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.db");
+    copy_stopped_as_it_begins(&source_file, target.to_str().unwrap(), || {
+        has_table(&target, "broadsheet_copy_unfinished")
+    });
+    let said = serve_refusal(target.to_str().unwrap());
     assert_eq!(said.trim().lines().count(), 1, "{said}");
     assert!(said.contains("is an unfinished copy"), "{said}");
 
@@ -695,4 +737,66 @@ async fn serve_refuses_a_copy_that_was_interrupted_with_one_line() {
     let svc = test::init_service(build_app(app.state())).await;
     let mut reader = Browser::new();
     assert_eq!(reader.get(&svc, "/").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn serve_refuses_a_postgresql_copy_that_was_interrupted() {
+    let Some(pg) = PgDatabase::new("serve_refuses_a_postgresql_copy_that_was_interrupted") else {
+        return;
+    };
+    let (_source, source_file) = long_site();
+    copy_stopped_as_it_begins(&source_file, &pg.url, || {
+        pg_has_table(&pg.url, "broadsheet_copy_unfinished")
+    });
+    let said = serve_refusal(&pg.url);
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(said.contains("is an unfinished copy"), "{said}");
+
+    // Copied whole (into a new database), it carries no mark.
+    let Some(whole) = PgDatabase::new("serve_refuses_a_postgresql_copy_that_was_interrupted")
+    else {
+        return;
+    };
+    let copied = counts(&copy(source_file.to_str().unwrap(), &whole.url));
+    assert_eq!(rows(&copied, "posts"), 40);
+    assert!(!pg_has_table(&whole.url, "broadsheet_copy_unfinished"));
+}
+
+#[actix_web::test]
+async fn a_restore_onto_a_copy_under_way_is_refused() {
+    let (_source, source_file) = long_site();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("backup.db");
+    let out = Command::new(BIN)
+        .args(["--database", source_file.to_str().unwrap(), "backup"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let target = dir.path().join("copy.db");
+    let mut child = Command::new(BIN)
+        .args(["--database", source_file.to_str().unwrap(), "copy", "--to"])
+        .arg(&target)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !has_table(&target, "broadsheet_copy_unfinished") {
+        assert!(child.try_wait().unwrap().is_none(), "the copy ended first");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let refused = Command::new(BIN)
+        .args(["--database", target.to_str().unwrap(), "restore"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{said}");
+    assert!(said.contains("has") && said.contains("open"), "{said}");
+    let done = child.wait().unwrap();
+    assert!(done.success());
+    assert!(!has_table(&target, "broadsheet_copy_unfinished"));
 }

@@ -142,8 +142,25 @@ async fn the_generate_command_leaves_no_wal_beside_the_database() {
     use broadsheet::config::Config;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("blog.db");
-    // Made as `serve` makes it.
+    // Made as `serve` makes it; then this process lets go of it (its pool's
+    // connections close on threads of their own), so that what is left
+    // beside it afterwards is the command's doing.
     drop(broadsheet::AppState::open(Config::for_database(path.as_path())).unwrap());
+    let open_here = || {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .any(|target| target.starts_with(&path))
+    };
+    let started = std::time::Instant::now();
+    while open_here() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    for beside in ["-wal", "-shm"] {
+        let file = broadsheet::db::with_suffix(&path, beside);
+        assert!(!file.exists(), "{} before the command", file.display());
+    }
     // Enough to pass the WAL's 4 MB checkpoint, so the checkpointer runs.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_broadsheet"))
         .arg("--database")

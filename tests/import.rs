@@ -421,10 +421,9 @@ async fn an_item_with_more_text_than_the_bound_is_skipped_and_the_rest_imported(
     let report = import_text(&app, &text);
     assert_eq!(report.error, None);
     assert!(
-        report
-            .skipped
-            .keys()
-            .any(|k| k.starts_with("larger than 4 MB: “Huge” (line ")),
+        report.skipped.keys().any(|k| k.starts_with(
+            "larger than an import takes (4 MB a text, 32 MB an item): “Huge” (line "
+        )),
         "{:?}",
         report.skipped
     );
@@ -651,4 +650,38 @@ async fn pages_at_addresses_the_site_keeps_are_given_another_and_the_report_says
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("The text of Admin."));
     assert_eq!(reader.get(&svc, "/login-page").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_post_whose_comments_together_pass_the_item_bound_is_skipped_and_named() {
+    let app = TestApp::new();
+    // Ten comments of 3.5 MB: each within the 4 MB a text may hold, 35 MB
+    // together, over the 32 MB an item may.
+    let long = "word ".repeat(3_500_000 / 5);
+    let comments: String = (0..10)
+        .map(|n| {
+            format!(
+                "<wp:comment><wp:comment_id>72{n}</wp:comment_id><wp:comment_content>{long}</wp:comment_content>\
+                 <wp:comment_approved>1</wp:comment_approved></wp:comment>"
+            )
+        })
+        .collect();
+    let crowded = item(720, "Crowded thread", "post", "publish", "")
+        .replace("</item>", &format!("{comments}</item>"));
+    let text = export_of(&[crowded, item(721, "Quiet one", "post", "publish", "")].concat());
+    let report = import_text(&app, &text);
+    assert_eq!(report.error, None, "{report:#?}");
+    assert!(
+        report.skipped.keys().any(|k| k.starts_with(
+            "larger than an import takes (4 MB a text, 32 MB an item): “Crowded thread” (line "
+        )),
+        "{:?}",
+        report.skipped
+    );
+    assert_eq!(report.posts, 1, "{report:#?}");
+    let rows = post_rows(&app);
+    assert!(rows.iter().any(|r| r.1 == "Quiet one"));
+    assert!(!rows.iter().any(|r| r.1 == "Crowded thread"));
+    // The quiet post's one comment only.
+    assert_eq!(comment_count(&app), 1);
 }

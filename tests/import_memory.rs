@@ -123,11 +123,11 @@ fn oversized_items_and_xml_comments_are_passed_over_in_bounded_memory() {
     eprintln!("import of a 330 MB export: peak memory {} MB", peak >> 20);
     // The report names both items and says why.
     assert!(
-        stdout.contains("Skipped 1: larger than 4 MB: “Huge post” (line "),
+        stdout.contains("Skipped 1: larger than an import takes (4 MB a text, 32 MB an item): “Huge post” (line "),
         "{stdout}"
     );
     assert!(
-        stdout.contains("Skipped 1: larger than 4 MB: “Loud thread” (line "),
+        stdout.contains("Skipped 1: larger than an import takes (4 MB a text, 32 MB an item): “Loud thread” (line "),
         "{stdout}"
     );
     assert!(stdout.contains("Imported 2 posts"), "{stdout}");

@@ -47,6 +47,9 @@ use xml::{Ns, Reader, Step};
 const BATCH_ITEMS: usize = 100;
 /// Comments in one transaction, whichever posts they belong to.
 const BATCH_COMMENTS: usize = 2000;
+/// Text held for one transaction (sources and their rendered HTML): a batch
+/// of long posts is written sooner, so what waits for it stays bounded.
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
 /// Warnings kept in a report; more are counted.
 const MAX_WARNINGS: usize = 200;
 /// Addresses listed in the report for each list (external images, long posts).
@@ -336,6 +339,7 @@ pub fn run(
         emails: HashMap::new(),
         batch: Vec::new(),
         batch_comments: 0,
+        batch_bytes: 0,
         term_pages: Vec::new(),
         replies: Vec::new(),
         images: HashMap::new(),
@@ -356,7 +360,10 @@ pub fn run(
         };
         import.items += 1;
         import.take(item)?;
-        if import.batch.len() >= BATCH_ITEMS || import.batch_comments >= BATCH_COMMENTS {
+        if import.batch.len() >= BATCH_ITEMS
+            || import.batch_comments >= BATCH_COMMENTS
+            || import.batch_bytes >= BATCH_BYTES
+        {
             import.flush()?;
         }
         // Cheap: the callers decide how often to show it.
@@ -438,6 +445,7 @@ struct Import<'a> {
     emails: HashMap<String, Option<i32>>,
     batch: Vec<Ready>,
     batch_comments: usize,
+    batch_bytes: usize,
     /// The old site's category and tag pages (path, tag name), written
     /// with the next batch.
     term_pages: Vec<(String, String)>,
@@ -624,6 +632,12 @@ impl Import<'_> {
             }
         }
         self.batch_comments += comments.len();
+        self.batch_bytes += post.as_ref().map_or(0, |p| {
+            p.input.body.len() + p.rendered.html.len() + p.rendered.plain.len()
+        }) + comments
+            .iter()
+            .map(|c| c.body.len() + c.body_html.len())
+            .sum::<usize>();
         self.batch.push(Ready {
             source_id: entry.source_id.clone(),
             title: label,
@@ -643,6 +657,7 @@ impl Import<'_> {
             return Ok(());
         };
         self.batch_comments += 1;
+        self.batch_bytes += comment.body.len() + comment.body_html.len();
         self.replies.push(ReadyReply {
             post_source_id: reply.post_source_id,
             comment,
@@ -963,6 +978,7 @@ impl Import<'_> {
         let term_pages = std::mem::take(&mut self.term_pages);
         let replies = std::mem::take(&mut self.replies);
         self.batch_comments = 0;
+        self.batch_bytes = 0;
         if batch.is_empty() && term_pages.is_empty() && replies.is_empty() {
             return Ok(());
         }

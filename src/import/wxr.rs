@@ -248,6 +248,7 @@ impl<R: BufRead> Wxr<R> {
         let mut stack: Vec<Vec<(String, String)>> = Vec::new();
         let mut comment: Option<DraftComment> = None;
         let mut comments: Vec<DraftComment> = Vec::new();
+        let (mut held, mut too_large) = (0usize, false);
         self.xml.take_overflow();
         loop {
             match self.xml.next()? {
@@ -271,6 +272,22 @@ impl<R: BufRead> Wxr<R> {
                     let Some(attributes) = stack.pop() else {
                         break;
                     };
+                    // Each text is bounded by the reader; together they are
+                    // bounded here (a post with thousands of long comments),
+                    // and past the bound the item is read to its end and
+                    // skipped, holding nothing more.
+                    held += text.len();
+                    if held > super::xml::MAX_ITEM_BYTES {
+                        too_large = true;
+                        if ns == Ns::None && name == "title" && comment.is_none() {
+                            draft.entry.title = text.trim().into();
+                        }
+                        comments.clear();
+                        comment = comment.map(|_| DraftComment::default());
+                        draft.entry.content.clear();
+                        draft.body = None;
+                        continue;
+                    }
                     if ns == Ns::Wp && name == "comment" {
                         if let Some(c) = comment.take() {
                             comments.push(c);
@@ -300,7 +317,7 @@ impl<R: BufRead> Wxr<R> {
                 }
             }
         }
-        if self.xml.take_overflow() {
+        if self.xml.take_overflow() | too_large {
             return Ok(Item::Skipped {
                 reason: super::xml::too_large(&draft.entry.title, line),
             });

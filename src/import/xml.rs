@@ -20,15 +20,19 @@ use super::guard::Guard;
 /// memory too.
 pub const MAX_TEXT_BYTES: usize = 4 * 1024 * 1024;
 
+/// The most text one item may hold in all (a post with its comments).
+pub const MAX_ITEM_BYTES: usize = 32 * 1024 * 1024;
+
 /// Why an item was skipped for its size, naming it.
 pub fn too_large(title: &str, line: u64) -> String {
-    let limit = MAX_TEXT_BYTES / (1024 * 1024);
+    let (text, item) = (MAX_TEXT_BYTES >> 20, MAX_ITEM_BYTES >> 20);
+    let limit = format!("larger than an import takes ({text} MB a text, {item} MB an item)");
     let title = title.trim();
     if title.is_empty() {
-        format!("larger than {limit} MB: the item on line {line}")
+        format!("{limit}: the item on line {line}")
     } else {
         let title: String = title.chars().take(200).collect();
-        format!("larger than {limit} MB: “{title}” (line {line})")
+        format!("{limit}: “{title}” (line {line})")
     }
 }
 
