@@ -97,7 +97,8 @@ pub fn render_post_with(markdown: &str, pictures: &Pictures) -> Rendered {
         &mut raw,
         WithPictures::new(Footnotes::new(Flatten::new(events)), pictures, &mut shown),
     );
-    let html = finish(&post_sanitiser().clean(&raw).to_string(), Headings::Shifted);
+    let clean = post_sanitiser().clean(&raw).to_string();
+    let html = finish(&clean, Headings::of(&clean));
     Rendered {
         html,
         excerpt: excerpt_of(&prose.finish()),
@@ -196,6 +197,20 @@ fn safe_srcset(srcset: &str) -> Option<String> {
 enum Headings {
     Shifted,
     Kept,
+}
+
+impl Headings {
+    /// Only a post that uses h1 moves down: most posts (`##` in markdown,
+    /// WordPress's HTML, this site's own export) start their sections at h2,
+    /// below the title, and moving them would skip a level (and lower the
+    /// headings again at every export and import).
+    fn of(clean: &str) -> Headings {
+        if clean.contains("<h1") {
+            Headings::Shifted
+        } else {
+            Headings::Kept
+        }
+    }
 }
 
 /// Sanitised HTML made ready for the page, by tags (in ammonia's output
@@ -311,15 +326,7 @@ pub fn render_html_post(html: &str, pictures: &Pictures) -> Rendered {
     let mut raw = String::with_capacity(html.len());
     push_flattened_html(&mut raw, html);
     let clean = with_library_srcsets(&post_sanitiser().clean(&raw).to_string(), pictures);
-    // Most HTML (WordPress's, and this site's own export) already starts its
-    // sections at h2, below the title; moving it down again would lower it
-    // at every export and import.
-    let headings = if clean.contains("<h1") {
-        Headings::Shifted
-    } else {
-        Headings::Kept
-    };
-    let clean = finish(&clean, headings);
+    let clean = finish(&clean, Headings::of(&clean));
     // Tags become spaces so that blocks do not run their words together.
     let spaced = clean.replace('<', " <");
     let text = ammonia::Builder::default()
@@ -1113,6 +1120,17 @@ mod tests {
             Some("/b.jpg 3x")
         );
         assert_eq!(safe_srcset("vbscript:x"), None);
+    }
+
+    #[test]
+    fn markdown_posts_move_their_headings_down_only_when_one_is_an_h1() {
+        assert_eq!(render_post("# A\n\n## B").html, "<h2>A</h2>\n<h3>B</h3>\n");
+        // Sections written with `##` sit right below the title already:
+        // moving them would skip a level (h1 then h3).
+        assert_eq!(
+            render_post("## A\n\n### B").html,
+            "<h2>A</h2>\n<h3>B</h3>\n"
+        );
     }
 
     #[test]
