@@ -635,21 +635,27 @@ fn photo(w: u32, h: u32, seed: u8) -> Vec<u8> {
 fn sigterm_answers_the_requests_already_under_way() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("blog.db");
-    site_with_users(path.as_path(), &[("ed", Role::Admin)]);
+    // Three admins: one account sends one upload at a time.
+    let names = ["ed", "fay", "gus"];
+    site_with_users(path.as_path(), &names.map(|n| (n, Role::Admin)));
     let server = Server::start(&path, &dir.path().join("server.log"));
-    let mut agent = server.agent();
-    assert_eq!(agent.login("ed", &password_of("ed")).unwrap().status, 303);
-    let token = agent.get("/admin/media").unwrap().csrf();
+    let signed_in: Vec<(String, String)> = names
+        .iter()
+        .map(|name| {
+            let mut agent = server.agent();
+            assert_eq!(agent.login(name, &password_of(name)).unwrap().status, 303);
+            let token = agent.get("/admin/media").unwrap().csrf();
+            (token, agent.cookie_header())
+        })
+        .collect();
     // Image uploads are the slowest requests (decoded, scaled and encoded,
     // one at a time), so they are still under way when the signal comes:
     // by then the server has started on all of them (a request not yet
     // read may be refused).
     let photos: Vec<Vec<u8>> = (0..3u8).map(|n| photo(3000, 2000, n)).collect();
-    let jar = agent.cookie_header();
     let port = server.port;
     let mut sent = Vec::new();
-    for (n, bytes) in photos.into_iter().enumerate() {
-        let (token, jar) = (token.clone(), jar.clone());
+    for (n, (bytes, (token, jar))) in photos.into_iter().zip(signed_in).enumerate() {
         sent.push(std::thread::spawn(move || {
             let name = format!("harbour-{n}.jpg");
             let (content_type, body) = process::multipart(

@@ -452,6 +452,28 @@ impl Session {
         }
     }
 
+    /// On an import's page: presses "Check the progress" (the page never
+    /// reloads itself) until the report says `needle`.
+    pub async fn check_import_until(&self, needle: &str) {
+        let started = Instant::now();
+        loop {
+            let text = self.body_text().await;
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "“{needle}” never appeared on {}:\n{text}",
+                self.location().await
+            );
+            if text.contains("Check the progress") {
+                self.click_link(".import-progress", "Check the progress")
+                    .await;
+            }
+            actix_web::rt::time::sleep(POLL).await;
+        }
+    }
+
     /// Waits until the page's text contains `needle`.
     pub async fn wait_for_text(&self, needle: &str) {
         let started = Instant::now();
