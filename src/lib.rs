@@ -17,6 +17,7 @@ pub mod import;
 pub mod local_path;
 pub mod markdown;
 pub mod media;
+pub mod memory;
 pub mod middleware;
 pub mod models;
 pub mod routes;

@@ -549,6 +549,11 @@ fn run_job(pool: &DbPool, id: i32, scratch: Scratch, permit: OwnedSemaphorePermi
             )
         }
     };
+    // What the import parsed and sanitised is freed by now, but much of it
+    // would stay resident in glibc's heap (a 28 MB export: 44 MB before,
+    // 140 MB after; 50 MB with this).
+    let returned = crate::memory::give_back();
+    tracing::debug!(job = id, returned, "memory given back after the import");
     if let Ok(report) = &outcome {
         tracing::info!(
             job = id,
