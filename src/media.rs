@@ -426,32 +426,30 @@ fn encode(image: &DynamicImage, format: MediaFormat) -> Result<Vec<u8>, Refused>
                 CompressionType::Default,
                 PngFilter::Adaptive,
             );
-            match image {
-                DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
-                    image.write_with_encoder(encoder)
-                }
-                _ if image.color().has_alpha() => {
-                    DynamicImage::ImageRgba8(image.to_rgba8()).write_with_encoder(encoder)
-                }
-                _ => DynamicImage::ImageRgb8(image.to_rgb8()).write_with_encoder(encoder),
-            }
+            rgb_or_rgba(image, encoder)
         }
         MediaFormat::Webp => {
             let encoder = WebPEncoder::new_lossless(&mut out);
-            match image {
-                DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
-                    image.write_with_encoder(encoder)
-                }
-                _ if image.color().has_alpha() => {
-                    DynamicImage::ImageRgba8(image.to_rgba8()).write_with_encoder(encoder)
-                }
-                _ => DynamicImage::ImageRgb8(image.to_rgb8()).write_with_encoder(encoder),
-            }
+            rgb_or_rgba(image, encoder)
         }
         MediaFormat::Gif => unreachable!("still images are stored as JPEG, PNG or WebP"),
     }
     .map_err(damaged)?;
     Ok(out)
+}
+
+/// Writes `image` as 8-bit RGB, or RGBA when it has alpha (what the PNG and
+/// WebP encoders take), converting only when it is not that already.
+fn rgb_or_rgba(image: &DynamicImage, encoder: impl image::ImageEncoder) -> image::ImageResult<()> {
+    match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
+            image.write_with_encoder(encoder)
+        }
+        _ if image.color().has_alpha() => {
+            DynamicImage::ImageRgba8(image.to_rgba8()).write_with_encoder(encoder)
+        }
+        _ => DynamicImage::ImageRgb8(image.to_rgb8()).write_with_encoder(encoder),
+    }
 }
 
 /// Work for the image thread: it runs the closure, which sends its answer.
