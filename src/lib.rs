@@ -2,6 +2,7 @@
 //! `build_app` makes the one App that `serve` runs and the tests call.
 
 pub mod accounts;
+pub mod assets;
 pub mod auth;
 pub mod backup;
 pub mod cache;

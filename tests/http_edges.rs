@@ -34,6 +34,25 @@ async fn dot_segments_under_static_are_404_never_a_panic() {
     }
     let css = b.get(&svc, "/static/site.css").await;
     assert_eq!(css.status, StatusCode::OK);
+    // Compiled in, tagged by its content: a browser that has it asks again
+    // and gets 304 without the bytes.
+    let etag = css
+        .headers
+        .get(header::ETAG)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let again = b
+        .send(
+            &svc,
+            test::TestRequest::get()
+                .uri("/static/site.css")
+                .insert_header((header::IF_NONE_MATCH, etag.as_str())),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
 }
 
 #[actix_web::test]

@@ -388,7 +388,7 @@ async fn health_static_files_and_security_headers() {
     );
     assert!(home.headers.get(header::REFERRER_POLICY).is_some());
 
-    let href = broadsheet::view::css_href();
+    let href = broadsheet::assets::css_href();
     assert!(home.contains(&href));
     let css = b.get(&svc, &href).await;
     assert_eq!(css.status, StatusCode::OK);

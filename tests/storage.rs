@@ -888,3 +888,56 @@ fn checking_a_backup_to_restore_it_leaves_nothing_beside_it() {
         }
     }
 }
+
+/// The binary copied alone into an empty folder, on a machine without the
+/// source tree (its `static/` hidden under an empty tmpfs in a mount
+/// namespace of the test's own), serves the styled site: the style sheet
+/// is compiled in.
+#[test]
+fn the_binary_alone_in_an_empty_folder_serves_the_styled_site() {
+    let probe = Command::new("unshare")
+        .args(["-rm", "sh", "-c", "mount -t tmpfs tmpfs /mnt"])
+        .output();
+    if !probe.as_ref().is_ok_and(|out| out.status.success()) {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+        assert!(!ci, "unshare -rm cannot mount a tmpfs: {probe:?}");
+        eprintln!("skipped: unshare -rm cannot mount a tmpfs here");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let source_static = concat!(env!("CARGO_MANIFEST_DIR"), "/static");
+    let folder = dir.path().join("server");
+    std::fs::create_dir(&folder).unwrap();
+    // $0 the source's static/, $1 the empty folder, $2 the built binary.
+    let script = r#"mount -t tmpfs tmpfs "$0" && cp "$2" "$1/broadsheet" && cd "$1" && shift 2 && exec ./broadsheet "$@""#;
+    let (hidden, inside) = (source_static.to_string(), folder.to_string_lossy());
+    let wrapper = ["unshare", "-rm", "sh", "-c", script, &hidden, &inside];
+    let server = Server::start_wrapped(
+        &wrapper,
+        &folder.join("blog.db"),
+        &dir.path().join("server.log"),
+    );
+    let home = process::request(server.port, "GET", "/", "", None).unwrap();
+    let href = home
+        .body
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the page links its style sheet")
+        .to_string();
+    assert!(href.starts_with("/static/site.css?v="), "{href}");
+    let css = process::request(server.port, "GET", &href, "", None).unwrap();
+    assert_eq!(css.status, 200, "{}", css.body);
+    assert_eq!(css.body, include_str!("../static/site.css"));
+    assert!(css
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/css")));
+    assert!(css
+        .header("cache-control")
+        .is_some_and(|c| c.contains("immutable")));
+    assert!(css.header("etag").is_some());
+    let missing = process::request(server.port, "GET", "/static/nothing.css", "", None).unwrap();
+    assert_eq!(missing.status, 404);
+    // Nothing of static/ was read from beside the binary either.
+    assert!(!folder.join("static").exists());
+}

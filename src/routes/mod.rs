@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod assets;
 pub mod comments;
 pub mod feeds;
 pub mod health;
@@ -23,7 +24,11 @@ use crate::error::AppError;
 /// Every route of the site; `media` is where `/media/…` files are read.
 pub fn configure(cfg: &mut web::ServiceConfig, media: &crate::media::Store) {
     // Files first: no route of the site may shadow them.
-    cfg.service(files("/static", &static_dir()));
+    cfg.service(
+        web::scope("/static")
+            .wrap(from_fn(refuse_dot_segments))
+            .route("/{name:.+}", read().to(assets::serve)),
+    );
     match media.folder() {
         Some(dir) => cfg.service(files("/media", dir)),
         None => cfg.service(
@@ -214,16 +219,6 @@ async fn refuse_dot_segments(
 /// the server sends a HEAD answer's headers without its body.
 fn read() -> Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
-}
-
-/// `static/` beside the working directory, else the one the binary was built from.
-fn static_dir() -> std::path::PathBuf {
-    let local = std::path::PathBuf::from("static");
-    if local.join("site.css").is_file() {
-        local
-    } else {
-        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/static"))
-    }
 }
 
 /// Every unknown address.

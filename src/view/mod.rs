@@ -160,7 +160,7 @@ impl Layout {
             csrf_token,
             flash: visitor.flash().map(str::to_string),
             search_query: String::new(),
-            css_href: css_href(),
+            css_href: crate::assets::css_href(),
             after_sign_out: after_sign_out(visitor.here()),
             canonical: String::new(),
             feed: None,
@@ -318,17 +318,6 @@ fn after_sign_out(here: &str) -> String {
     } else {
         here.into()
     }
-}
-
-/// The stylesheet's address, versioned by its content so it can be cached for a year.
-pub fn css_href() -> String {
-    static HREF: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HREF.get_or_init(|| {
-        use sha2::Digest;
-        let digest = sha2::Sha256::digest(include_bytes!("../../static/site.css"));
-        format!("/static/site.css?v={}", &hex::encode(digest)[..12])
-    })
-    .clone()
 }
 
 /// A piece of a page rendered ahead, to be inserted as it is (`|safe`) into
