@@ -275,55 +275,22 @@ pub async fn robots(state: web::Data<AppState>) -> HttpResponse {
         ))
 }
 
-/// `/favicon.ico`: the site icon 32 px square (a PNG: every browser takes one).
-pub async fn favicon(
+/// The site icon chosen in settings, `SIZE` px square (made when it was
+/// chosen): `/favicon.ico` 32 (a PNG: every browser takes one),
+/// `/apple-touch-icon.png` 180 (Apple's home screens ask for it even when no
+/// page links it), `/icon-192.png` and `/icon-512.png` (Android's home
+/// screen and splash). An icon chosen before square files were made, or
+/// whose files could not be written, is its image's smallest copy. 404 when
+/// there is no icon. Pages link it with the icon's id in the query, so a new
+/// icon is fetched at once, and an hour's caching is enough.
+pub async fn icon<const SIZE: u32>(
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    icon(&state, &req, 32).await
-}
-
-/// `/apple-touch-icon.png`: 180 px, for Apple's home screens (which ask for
-/// it at this address even when no page links it).
-pub async fn apple_touch_icon(
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    icon(&state, &req, 180).await
-}
-
-/// `/icon-192.png` and `/icon-512.png`: Android's home screen and splash.
-pub async fn icon_192(
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    icon(&state, &req, 192).await
-}
-
-pub async fn icon_512(
-    state: web::Data<AppState>,
-    req: actix_web::HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    icon(&state, &req, 512).await
-}
-
-/// The site icon chosen in settings, `size` px square (made when it was
-/// chosen); an icon chosen before square files were made, or whose files
-/// could not be written, is its image's smallest copy. 404 when there is no
-/// icon. Pages link it with the icon's id in the query, so a new icon is
-/// fetched at once, and an hour's caching is enough.
-async fn icon(
-    state: &AppState,
-    req: &actix_web::HttpRequest,
-    size: u32,
-) -> Result<HttpResponse, AppError> {
+    let (state, req, size) = (&state, &req, SIZE);
+    // The settings carry the icon's library image: no query of its own.
     let settings = state.cache.settings(&state.pool).await?;
-    let id = settings.icon_media_id.ok_or(AppError::NotFound)?;
-    let media = db::run(&state.pool, move |conn| {
-        Ok(models::media::Media::find(conn, id)?)
-    })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let media = settings.icon.as_ref().ok_or(AppError::NotFound)?;
     let square = media.icon_file_name(size);
     let fallback = media
         .thumbnail_url()
