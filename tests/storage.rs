@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use broadsheet::config::Config;
 use broadsheet::models::Role;
 use broadsheet::{db, AppState};
-use process::{count, open_comments, password_of, publish, site_with_users, Agent, Server, BIN};
+use process::{
+    closed_blog, count, open_comments, password_of, publish, site_with_users, Agent, Server, BIN,
+};
 
 fn file_len(path: &Path) -> u64 {
     std::fs::metadata(path).map_or(0, |m| m.len())
@@ -515,7 +517,7 @@ fn files_that_are_not_a_broadsheet_blog_are_refused_and_left_as_they_were() {
             .unwrap();
     }
     let newer = dir.path().join("newer.db");
-    drop(AppState::open(Config::for_database(newer.clone())).unwrap());
+    closed_blog(&newer);
     {
         use diesel::connection::SimpleConnection;
         use diesel::Connection;
@@ -581,7 +583,7 @@ fn files_that_are_not_a_broadsheet_blog_are_refused_and_left_as_they_were() {
     assert!(!missing.exists() && !out_file.exists());
     // Restoring a file that is no backup changes nothing either.
     let blog = dir.path().join("blog.db");
-    drop(AppState::open(Config::for_database(blog.clone())).unwrap());
+    closed_blog(&blog);
     assert_refused(
         &[
             "--database",

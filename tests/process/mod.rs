@@ -383,6 +383,19 @@ impl Agent {
     }
 }
 
+/// A new blog's database file, closed: the pool's connections, which it
+/// opens and drops on threads of its own, have all let go (the last one
+/// removes the WAL), so the file's bytes no longer change under a test.
+pub fn closed_blog(path: &Path) {
+    drop(AppState::open(Config::for_database(path.to_path_buf())).expect("open"));
+    let wal = db::with_suffix(path, "-wal");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while wal.exists() {
+        assert!(Instant::now() < deadline, "{} stays open", path.display());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// A database as the server makes it, with these accounts (each password is
 /// `password_of(name)`).
 pub fn site_with_users(database: impl Into<db::Database>, users: &[(&str, Role)]) -> Vec<User> {
