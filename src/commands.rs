@@ -109,7 +109,8 @@ pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), S
         let lines: Vec<String> = errors.0.iter().map(|(f, m)| format!("{f}: {m}")).collect();
         return Err(lines.join("\n"));
     }
-    let hash = auth::password::hash(password).map_err(|e| e.to_string())?;
+    let hash =
+        auth::password::hash(password, state.config.password_cost).map_err(|e| e.to_string())?;
     let user = db::write_with(&mut conn, |conn| {
         accounts::create(conn, username, email, &hash, Role::Admin, Admins::Any)
     })

@@ -104,6 +104,11 @@ pub struct Config {
         global = true
     )]
     pub import_max_bytes: u64,
+
+    /// What a new password hash costs. No flag or variable sets it: tests'
+    /// fixtures lower it in code (`Cost::Test`), every site runs `Full`.
+    #[arg(skip)]
+    pub password_cost: crate::auth::password::Cost,
 }
 
 /// 1 GiB: a WordPress export of 10,000 posts and 100,000 comments is about
@@ -144,6 +149,7 @@ impl Config {
             media_dir: None,
             media_store: None,
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
+            password_cost: Default::default(),
         }
     }
 

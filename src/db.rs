@@ -356,6 +356,16 @@ pub fn open(database: &Database, create: Create) -> Result<DbPool, OpenError> {
     })
 }
 
+/// Creates (when missing), migrates and seeds a database on one connection,
+/// closed again on return: no pool, nothing left running. Test suites copy
+/// the result for each test instead of migrating each one.
+pub fn create(database: &Database) -> Result<(), OpenError> {
+    match database {
+        Database::Sqlite(path) => sqlite::prepare(path, Create::IfMissing),
+        Database::Postgres(url) => postgres::prepare(url, Create::IfMissing),
+    }
+}
+
 /// Seeds a database just created with its welcome post.
 fn welcome(conn: &mut Conn) -> Result<(), AppError> {
     let welcome = crate::models::post::welcome_post();

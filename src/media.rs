@@ -38,7 +38,7 @@ const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 /// JPEG (RGB, 120 MB) fits; the same canvas in 16 bits a channel (a PNG can
 /// claim it in a few hundred kilobytes) would take 320 MB and is refused.
 /// With the scaled copies made from it, processing one image peaks at about
-/// this plus 60 MB (`tests/media_memory.rs` measures it).
+/// this plus 60 MB (`tests/footprint/media_memory.rs` measures it).
 pub const MAX_DECODED_BYTES: u64 = MAX_PIXELS * 4;
 const JPEG_QUALITY: u8 = 82;
 

@@ -8,7 +8,7 @@ PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:$PORT/healthz && break; sleep 0.2; done
 kill $P; wait $P || true
 echo "$PW" | "$BIN" --database "$DIR/site.db" create-admin --username admin --email admin@example.test >/dev/null
-"$BIN" --database "$DIR/site.db" import "$(dirname "$0")/../../tests/fixtures/wordpress.xml" >"$DIR/import.log" 2>&1 || true
+"$BIN" --database "$DIR/site.db" import "$(dirname "$0")/../../tests/it/fixtures/wordpress.xml" >"$DIR/import.log" 2>&1 || true
 "$BIN" --database "$DIR/site.db" generate --posts 30 --users 20 --comments-per-post 4 --busy-post-comments 10 >"$DIR/gen.log" 2>&1
 "$BIN" --database "$DIR/site.db" --bind 127.0.0.1:$PORT --base-url http://127.0.0.1:$PORT serve >"$DIR/serve.log" 2>&1 &
 echo $! > "$DIR/pid"

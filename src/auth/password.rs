@@ -1,6 +1,7 @@
 //! Argon2id password hashes (the crate's default, OWASP-recommended cost).
 //! Hashing is slow on purpose: the server calls `hash_bounded` and
 //! `verify_bounded`, which run it off the async workers and a few at a time.
+//! A hash carries its own cost, so one made at any cost verifies.
 
 use std::sync::OnceLock;
 
@@ -30,6 +31,31 @@ fn hashing() -> &'static Semaphore {
     HASHING.get_or_init(|| Semaphore::new(concurrent_hashes()))
 }
 
+/// What making a new hash costs: `Config::password_cost`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Cost {
+    /// Argon2id's default (19 MiB, 2 passes), OWASP's recommendation: every
+    /// site's.
+    #[default]
+    Full,
+    /// 64 KiB and one pass, for test fixtures: a suite makes hundreds of
+    /// accounts. Set in code only, never by a flag or the environment.
+    Test,
+}
+
+impl Cost {
+    fn argon(self) -> Argon2<'static> {
+        match self {
+            Cost::Full => Argon2::default(),
+            Cost::Test => Argon2::new(
+                Algorithm::Argon2id,
+                Version::V0x13,
+                Params::new(64, 1, 1, None).expect("valid Argon2 parameters"),
+            ),
+        }
+    }
+}
+
 pub const MIN_LEN: usize = 10;
 /// Longer inputs are refused before hashing so they cannot tie up the server.
 pub const MAX_LEN: usize = 1024;
@@ -50,9 +76,9 @@ fn hash_into(argon: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> ar
     argon.hash_password_into_with_memory(password, salt, out, &mut memory)
 }
 
-pub fn hash(password: &str) -> Result<String, AppError> {
+pub fn hash(password: &str, cost: Cost) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
-    let argon = Argon2::default();
+    let argon = cost.argon();
     let mut salt_bytes = [0u8; 64];
     let raw_salt = salt
         .as_salt()
@@ -74,15 +100,12 @@ pub fn hash(password: &str) -> Result<String, AppError> {
 }
 
 /// True when `password` matches `stored`. With no stored hash (unknown user)
-/// it still spends the time of a check, so both answers take as long.
-pub fn verify(password: &str, stored: Option<&str>) -> bool {
-    let dummy;
+/// it still spends the time of a check at the site's `cost`, so both
+/// answers take as long.
+pub fn verify(password: &str, stored: Option<&str>, cost: Cost) -> bool {
     let stored = match stored {
         Some(s) => s,
-        None => {
-            dummy = dummy_hash();
-            dummy.as_str()
-        }
+        None => dummy_hash(cost),
     };
     matches(password, stored).unwrap_or(false)
 }
@@ -108,26 +131,35 @@ fn matches(password: &str, stored: &str) -> Option<bool> {
 }
 
 /// `hash` on the blocking pool, waiting its turn among `concurrent_hashes()`.
-pub async fn hash_bounded(password: String) -> Result<String, AppError> {
+pub async fn hash_bounded(password: String, cost: Cost) -> Result<String, AppError> {
     let _permit = hashing()
         .acquire()
         .await
         .map_err(AppError::HashingStopped)?;
-    web::block(move || hash(&password)).await?
+    web::block(move || hash(&password, cost)).await?
 }
 
 /// `verify` on the blocking pool, waiting its turn among `concurrent_hashes()`.
-pub async fn verify_bounded(password: String, stored: Option<String>) -> Result<bool, AppError> {
+pub async fn verify_bounded(
+    password: String,
+    stored: Option<String>,
+    cost: Cost,
+) -> Result<bool, AppError> {
     let _permit = hashing()
         .acquire()
         .await
         .map_err(AppError::HashingStopped)?;
-    Ok(web::block(move || verify(&password, stored.as_deref())).await?)
+    Ok(web::block(move || verify(&password, stored.as_deref(), cost)).await?)
 }
 
-fn dummy_hash() -> &'static String {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash("a password nobody has").unwrap_or_default())
+fn dummy_hash(cost: Cost) -> &'static str {
+    static FULL: OnceLock<String> = OnceLock::new();
+    static TEST: OnceLock<String> = OnceLock::new();
+    let dummy = match cost {
+        Cost::Full => &FULL,
+        Cost::Test => &TEST,
+    };
+    dummy.get_or_init(|| hash("a password nobody has", cost).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -136,11 +168,12 @@ mod tests {
 
     #[test]
     fn a_hash_verifies_its_password_only() {
-        let h = hash("correct horse battery").unwrap();
-        assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery", Some(&h)));
-        assert!(!verify("wrong horse battery", Some(&h)));
-        assert!(!verify("anything", None));
+        let h = hash("correct horse battery", Cost::Full).unwrap();
+        // The real cost, written into the hash: Argon2id, 19 MiB, 2 passes.
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify("correct horse battery", Some(&h), Cost::Full));
+        assert!(!verify("wrong horse battery", Some(&h), Cost::Full));
+        assert!(!verify("anything", None, Cost::Full));
     }
 
     #[test]
@@ -152,10 +185,10 @@ mod tests {
             .hash_password(b"an older password", &salt)
             .unwrap()
             .to_string();
-        assert!(verify("an older password", Some(&old)));
-        assert!(!verify("an older passwore", Some(&old)));
+        assert!(verify("an older password", Some(&old), Cost::Full));
+        assert!(!verify("an older passwore", Some(&old), Cost::Full));
         // And a new hash is one the crate itself accepts.
-        let new = hash("a newer password").unwrap();
+        let new = hash("a newer password", Cost::Full).unwrap();
         let parsed = PasswordHash::new(&new).unwrap();
         assert!(Argon2::default()
             .verify_password(b"a newer password", &parsed)
@@ -169,7 +202,14 @@ mod tests {
         .hash_password(b"cheap and old", &salt)
         .unwrap()
         .to_string();
-        assert!(verify("cheap and old", Some(&cheap)));
-        assert!(!verify("anything", Some("not a hash")));
+        assert!(verify("cheap and old", Some(&cheap), Cost::Full));
+        assert!(!verify("anything", Some("not a hash"), Cost::Full));
+        // A test fixture's hash is cheap, and verifies at the site's cost.
+        let fixture = hash("a fixture's password", Cost::Test).unwrap();
+        assert!(
+            fixture.starts_with("$argon2id$v=19$m=64,t=1,p=1$"),
+            "{fixture}"
+        );
+        assert!(verify("a fixture's password", Some(&fixture), Cost::Full));
     }
 }

@@ -210,7 +210,7 @@ fn migrate(path: &Path, seed: bool) -> Result<(), AppError> {
 /// some connection still reads an older snapshot (under load one nearly
 /// always does) it cannot copy the newest frames, the WAL never restarts,
 /// and it grew past 30 MB in eight seconds of comment posts
-/// (tests/storage.rs); and each of those checkpoints holds the lock a
+/// (tests/it/storage.rs); and each of those checkpoints holds the lock a
 /// thorough one needs. So the pool's connections do none, and past
 /// `WAL_CHECKPOINT_BYTES` this thread copies every frame back (waiting, up to
 /// busy_timeout, for readers of older snapshots to move on) and empties the

@@ -193,7 +193,8 @@ async fn signup(
     if errors.is_empty() {
         // Only accounts about to be made count against the address's limit.
         state.limits.register(&state.pool, ip).await?;
-        let hash = password::hash_bounded(form.password.clone()).await?;
+        let hash =
+            password::hash_bounded(form.password.clone(), state.config.password_cost).await?;
         let secure = state.config.secure_cookies;
         let role = kind.role;
         let (u, e) = (username.clone(), email.clone());
@@ -326,7 +327,9 @@ pub async fn login(
         }
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         // The same work whether or not the user exists, so timing tells nothing.
-        let matches = password::verify_bounded(form.password.clone(), stored).await?;
+        let matches =
+            password::verify_bounded(form.password.clone(), stored, state.config.password_cost)
+                .await?;
         match user {
             Some(user) if matches && user.disabled => {
                 "This account has been disabled. Contact the site's editors.".to_string()
@@ -551,6 +554,7 @@ pub async fn change_password(
         && password::verify_bounded(
             form.current_password.clone(),
             Some(user.password_hash.clone()),
+            state.config.password_cost,
         )
         .await?;
     if !current_ok {
@@ -563,7 +567,8 @@ pub async fn change_password(
     if !errors.is_empty() {
         return account_page(&state, &visitor, user, None, errors).await;
     }
-    let hash = password::hash_bounded(form.new_password.clone()).await?;
+    let hash =
+        password::hash_bounded(form.new_password.clone(), state.config.password_cost).await?;
     let (id, keep) = (user.id, visitor.session_id());
     let saved = db::write(&state.pool, move |conn| {
         User::set_password_hash(conn, id, &hash)?;
