@@ -98,6 +98,15 @@ impl Load {
         Load { threads, ..load }
     }
 
+    /// Waits until `acks` comments are acknowledged (at most `cap`): the
+    /// same work on a quiet machine as on a busy one, not the same seconds.
+    fn until(&self, acks: usize, cap: Duration) {
+        let deadline = Instant::now() + cap;
+        while self.acknowledged.lock().unwrap().len() < acks && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn finish(self) -> (Vec<i64>, u64, u64) {
         self.stop.store(true, Ordering::Relaxed);
         for t in self.threads {
@@ -131,7 +140,7 @@ fn kill_9_under_comment_load_loses_no_acknowledged_comment() {
     for round in 0..3 {
         let server = Server::start(&path, &dir.path().join(format!("server{round}.log")));
         let load = Load::comments(&server, &path, &names, &post.slug);
-        std::thread::sleep(Duration::from_millis(1500));
+        load.until(100, Duration::from_secs(30));
         server.kill9();
         let (acks, failures, wal) = load.finish();
         largest_wal = largest_wal.max(wal);
@@ -174,7 +183,7 @@ fn write_only_load_keeps_the_wal_bounded() {
     let post = publish(path.as_path(), "Harbour news", "The harbour reopened.");
     let server = Server::start(&path, &dir.path().join("server.log"));
     let load = Load::comments(&server, &path, &names, &post.slug);
-    std::thread::sleep(Duration::from_secs(8));
+    load.until(4000, Duration::from_secs(60));
     let (acks, failures, largest) = load.finish();
     assert_eq!(failures, 0);
     let stored = count(&path, "SELECT count(*) AS n FROM comments");
