@@ -24,6 +24,7 @@
 //! logout without a session, a refused comment) drops nothing. A page also
 //! expires when the next scheduled post falls due.
 
+use std::future::Future;
 use std::mem::size_of;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -361,19 +362,12 @@ impl Caches {
         pool: &db::DbPool,
     ) -> Result<Arc<Settings>, crate::error::AppError> {
         self.revalidate(pool).await?;
-        if let Some(settings) = self.settings.get(SETTINGS_KEY) {
-            return Ok(settings);
-        }
-        let generation = self.settings.generation();
-        let settings = Arc::new(db::run(pool, |conn| Ok(Settings::load(conn)?)).await?);
-        // Not kept if a change was seen meanwhile: this copy may predate it.
-        self.settings.put_unless_cleared(
-            generation,
-            SETTINGS_KEY.to_string(),
-            Arc::clone(&settings),
-            None,
-        );
-        Ok(settings)
+        self.settings
+            .get_or_load(SETTINGS_KEY, async {
+                let settings = db::run(pool, |conn| Ok(Settings::load(conn)?)).await?;
+                Ok(Loaded::until(Arc::new(settings), None))
+            })
+            .await
     }
 
     /// Reads the database's counters when due and drops what they outdate.
@@ -438,6 +432,31 @@ impl Caches {
             self.sessions.report(),
         ]
         .join("")
+    }
+}
+
+/// What a load wants kept: the value, under `key`, until `expires`.
+pub struct Keep<V> {
+    pub key: String,
+    pub value: Arc<V>,
+    pub expires: Option<Instant>,
+}
+
+/// A loaded value, until when it is right, and whether to keep it.
+pub struct Loaded<V> {
+    pub value: Arc<V>,
+    pub expires: Option<Instant>,
+    pub keep: bool,
+}
+
+impl<V> Loaded<V> {
+    /// A value to keep until `expires`.
+    pub fn until(value: Arc<V>, expires: Option<Instant>) -> Loaded<V> {
+        Loaded {
+            value,
+            expires,
+            keep: true,
+        }
     }
 }
 
@@ -508,21 +527,54 @@ impl<V: Weigh + Send + Sync + 'static> Store<V> {
         found
     }
 
-    pub fn put(&self, key: String, value: Arc<V>, expires: Option<Instant>) {
-        self.entries.insert(key, Entry { value, expires });
+    /// The entry under `key`, else what `load` gives, kept unless the
+    /// store was cleared while it loaded (see [`Store::load`]).
+    pub async fn get_or_load<E>(
+        &self,
+        key: &str,
+        load: impl Future<Output = Result<Loaded<V>, E>>,
+    ) -> Result<Arc<V>, E> {
+        if let Some(found) = self.get(key) {
+            return Ok(found);
+        }
+        self.load(async {
+            let loaded = load.await?;
+            let value = Arc::clone(&loaded.value);
+            let keep = loaded.keep.then(|| Keep {
+                key: key.to_string(),
+                value: loaded.value,
+                expires: loaded.expires,
+            });
+            Ok((value, keep))
+        })
+        .await
     }
 
-    /// Stores `value` unless the store was cleared since `generation` was read.
-    pub fn put_unless_cleared(
+    /// Runs `load` and keeps what it asks to keep, unless the store was
+    /// cleared meanwhile: what it read may predate the change that cleared
+    /// the store, and kept, it would be served until the next clear. The
+    /// only way a value enters a store.
+    pub async fn load<T, E>(
         &self,
-        generation: u64,
-        key: String,
-        value: Arc<V>,
-        expires: Option<Instant>,
-    ) {
-        if self.generation() == generation {
-            self.put(key, value, expires);
+        load: impl Future<Output = Result<(T, Option<Keep<V>>), E>>,
+    ) -> Result<T, E> {
+        let generation = self.generation();
+        let (answer, keep) = load.await?;
+        if let Some(Keep {
+            key,
+            value,
+            expires,
+        }) = keep
+        {
+            if self.generation() == generation {
+                self.entries.insert(key.clone(), Entry { value, expires });
+                // A clear between the check and the insert may have missed it.
+                if self.generation() != generation {
+                    self.entries.invalidate(&key);
+                }
+            }
         }
+        Ok(answer)
     }
 
     /// Changes whenever the store is cleared.
@@ -583,4 +635,65 @@ pub fn expiry(now: NaiveDateTime, next_due: Option<NaiveDateTime>) -> Option<Ins
     next_due
         .and_then(|at| (at - now).to_std().ok())
         .map(|wait| Instant::now() + wait.max(Duration::from_millis(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Weigh for String {
+        fn weigh(&self) -> usize {
+            self.len()
+        }
+    }
+
+    /// Drives a future that never waits (every test load here is ready at once).
+    fn ready<T>(fut: impl Future<Output = T>) -> T {
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut fut = std::pin::pin!(fut);
+        match fut.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(out) => out,
+            std::task::Poll::Pending => panic!("a test load waited"),
+        }
+    }
+
+    fn loaded(text: &str) -> Result<Loaded<String>, ()> {
+        Ok(Loaded::until(Arc::new(text.to_string()), None))
+    }
+
+    #[test]
+    fn a_value_loaded_across_a_clear_is_answered_but_not_kept() {
+        let store: Store<String> = Store::new("test", 1 << 20);
+        let got = ready(store.get_or_load("post", async {
+            // The change that clears the store lands while the old row is in hand.
+            store.clear();
+            loaded("before the change")
+        }));
+        assert_eq!(got.as_deref().map(String::as_str), Ok("before the change"));
+        assert!(store.get("post").is_none());
+    }
+
+    #[test]
+    fn a_value_loaded_without_a_clear_is_kept_and_served_again() {
+        let store: Store<String> = Store::new("test", 1 << 20);
+        ready(store.get_or_load("post", async { loaded("current") })).unwrap();
+        let again = ready(store.get_or_load("post", async { loaded("not read") }));
+        assert_eq!(again.as_deref().map(String::as_str), Ok("current"));
+    }
+
+    #[test]
+    fn a_load_that_asks_not_to_keep_is_not_kept() {
+        let store: Store<String> = Store::new("test", 1 << 20);
+        let value = Arc::new("empty page".to_string());
+        ready(store.get_or_load("list 9", async {
+            Ok::<_, ()>(Loaded {
+                value,
+                expires: None,
+                keep: false,
+            })
+        }))
+        .unwrap();
+        assert!(store.get("list 9").is_none());
+    }
 }
