@@ -387,8 +387,15 @@ async fn save(
     };
     let pictures = pictures_in(state, &form.body).await?;
     let checked = match checked {
-        Ok(input) => cover_exists(state, input).await?,
-        Err(errors) => Err(errors),
+        Ok(input) if !cover_exists(state, input.cover_media_id).await? => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "cover_media_id",
+                "That image is no longer in the library. Choose another, or none.",
+            );
+            Err(errors)
+        }
+        checked => checked,
     };
     let errors = match checked {
         Ok(input) => {
@@ -466,24 +473,13 @@ async fn pictures_in(state: &AppState, body: &str) -> Result<markdown::Pictures,
     db::run(&state.pool, move |conn| Ok(Media::pictures(conn, &paths)?)).await
 }
 
-/// The input, or the form's problem when its cover is not in the library.
-async fn cover_exists(
-    state: &AppState,
-    input: PostInput,
-) -> Result<Result<PostInput, FieldErrors>, AppError> {
-    let Some(cover) = input.cover_media_id else {
-        return Ok(Ok(input));
+/// Whether the chosen cover (if any) is still in the library.
+async fn cover_exists(state: &AppState, cover: Option<i32>) -> Result<bool, AppError> {
+    let Some(cover) = cover else {
+        return Ok(true);
     };
     let found = db::run(&state.pool, move |conn| Ok(Media::find(conn, cover)?)).await?;
-    if found.is_some() {
-        return Ok(Ok(input));
-    }
-    let mut errors = FieldErrors::default();
-    errors.add(
-        "cover_media_id",
-        "That image is no longer in the library. Choose another, or none.",
-    );
-    Ok(Err(errors))
+    Ok(found.is_some())
 }
 
 /// "Post" or "Page", to begin a message.
