@@ -2,7 +2,6 @@
 //! registration, /setup and `broadsheet create-admin`.
 
 use crate::db::Conn;
-use actix_web::http::StatusCode;
 
 use crate::auth::password;
 use crate::error::AppError;
@@ -13,53 +12,7 @@ use crate::models::{self, Role, User};
 /// limit); longer ones are refused before any limiter or query sees them.
 pub const MAX_LOGIN_LEN: usize = 254;
 
-/// A form's problems, each tied to its field.
-#[derive(Debug, Default, Clone)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push((field, message.into()));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The message for one field, or "" when it has none.
-    pub fn get(&self, field: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map_or("", |(_, m)| m.as_str())
-    }
-
-    pub fn has(&self, field: &str) -> bool {
-        self.0.iter().any(|(f, _)| *f == field)
-    }
-
-    /// The storage refused the write: one problem for the whole form, which
-    /// is shown again with its input (`FORM` is the field name templates use).
-    pub fn not_saved() -> FieldErrors {
-        let mut errors = FieldErrors::default();
-        errors.add(FORM, crate::error::NOT_SAVED);
-        errors
-    }
-
-    /// 200 with no problems, 503 when the server could not save, else 422.
-    pub fn status(&self) -> StatusCode {
-        if self.is_empty() {
-            StatusCode::OK
-        } else if self.has(FORM) {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-    }
-}
-
-/// The name of a problem that belongs to the whole form, not one field.
-pub const FORM: &str = "form";
+pub use crate::form::{FieldErrors, FORM};
 
 /// Checks a username, email and password as entered (not yet against the database).
 pub fn check_fields(username: &str, email: &str, password: &str) -> FieldErrors {

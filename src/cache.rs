@@ -24,15 +24,18 @@
 //! logout without a session, a refused comment) drops nothing. A page also
 //! expires when the next scheduled post falls due.
 
+mod store;
+
+pub use store::{expiry, Keep, Loaded, Store};
+
 use std::mem::size_of;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
-use chrono::NaiveDateTime;
 
 use crate::db;
 use crate::models::paging::Paged;
@@ -40,10 +43,6 @@ use crate::models::post::{Article, ListedPost, MonthCount};
 use crate::models::tag::TagCount;
 use crate::models::{site_version, Session, Settings, Tag, User};
 use crate::view::Sidebar;
-
-/// What an entry costs beyond what it holds: the key's and the cache's own
-/// bookkeeping (moka keeps a few pointers, counters and a timestamp each).
-const ENTRY_OVERHEAD: usize = 256;
 
 /// A whole answer, kept compact: a `HeaderMap` is a hash table of a few
 /// kilobytes even for ten headers, more than most compressed bodies.
@@ -361,19 +360,12 @@ impl Caches {
         pool: &db::DbPool,
     ) -> Result<Arc<Settings>, crate::error::AppError> {
         self.revalidate(pool).await?;
-        if let Some(settings) = self.settings.get(SETTINGS_KEY) {
-            return Ok(settings);
-        }
-        let generation = self.settings.generation();
-        let settings = Arc::new(db::run(pool, |conn| Ok(Settings::load(conn)?)).await?);
-        // Not kept if a change was seen meanwhile: this copy may predate it.
-        self.settings.put_unless_cleared(
-            generation,
-            SETTINGS_KEY.to_string(),
-            Arc::clone(&settings),
-            None,
-        );
-        Ok(settings)
+        self.settings
+            .get_or_load(SETTINGS_KEY, async {
+                let settings = db::run(pool, |conn| Ok(Settings::load(conn)?)).await?;
+                Ok(Loaded::until(Arc::new(settings), None))
+            })
+            .await
     }
 
     /// Reads the database's counters when due and drops what they outdate.
@@ -439,148 +431,4 @@ impl Caches {
         ]
         .join("")
     }
-}
-
-/// A value and the instant it stops being right, if any.
-struct Entry<V> {
-    value: Arc<V>,
-    expires: Option<Instant>,
-}
-
-// By hand: cloning shares the value, so `V` itself need not be `Clone`.
-impl<V> Clone for Entry<V> {
-    fn clone(&self) -> Self {
-        Entry {
-            value: Arc::clone(&self.value),
-            expires: self.expires,
-        }
-    }
-}
-
-/// A map shared by all workers, bounded by the bytes its entries weigh
-/// (least used go first), whose entries may expire at a set instant.
-pub struct Store<V> {
-    name: &'static str,
-    budget: u64,
-    entries: moka::sync::Cache<String, Entry<V>>,
-    /// Bumped by every `clear`, so a page built before one is not stored after it.
-    generation: AtomicU64,
-    hits: AtomicU64,
-    misses: AtomicU64,
-}
-
-impl<V: Weigh + Send + Sync + 'static> Store<V> {
-    pub fn new(name: &'static str, budget: u64) -> Store<V> {
-        let entries = moka::sync::Cache::builder()
-            .max_capacity(budget)
-            .weigher(|key: &String, entry: &Entry<V>| {
-                let bytes = key.len() + entry.value.weigh() + ENTRY_OVERHEAD;
-                u32::try_from(bytes).unwrap_or(u32::MAX)
-            })
-            .build();
-        Store {
-            name,
-            budget,
-            entries,
-            generation: AtomicU64::new(0),
-            hits: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-        }
-    }
-
-    pub fn get(&self, key: &str) -> Option<Arc<V>> {
-        let found = match self.entries.get(key) {
-            // One expired entry means a scheduled post fell due: all go.
-            Some(Entry {
-                expires: Some(at), ..
-            }) if at <= Instant::now() => {
-                self.clear();
-                None
-            }
-            found => found.map(|e| e.value),
-        };
-        let counter = if found.is_some() {
-            &self.hits
-        } else {
-            &self.misses
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        found
-    }
-
-    pub fn put(&self, key: String, value: Arc<V>, expires: Option<Instant>) {
-        self.entries.insert(key, Entry { value, expires });
-    }
-
-    /// Stores `value` unless the store was cleared since `generation` was read.
-    pub fn put_unless_cleared(
-        &self,
-        generation: u64,
-        key: String,
-        value: Arc<V>,
-        expires: Option<Instant>,
-    ) {
-        if self.generation() == generation {
-            self.put(key, value, expires);
-        }
-    }
-
-    /// Changes whenever the store is cleared.
-    pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
-    }
-
-    pub fn clear(&self) {
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        self.entries.invalidate_all();
-    }
-
-    /// How many entries it holds (exact: pending evictions are applied first).
-    pub fn len(&self) -> usize {
-        self.entries.run_pending_tasks();
-        usize::try_from(self.entries.entry_count()).unwrap_or(usize::MAX)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// What its entries weigh together (exact: pending evictions are applied first).
-    pub fn weighed_bytes(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.weighted_size()
-    }
-
-    /// The most its entries may weigh together.
-    pub fn budget(&self) -> u64 {
-        self.budget
-    }
-
-    /// `cache pages: 12 entries, 0.4 MB of 20.0 MB, hit rate 97% (1234 of 1272)`.
-    pub fn report(&self) -> String {
-        let (hits, misses) = (
-            self.hits.load(Ordering::Relaxed),
-            self.misses.load(Ordering::Relaxed),
-        );
-        let rate = match hits + misses {
-            0 => "no requests yet".to_string(),
-            all => format!("{}% ({hits} of {all})", hits * 100 / all),
-        };
-        let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-        format!(
-            "cache {}: {} entries, {:.1} MB of {:.1} MB, hit rate {rate}\n",
-            self.name,
-            self.len(),
-            mb(self.weighed_bytes()),
-            mb(self.budget),
-        )
-    }
-}
-
-/// The instant a page built at `now` stops being right because a scheduled
-/// post falls due.
-pub fn expiry(now: NaiveDateTime, next_due: Option<NaiveDateTime>) -> Option<Instant> {
-    next_due
-        .and_then(|at| (at - now).to_std().ok())
-        .map(|wait| Instant::now() + wait.max(Duration::from_millis(1)))
 }

@@ -13,6 +13,7 @@ pub mod copy;
 pub mod db;
 pub mod error;
 pub mod export;
+pub mod form;
 pub mod generate;
 pub mod import;
 pub mod local_path;

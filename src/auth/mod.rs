@@ -5,6 +5,7 @@ pub mod csrf;
 pub mod device;
 pub mod extract;
 pub mod limits;
+pub mod multipart;
 pub mod password;
 pub mod session;
 

@@ -16,7 +16,7 @@ use futures_util::future::{ready, Ready};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::cache::CachedSession;
+use crate::cache::{CachedSession, Keep};
 use crate::db;
 use crate::error::AppError;
 use crate::models::session::NewSession;
@@ -206,49 +206,54 @@ async fn find(
             return Ok(Some((session.clone(), user.clone(), false)));
         }
     }
-    let key = token_hash.clone();
-    let found = db::run(&state.pool, move |conn| {
-        Ok(Session::find_active(conn, &token_hash, now)?)
-    })
-    .await?;
-    let found = match found {
-        Some((mut session, user)) => {
-            // Slide the expiry at most once a day, so reads do not all write.
-            let due = session.expires_at < now + Duration::days(LIFETIME_DAYS - 1);
-            let extended = due && {
-                let (id, until) = (session.id, now + Duration::days(LIFETIME_DAYS));
-                match db::write(&state.pool, move |conn| {
-                    Ok(Session::extend(conn, id, until)?)
-                })
-                .await
-                {
-                    Ok(_) => {
-                        session.expires_at = until;
-                        true
-                    }
-                    // The page is still served; the expiry slides on a later visit.
-                    Err(e) if e.is_not_saved() => {
-                        tracing::warn!(error = %e, "session expiry not extended");
-                        false
-                    }
-                    Err(e) => return Err(e),
+    // Not kept if a sign-out or a change of role cleared the store meanwhile.
+    state
+        .cache
+        .sessions
+        .load(async {
+            let key = token_hash.clone();
+            let found = db::run(&state.pool, move |conn| {
+                Ok(Session::find_active(conn, &token_hash, now)?)
+            })
+            .await?;
+            let found = match found {
+                Some((mut session, user)) => {
+                    // Slide the expiry at most once a day, so reads do not all write.
+                    let due = session.expires_at < now + Duration::days(LIFETIME_DAYS - 1);
+                    let extended = due && {
+                        let (id, until) = (session.id, now + Duration::days(LIFETIME_DAYS));
+                        match db::write(&state.pool, move |conn| {
+                            Ok(Session::extend(conn, id, until)?)
+                        })
+                        .await
+                        {
+                            Ok(_) => {
+                                session.expires_at = until;
+                                true
+                            }
+                            // The page is still served; the expiry slides on a later visit.
+                            Err(e) if e.is_not_saved() => {
+                                tracing::warn!(error = %e, "session expiry not extended");
+                                false
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    };
+                    Some((session, user, extended))
                 }
+                None => None,
             };
-            Some((session, user, extended))
-        }
-        None => None,
-    };
-    if let Some((session, user, _)) = &found {
-        state.cache.sessions.put(
-            key,
-            Arc::new(CachedSession {
-                session: session.clone(),
-                user: user.clone(),
-            }),
-            None,
-        );
-    }
-    Ok(found)
+            let keep = found.as_ref().map(|(session, user, _)| Keep {
+                key,
+                value: Arc::new(CachedSession {
+                    session: session.clone(),
+                    user: user.clone(),
+                }),
+                expires: None,
+            });
+            Ok((found, keep))
+        })
+        .await
 }
 
 /// Middleware: resolves the visitor before the handler, sets cookies after it.

@@ -15,7 +15,7 @@ use actix_web::{HttpMessage, HttpResponse};
 
 use crate::auth::session::{FLASH_COOKIE, SESSION_COOKIE};
 use crate::auth::Visitor;
-use crate::cache::{expiry, CachedPage};
+use crate::cache::{expiry, CachedPage, Keep};
 use crate::middleware::etags::validators_match;
 use crate::models::{self, Post};
 use crate::{db, AppState};
@@ -235,58 +235,66 @@ pub async fn serve(
         return Ok(req.into_response(res));
     }
 
-    let generation = cache.generation();
-    let res = next.call(req).await?;
-    let used_token = res
-        .request()
-        .extensions()
-        .get::<Visitor>()
-        .is_some_and(Visitor::handed_out_token);
-    // A large file (an image from the bucket, say) streams past: keeping it
-    // would read all of it into memory first.
-    let too_large = matches!(
-        res.response().body().size(),
-        body::BodySize::Sized(n) if n > MAX_CACHED_BODY
-    );
-    if res.status() != StatusCode::OK
-        || used_token
-        || too_large
-        || res.headers().contains_key(header::SET_COOKIE)
-        || !readable_as(res.headers(), &coding)
-    {
-        return Ok(res.map_into_boxed_body());
-    }
-    let (req, res) = res.into_parts();
-    let (head, body) = res.into_parts();
-    let bytes = body::to_bytes(body)
+    // Kept only if no change cleared the store while it was rendered.
+    cache
+        .load(async {
+            let res = next.call(req).await?;
+            let used_token = res
+                .request()
+                .extensions()
+                .get::<Visitor>()
+                .is_some_and(Visitor::handed_out_token);
+            // A large file (an image from the bucket, say) streams past: keeping it
+            // would read all of it into memory first.
+            let too_large = matches!(
+                res.response().body().size(),
+                body::BodySize::Sized(n) if n > MAX_CACHED_BODY
+            );
+            if res.status() != StatusCode::OK
+                || used_token
+                || too_large
+                || res.headers().contains_key(header::SET_COOKIE)
+                || !readable_as(res.headers(), &coding)
+            {
+                return Ok((res.map_into_boxed_body(), None));
+            }
+            let (req, res) = res.into_parts();
+            let (head, body) = res.into_parts();
+            let bytes = body::to_bytes(body)
+                .await
+                .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
+            let now = models::now();
+            let due = db::run(&state.pool, move |conn| {
+                Ok(Post::next_scheduled(conn, now)?)
+            })
+            .await;
+            let Ok(due) = due else {
+                // The page is whole; without knowing when it would go stale, it is
+                // sent and not kept.
+                let mut fresh = HttpResponse::build(head.status()).body(bytes);
+                *fresh.headers_mut() = head.headers().clone();
+                return Ok((ServiceResponse::new(req, fresh), None));
+            };
+            let page = Arc::new(CachedPage {
+                status: head.status(),
+                headers: head
+                    .headers()
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect(),
+                // A copy of exactly its length: an encoder's buffer may be larger.
+                body: Bytes::copy_from_slice(&bytes),
+            });
+            let mut fresh = HttpResponse::build(page.status).body(page.body.clone());
+            *fresh.headers_mut() = page.header_map();
+            let keep = Keep {
+                key,
+                value: page,
+                expires: expiry(now, due),
+            };
+            Ok((ServiceResponse::new(req, fresh), Some(keep)))
+        })
         .await
-        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
-    let now = models::now();
-    let due = db::run(&state.pool, move |conn| {
-        Ok(Post::next_scheduled(conn, now)?)
-    })
-    .await;
-    let Ok(due) = due else {
-        // The page is whole; without knowing when it would go stale, it is
-        // sent and not kept.
-        let mut fresh = HttpResponse::build(head.status()).body(bytes);
-        *fresh.headers_mut() = head.headers().clone();
-        return Ok(ServiceResponse::new(req, fresh));
-    };
-    let page = Arc::new(CachedPage {
-        status: head.status(),
-        headers: head
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.clone(), value.clone()))
-            .collect(),
-        // A copy of exactly its length: an encoder's buffer may be larger.
-        body: Bytes::copy_from_slice(&bytes),
-    });
-    cache.put_unless_cleared(generation, key, Arc::clone(&page), expiry(now, due));
-    let mut fresh = HttpResponse::build(page.status).body(page.body.clone());
-    *fresh.headers_mut() = page.header_map();
-    Ok(ServiceResponse::new(req, fresh))
 }
 
 #[cfg(test)]

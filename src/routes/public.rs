@@ -108,26 +108,21 @@ async fn cached_list<T: cache::Listing>(
     load: impl FnOnce(&mut db::Conn, NaiveDateTime) -> Result<CachedList<T>, AppError> + Send + 'static,
 ) -> Result<Arc<CachedList<T>>, AppError> {
     state.cache.revalidate(&state.pool).await?;
-    if let Some(cached) = lists.get(&key) {
-        return Ok(cached);
-    }
-    let generation = lists.generation();
-    let now = models::now();
-    let (loaded, due) = db::run(&state.pool, move |conn| {
-        let loaded = load(conn, now)?;
-        Ok((loaded, Post::next_scheduled(conn, now)?))
-    })
-    .await?;
-    let loaded = Arc::new(loaded);
-    if loaded.listing.worth_keeping() {
-        lists.put_unless_cleared(
-            generation,
-            key,
-            Arc::clone(&loaded),
-            cache::expiry(now, due),
-        );
-    }
-    Ok(loaded)
+    lists
+        .get_or_load(&key, async {
+            let now = models::now();
+            let (loaded, due) = db::run(&state.pool, move |conn| {
+                let loaded = load(conn, now)?;
+                Ok((loaded, Post::next_scheduled(conn, now)?))
+            })
+            .await?;
+            Ok(cache::Loaded {
+                keep: loaded.listing.worth_keeping(),
+                value: Arc::new(loaded),
+                expires: cache::expiry(now, due),
+            })
+        })
+        .await
 }
 
 /// The comment form's content: empty, or a refused comment kept with its error.
@@ -237,33 +232,32 @@ pub async fn article(
 /// from it: from the article cache, else loaded and kept there.
 async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArticle>, AppError> {
     state.cache.revalidate(&state.pool).await?;
-    if let Some(cached) = state.cache.articles.get(&slug) {
-        return Ok(cached);
-    }
-    let now = models::now();
     let key = slug.clone();
-    let settings = state.cache.settings(&state.pool).await?;
-    let base_url = state.config.base_url();
-    let loaded = db::run(&state.pool, move |conn| {
-        let mut article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
-        let parts = ArticleParts::of(&article, &settings, &base_url);
-        // The parts hold the body now: the cache keeps it once.
-        article.post.body = String::new();
-        article.post.body_html = String::new();
-        Ok(Arc::new(CachedArticle {
-            parts,
-            settings: Settings::clone(&settings),
-            article,
-            sidebar: Arc::new(Sidebar::load(conn, now)?),
-        }))
-    })
-    .await?;
-    state.cache.articles.put(
-        key,
-        Arc::clone(&loaded),
-        cache::expiry(now, loaded.article.next_due),
-    );
-    Ok(loaded)
+    state
+        .cache
+        .articles
+        .get_or_load(&key, async {
+            let now = models::now();
+            let settings = state.cache.settings(&state.pool).await?;
+            let base_url = state.config.base_url();
+            let loaded = db::run(&state.pool, move |conn| {
+                let mut article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+                let parts = ArticleParts::of(&article, &settings, &base_url);
+                // The parts hold the body now: the cache keeps it once.
+                article.post.body = String::new();
+                article.post.body_html = String::new();
+                Ok(CachedArticle {
+                    parts,
+                    settings: Settings::clone(&settings),
+                    article,
+                    sidebar: Arc::new(Sidebar::load(conn, now)?),
+                })
+            })
+            .await?;
+            let expires = cache::expiry(now, loaded.article.next_due);
+            Ok(cache::Loaded::until(Arc::new(loaded), expires))
+        })
+        .await
 }
 
 #[derive(Template)]

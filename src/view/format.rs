@@ -9,13 +9,8 @@ use crate::models::post::EDITORS;
 use crate::models::post::{ListedPost, PostSummary};
 use crate::models::{Post, PostKind, Role};
 
-/// Where readers find a post (`/posts/slug`) or a page (`/slug`).
-pub fn post_path(kind: PostKind, slug: &str) -> String {
-    match kind {
-        PostKind::Post => format!("/posts/{slug}"),
-        PostKind::Page => format!("/{slug}"),
-    }
-}
+pub use crate::form::shorten;
+pub use crate::models::post::post_path;
 
 /// "August 20, 2025".
 // Formatted by hand rather than with strftime patterns, which chrono parses
@@ -68,15 +63,6 @@ pub fn month_name(month: u32) -> &'static str {
         .unwrap_or("")
 }
 
-/// At most `max` characters of `text`, marked with "…" when cut: a refused
-/// value quoted in a message is not echoed whole, however long.
-pub fn shorten(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_string(),
-    }
-}
-
 pub fn plural(n: i64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
@@ -116,11 +102,6 @@ fn dateline(place: &str, at: Option<&NaiveDateTime>) -> String {
 }
 
 impl Post {
-    /// Its address on the site: `/posts/slug`, or `/slug` for a page.
-    pub fn path(&self) -> String {
-        post_path(self.kind, &self.slug)
-    }
-
     /// "Washington/Brussels – August 20, 2025", or just the date.
     pub fn dateline_label(&self) -> String {
         dateline(&self.dateline, self.published_at.as_ref())

@@ -1,10 +1,16 @@
-//! Posts: the post itself, how it is saved, and who may see it. The lists
-//! readers browse are in `lists`, the writers' dashboard view in `manage`.
+//! Posts: the post itself, its address, how it is saved, and who may see
+//! it. The lists readers browse are in `lists`, an article's page in
+//! `article`, the post form and its rules in `form`, the writers'
+//! dashboard view in `manage`.
 
+mod article;
+mod form;
 mod lists;
 mod manage;
 pub mod rerender;
 
+pub use article::*;
+pub use form::*;
 pub use lists::*;
 pub use manage::*;
 
@@ -424,4 +430,56 @@ pub fn welcome_post() -> RenderedPost {
         ..PostInput::default()
     }
     .render()
+}
+
+/// Where readers find a post (`/posts/slug`) or a page (`/slug`).
+pub fn post_path(kind: PostKind, slug: &str) -> String {
+    match kind {
+        PostKind::Post => format!("/posts/{slug}"),
+        PostKind::Page => format!("/{slug}"),
+    }
+}
+
+impl Post {
+    /// Its address on the site: `/posts/slug`, or `/slug` for a page.
+    pub fn path(&self) -> String {
+        post_path(self.kind, &self.slug)
+    }
+}
+
+/// The first segments of the site's own addresses (`routes::configure`,
+/// `admin::configure`, the static files), which no page may take as its
+/// slug: a page there would never be reached, or would hide a feature.
+/// `Table::register` checks every route against this list in debug builds,
+/// so a new route cannot be forgotten here.
+pub const RESERVED: [&str; 22] = [
+    "account",
+    "admin",
+    "apple-touch-icon.png",
+    "archive",
+    "comments",
+    "favicon.ico",
+    "feed.xml",
+    "healthz",
+    "icon-192.png",
+    "icon-512.png",
+    "login",
+    "logout",
+    "media",
+    "posts",
+    "register",
+    "robots.txt",
+    "search",
+    "setup",
+    "sitemap",
+    "sitemap.xml",
+    "static",
+    "tags",
+];
+
+/// Whether `segment` (a path's first segment, any case) belongs to the site:
+/// one of `RESERVED`, or a sitemap file (`sitemap-…`).
+pub fn is_reserved(segment: &str) -> bool {
+    let segment = segment.to_ascii_lowercase();
+    RESERVED.contains(&segment.as_str()) || segment.starts_with("sitemap-")
 }

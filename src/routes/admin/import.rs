@@ -16,11 +16,10 @@ use actix_multipart::{Field, Multipart};
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{layout, AdminFrame, AdminNav, Frame};
-use crate::auth::csrf::same_origin;
+use crate::auth::multipart::MultipartForm;
 use crate::auth::{AdminUser, Visitor};
 use crate::db::{self, DbPool};
 use crate::error::AppError;
@@ -40,7 +39,6 @@ const RECENT: i64 = 20;
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// What the form may carry beside the file: the token and the framing.
 const FORM_OVERHEAD: u64 = 64 * 1024;
-const MAX_TOKEN: usize = 4096;
 /// The upload is gathered into writes of this size (the most it holds in
 /// memory).
 const WRITE_CHUNK: usize = 1024 * 1024;
@@ -189,20 +187,10 @@ pub async fn upload(
     visitor: Visitor,
     AdminUser(user): AdminUser,
     req: HttpRequest,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    if !same_origin(&req) {
-        return Err(AppError::Csrf);
-    }
-    match next_field(&mut form).await? {
-        Some(mut field) if field.name() == Some("csrf_token") => {
-            let token = read_token(&mut field).await?;
-            if !visitor.check_csrf(&token) {
-                return Err(AppError::Csrf);
-            }
-        }
-        _ => return Err(AppError::Csrf),
-    }
+    let mut form =
+        MultipartForm::open(&req, &visitor, form, IDLE_TIMEOUT, "the import page's form").await?;
     let limit = state.config.import_max_bytes;
     // A browser says how much it sends: a file over the limit is refused
     // before it is uploaded.
@@ -237,7 +225,7 @@ pub async fn upload(
     let mut received = None;
     // Bytes the parts other than the file may still carry.
     let mut other_parts = FORM_OVERHEAD;
-    while let Some(mut field) = next_field(&mut form).await? {
+    while let Some(mut field) = form.next().await? {
         let file_name: String = field
             .content_disposition()
             .and_then(|d| d.get_filename())
@@ -249,7 +237,7 @@ pub async fn upload(
         // A file input left empty still sends a part, with no name.
         if field.name() == Some("file") && received.is_none() && !file_name.is_empty() {
             let dir = state.config.database_dir();
-            match receive(&mut field, dir, limit).await? {
+            match receive(&form, &mut field, dir, limit).await? {
                 Received::File(scratch, len) => received = Some((file_name, scratch, len)),
                 Received::TooLarge => {
                     return refuse(
@@ -275,7 +263,7 @@ pub async fn upload(
                     .await;
                 }
             }
-        } else if !drain(&mut field, &mut other_parts).await? {
+        } else if !form.skip(&mut field, &mut other_parts).await? {
             return refuse(
                 &state,
                 &visitor,
@@ -391,7 +379,12 @@ enum Received {
 
 /// Streams the file part into a scratch file beside the database, a
 /// megabyte at a time, while it stays within `limit`.
-async fn receive(field: &mut Field, dir: PathBuf, limit: u64) -> Result<Received, AppError> {
+async fn receive(
+    form: &MultipartForm,
+    field: &mut Field,
+    dir: PathBuf,
+    limit: u64,
+) -> Result<Received, AppError> {
     let mut scratch = match web::block(move || Scratch::create(&dir, "import")).await? {
         Ok(scratch) => scratch,
         Err(e) => return Ok(Received::NotStored(e)),
@@ -399,24 +392,16 @@ async fn receive(field: &mut Field, dir: PathBuf, limit: u64) -> Result<Received
     let mut len: u64 = 0;
     let mut buf = Vec::with_capacity(WRITE_CHUNK);
     loop {
-        let chunk = tokio::time::timeout(IDLE_TIMEOUT, field.next())
-            .await
-            .map_err(|_| AppError::RequestTimeout)?;
-        let last = match &chunk {
+        let last = match form.chunk(field).await? {
             None => true,
-            Some(Ok(bytes)) => {
+            Some(bytes) => {
                 len += bytes.len() as u64;
                 if len > limit {
                     // Dropping the scratch file removes it.
                     return Ok(Received::TooLarge);
                 }
-                buf.extend_from_slice(bytes);
+                buf.extend_from_slice(&bytes);
                 false
-            }
-            Some(Err(_)) => {
-                return Err(AppError::BadRequest(
-                    "The upload was cut off; please send the file again.".into(),
-                ))
             }
         };
         if buf.len() >= WRITE_CHUNK || (last && !buf.is_empty()) {
@@ -436,58 +421,6 @@ async fn receive(field: &mut Field, dir: PathBuf, limit: u64) -> Result<Received
             return Ok(Received::File(scratch, len));
         }
     }
-}
-
-async fn next_field(form: &mut Multipart) -> Result<Option<Field>, AppError> {
-    match tokio::time::timeout(IDLE_TIMEOUT, form.next()).await {
-        Err(_) => Err(AppError::RequestTimeout),
-        Ok(None) => Ok(None),
-        Ok(Some(Ok(field))) => Ok(Some(field)),
-        Ok(Some(Err(_))) => Err(AppError::BadRequest(
-            "The upload could not be read: send it from the import page's form.".into(),
-        )),
-    }
-}
-
-/// Reads and drops a part, counting it against `allowance`; `false` once
-/// the parts have carried more than it.
-async fn drain(field: &mut Field, allowance: &mut u64) -> Result<bool, AppError> {
-    loop {
-        match tokio::time::timeout(IDLE_TIMEOUT, field.next()).await {
-            Err(_) => return Err(AppError::RequestTimeout),
-            Ok(None) => return Ok(true),
-            Ok(Some(Ok(bytes))) => match allowance.checked_sub(bytes.len() as u64) {
-                Some(left) => *allowance = left,
-                None => return Ok(false),
-            },
-            Ok(Some(Err(_))) => {
-                return Err(AppError::BadRequest(
-                    "The upload was cut off; please send the file again.".into(),
-                ))
-            }
-        }
-    }
-}
-
-async fn read_token(field: &mut Field) -> Result<String, AppError> {
-    let mut bytes = Vec::new();
-    loop {
-        match tokio::time::timeout(IDLE_TIMEOUT, field.next()).await {
-            Err(_) => return Err(AppError::RequestTimeout),
-            Ok(None) => break,
-            Ok(Some(Ok(chunk))) if bytes.len() + chunk.len() <= MAX_TOKEN => {
-                bytes.extend_from_slice(&chunk)
-            }
-            // Longer than any token: not one.
-            Ok(Some(Ok(_))) => return Err(AppError::Csrf),
-            Ok(Some(Err(_))) => {
-                return Err(AppError::BadRequest(
-                    "The upload was cut off; please send the file again.".into(),
-                ))
-            }
-        }
-    }
-    Ok(String::from_utf8(bytes).unwrap_or_default())
 }
 
 /// The import itself, on a thread of its own: it may take minutes, and the

@@ -7,11 +7,10 @@ use actix_multipart::{Field, Multipart};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::{layout, AdminNav, Frame, WriterFrame};
-use crate::auth::csrf::same_origin;
+use crate::auth::multipart::MultipartForm;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
 use crate::error::AppError;
 use crate::media::{self, Processed, Refused};
@@ -208,11 +207,16 @@ pub async fn upload(
     visitor: Visitor,
     WriterUser(user): WriterUser,
     req: HttpRequest,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    if !same_origin(&req) {
-        return Err(AppError::Csrf);
-    }
+    let mut form = MultipartForm::open(
+        &req,
+        &visitor,
+        form,
+        FILE_TIMEOUT,
+        "the media library's form",
+    )
+    .await?;
     // One upload per account at a time: a second one while the first is
     // still arriving is turned away at once, so one person (or one slow
     // connection) holds at most one of the `receiving` slots.
@@ -239,24 +243,20 @@ pub async fn upload(
         .await;
     };
 
-    let mut token_checked = false;
     let mut alt = String::new();
     let mut outcomes = Vec::new();
     // The file the store refused: the form comes back, nothing after it read.
     let mut not_saved = None;
-    while let Some(field) = next_field(&mut form).await? {
-        let mut field = field;
+    while let Some(mut field) = form.next().await? {
         let name = field.name().unwrap_or_default().to_string();
         match name.as_str() {
-            "csrf_token" if !token_checked => {
-                let token = read_text(&mut field).await?;
-                if !visitor.check_csrf(&token) {
-                    return Err(AppError::Csrf);
-                }
-                token_checked = true;
+            "alt" => {
+                alt = form
+                    .read_text(&mut field, MAX_TEXT_FIELD)
+                    .await?
+                    .trim()
+                    .to_string()
             }
-            _ if !token_checked => return Err(AppError::Csrf),
-            "alt" => alt = read_text(&mut field).await?.trim().to_string(),
             "file" => {
                 let file_name = field
                     .content_disposition()
@@ -265,7 +265,7 @@ pub async fn upload(
                     .to_string();
                 // A file input left empty still sends a part, with no name.
                 if file_name.is_empty() && outcomes.is_empty() {
-                    drain(&mut field).await?;
+                    drain(&form, &mut field).await?;
                     continue;
                 }
                 if outcomes.len() == media::MAX_FILES {
@@ -278,7 +278,10 @@ pub async fn upload(
                         max = media::MAX_FILES
                     )));
                 }
-                let outcome = match read_file(&mut field).await? {
+                let outcome = match form
+                    .read_capped(&mut field, media::MAX_UPLOAD_BYTES)
+                    .await?
+                {
                     Some(bytes) => match store(&state, &user, bytes, &file_name, &alt).await {
                         Ok(outcome) => outcome,
                         Err(e) if e.is_not_saved() => {
@@ -292,11 +295,8 @@ pub async fn upload(
                 };
                 outcomes.push((display_name(&file_name), outcome));
             }
-            _ => drain(&mut field).await?,
+            _ => drain(&form, &mut field).await?,
         }
-    }
-    if !token_checked {
-        return Err(AppError::Csrf);
     }
     let added = outcomes
         .iter()
@@ -398,55 +398,9 @@ fn display_name(file_name: &str) -> String {
     }
 }
 
-async fn next_field(form: &mut Multipart) -> Result<Option<Field>, AppError> {
-    match tokio::time::timeout(FILE_TIMEOUT, form.next()).await {
-        Err(_) => Err(AppError::RequestTimeout),
-        Ok(None) => Ok(None),
-        Ok(Some(Ok(field))) => Ok(Some(field)),
-        Ok(Some(Err(_))) => Err(AppError::BadRequest(
-            "The upload could not be read: send it from the media library's form.".into(),
-        )),
-    }
-}
-
-/// Reads a part into memory up to `cap` bytes; `None` when it is longer
-/// (the rest is read and dropped, so the answer reaches the browser).
-async fn read_capped(field: &mut Field, cap: usize) -> Result<Option<Vec<u8>>, AppError> {
-    let read = async {
-        let mut bytes = Vec::new();
-        let mut over = false;
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| {
-                AppError::BadRequest("The upload was cut off; please send it again.".into())
-            })?;
-            if over || bytes.len() + chunk.len() > cap {
-                over = true;
-                bytes = Vec::new();
-                continue;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok::<_, AppError>((!over).then_some(bytes))
-    };
-    tokio::time::timeout(FILE_TIMEOUT, read)
-        .await
-        .map_err(|_| AppError::RequestTimeout)?
-}
-
-async fn read_text(field: &mut Field) -> Result<String, AppError> {
-    let bytes = read_capped(field, MAX_TEXT_FIELD)
-        .await?
-        .ok_or(AppError::PayloadTooLarge)?;
-    String::from_utf8(bytes)
-        .map_err(|_| AppError::BadRequest("The form's text is not valid UTF-8.".into()))
-}
-
-async fn read_file(field: &mut Field) -> Result<Option<Vec<u8>>, AppError> {
-    read_capped(field, media::MAX_UPLOAD_BYTES).await
-}
-
-async fn drain(field: &mut Field) -> Result<(), AppError> {
-    read_capped(field, 0).await.map(|_| ())
+/// Reads and drops a part (within the time a file has).
+async fn drain(form: &MultipartForm, field: &mut Field) -> Result<(), AppError> {
+    form.read_capped(field, 0).await.map(|_| ())
 }
 
 /// Processes one file and stores it, unless the library has it already.

@@ -16,25 +16,17 @@ use crate::markdown;
 use crate::models::media::Media;
 use crate::models::paging::Paging;
 use crate::models::post::{
-    ManagedRow, PostCounts, PostFormat, PostInput, PostState, EDITORS, MAX_BODY_BYTES,
+    parse_time, ManagedRow, PostCounts, PostForm, PostFormat, PostInput, PostState, EDITORS,
 };
-use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
-use crate::models::{self, Post, PostKind, PostStatus, User};
-use crate::routes::{is_reserved, see_other_with, PageNumber};
+use crate::models::{self, Post, PostKind, User};
+use crate::routes::{see_other_with, PageNumber};
 use crate::slug::slugify;
-use crate::view::{self, iso, long_date, long_time, post_path, render, render_with, Layout, Pager};
+use crate::view::{iso, long_date, long_time, post_path, render, render_with, Layout, Pager};
 use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
-const MAX_TITLE: usize = 200;
-const MAX_DATELINE: usize = 100;
-const MAX_EXCERPT: usize = 600;
-/// What search engines show of a description.
-const MAX_SEARCH_DESCRIPTION: usize = 160;
 /// Library images offered as covers: the newest, and the one chosen.
 const COVER_CHOICES: i64 = 100;
-/// The format of `<input type="datetime-local">` without seconds.
-const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 
 /// Admins may manage any post, authors only their own.
 fn may_manage(user: &User, post: &Post) -> bool {
@@ -160,295 +152,6 @@ pub async fn list(
 }
 
 // The form
-
-/// The post form as submitted; kept as typed so a refused form shows it again.
-#[derive(Deserialize, Debug, Default, Clone)]
-pub struct PostForm {
-    /// "post" or "page"; absent means post.
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub title: String,
-    #[serde(default)]
-    pub slug: String,
-    #[serde(default)]
-    pub dateline: String,
-    #[serde(default)]
-    pub body: String,
-    #[serde(default)]
-    pub tags: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default)]
-    pub published_at: String,
-    /// A checkbox: present ("on") when ticked.
-    #[serde(default)]
-    pub comments_enabled: Option<String>,
-    /// "preview" shows the post without saving it; anything else saves.
-    #[serde(default)]
-    pub action: String,
-    /// A library image's id, or empty for none.
-    #[serde(default)]
-    pub cover_media_id: String,
-    #[serde(default)]
-    pub excerpt: String,
-    #[serde(default)]
-    pub search_description: String,
-    /// "html" for a post that came in as HTML; anything else is markdown.
-    #[serde(default)]
-    pub format: String,
-}
-
-impl PostForm {
-    /// A new post, or a new page: pages start with comments off.
-    fn blank(kind: PostKind) -> PostForm {
-        PostForm {
-            kind: kind.as_str().into(),
-            status: PostStatus::Draft.as_str().into(),
-            comments_enabled: (kind == PostKind::Post).then(|| "on".into()),
-            ..PostForm::default()
-        }
-    }
-
-    fn of(post: &Post, tags: &[String]) -> PostForm {
-        PostForm {
-            kind: post.kind.as_str().into(),
-            title: post.title.clone(),
-            slug: post.slug.clone(),
-            dateline: post.dateline.clone(),
-            body: post.body.clone(),
-            tags: tags.join(", "),
-            status: post.status.as_str().into(),
-            published_at: post
-                .published_at
-                .map(|at| at.format(DATETIME_LOCAL).to_string())
-                .unwrap_or_default(),
-            comments_enabled: post.comments_enabled.then(|| "on".into()),
-            action: String::new(),
-            cover_media_id: post
-                .cover_media_id
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
-            excerpt: post.custom_excerpt.clone(),
-            search_description: post.search_description.clone(),
-            format: post.format.as_str().into(),
-        }
-    }
-
-    pub fn format(&self) -> PostFormat {
-        PostFormat::parse(&self.format).unwrap_or_default()
-    }
-
-    pub fn is_html(&self) -> bool {
-        self.format() == PostFormat::Html
-    }
-
-    /// The kind the form says: a page, or (for anything else) a post.
-    pub fn kind(&self) -> PostKind {
-        PostKind::parse(&self.kind).unwrap_or(PostKind::Post)
-    }
-
-    pub fn is_page(&self) -> bool {
-        self.kind() == PostKind::Page
-    }
-
-    /// The time for the `datetime-local` input: only a value it accepts, as
-    /// browsers empty an invalid one (and would save it cleared); a refused
-    /// text is quoted in the field's error instead.
-    pub fn published_at_value(&self) -> &str {
-        match parse_time(&self.published_at) {
-            Ok(Some(_)) => self.published_at.trim(),
-            _ => "",
-        }
-    }
-
-    /// What the address field's prefix shows: `/posts/` or `/`.
-    pub fn path_prefix(&self) -> &'static str {
-        match self.kind() {
-            PostKind::Post => "/posts/",
-            PostKind::Page => "/",
-        }
-    }
-
-    /// Why a page cannot have the address asked for (typed, or made from the
-    /// title): it starts with one of the site's own first segments.
-    fn reserved_address(&self) -> Option<String> {
-        let typed = self.slug.trim().trim_matches('/');
-        let first = typed.split('/').next().unwrap_or_default();
-        if !first.is_empty() && is_reserved(first) {
-            return Some(format!(
-                "The address /{} belongs to the site itself, so a page cannot have it. Choose another address.",
-                first.to_lowercase()
-            ));
-        }
-        let from = if typed.is_empty() { &self.title } else { typed };
-        let made = slugify(from);
-        is_reserved(&made).then(|| {
-            let source = if typed.is_empty() { " (made from the title)" } else { "" };
-            format!(
-                "This page would be at /{made}{source}, an address that belongs to the site itself. Choose another address."
-            )
-        })
-    }
-
-    /// Whether the form says published (anything else shows as a draft).
-    pub fn is_published(&self) -> bool {
-        PostStatus::parse(&self.status) == Some(PostStatus::Published)
-    }
-
-    pub fn comments_on(&self) -> bool {
-        self.comments_enabled.is_some()
-    }
-
-    fn is_preview(&self) -> bool {
-        self.action == "preview"
-    }
-
-    /// The chosen cover: `Ok(None)` for none, `Err` for something not an id.
-    fn cover(&self) -> Result<Option<i32>, ()> {
-        match self.cover_media_id.trim() {
-            "" => Ok(None),
-            id => id.parse().map(Some).map_err(|_| ()),
-        }
-    }
-
-    /// A body too long to render within budget, for saving and previewing alike.
-    fn body_too_long(&self) -> Option<String> {
-        let len = self.body.len();
-        (len > MAX_BODY_BYTES).then(|| {
-            format!(
-                "Keep the post to {} KB (about 20,000 words); this one is {} KB. Split a longer text into parts.",
-                MAX_BODY_BYTES / 1024,
-                len.div_ceil(1024)
-            )
-        })
-    }
-
-    /// The checked form as the model takes it, or each problem by field.
-    fn check(&self, author_id: Option<i32>) -> Result<PostInput, FieldErrors> {
-        let mut errors = FieldErrors::default();
-        let kind = match self.kind.as_str() {
-            "" => PostKind::Post,
-            text => PostKind::parse(text).unwrap_or_else(|| {
-                errors.add("kind", "Choose post or page.");
-                PostKind::Post
-            }),
-        };
-        let title = self.title.trim();
-        if title.is_empty() {
-            errors.add("title", "Give the post a title.");
-        } else if title.chars().count() > MAX_TITLE {
-            errors.add(
-                "title",
-                format!("Keep the title to {MAX_TITLE} characters or fewer."),
-            );
-        }
-        if !self.slug.trim().is_empty() && slugify(&self.slug).is_empty() {
-            errors.add(
-                "slug",
-                "Use letters or digits in the address, or leave it empty to make one from the title.",
-            );
-        } else if kind == PostKind::Page {
-            if let Some(problem) = self.reserved_address() {
-                errors.add("slug", problem);
-            }
-        }
-        if self.dateline.trim().chars().count() > MAX_DATELINE {
-            errors.add(
-                "dateline",
-                format!("Keep the place to {MAX_DATELINE} characters or fewer."),
-            );
-        }
-        if self.body.trim().is_empty() {
-            errors.add("body", "Write the text of the post.");
-        } else if let Some(problem) = self.body_too_long() {
-            errors.add("body", problem);
-        }
-        let tags = parse_tag_list(&self.tags);
-        if tags.len() > MAX_TAGS {
-            errors.add("tags", format!("Use at most {MAX_TAGS} tags."));
-        } else if tags.iter().any(|t| t.chars().count() > MAX_TAG) {
-            errors.add(
-                "tags",
-                format!("Keep each tag to {MAX_TAG} characters or fewer."),
-            );
-        }
-        if self.excerpt.trim().chars().count() > MAX_EXCERPT {
-            errors.add(
-                "excerpt",
-                format!("Keep the excerpt to {MAX_EXCERPT} characters or fewer."),
-            );
-        }
-        if self.search_description.trim().chars().count() > MAX_SEARCH_DESCRIPTION {
-            errors.add(
-                "search_description",
-                format!(
-                    "Keep the search description to {MAX_SEARCH_DESCRIPTION} characters or fewer."
-                ),
-            );
-        }
-        let cover = self.cover().unwrap_or_else(|()| {
-            errors.add("cover_media_id", "Choose an image from the list.");
-            None
-        });
-        let published = match PostStatus::parse(&self.status) {
-            Some(PostStatus::Published) => true,
-            Some(PostStatus::Draft) => false,
-            None => {
-                errors.add("status", "Choose draft or published.");
-                false
-            }
-        };
-        let published_at = match parse_time(&self.published_at) {
-            Ok(at) => at,
-            Err(()) => {
-                errors.add(
-                    "published_at",
-                    format!(
-                        "“{}” is not a date and time the form can use: enter one such as 2025-08-20T14:05 (UTC), or leave it empty.",
-                        view::shorten(self.published_at.trim(), 40)
-                    ),
-                );
-                None
-            }
-        };
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        Ok(PostInput {
-            kind,
-            title: title.to_string(),
-            slug: self.slug.trim().to_string(),
-            dateline: self.dateline.trim().to_string(),
-            body: self.body.clone(),
-            tags,
-            published,
-            published_at,
-            comments_enabled: self.comments_on(),
-            author_id,
-            cover_media_id: cover,
-            excerpt: self.excerpt.trim().to_string(),
-            search_description: self.search_description.trim().to_string(),
-            format: self.format(),
-        })
-    }
-}
-
-/// An empty field is no time; anything else must be `YYYY-MM-DDTHH:MM` (seconds allowed).
-fn parse_time(text: &str) -> Result<Option<NaiveDateTime>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let at = NaiveDateTime::parse_from_str(text, DATETIME_LOCAL)
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-        .map_err(|_| ())?;
-    if (1970..=9999).contains(&chrono::Datelike::year(&at)) {
-        Ok(Some(at))
-    } else {
-        Err(())
-    }
-}
 
 /// The post as it would look, for the preview.
 pub struct Preview {
@@ -684,8 +387,15 @@ async fn save(
     };
     let pictures = pictures_in(state, &form.body).await?;
     let checked = match checked {
-        Ok(input) => cover_exists(state, input).await?,
-        Err(errors) => Err(errors),
+        Ok(input) if !cover_exists(state, input.cover_media_id).await? => {
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "cover_media_id",
+                "That image is no longer in the library. Choose another, or none.",
+            );
+            Err(errors)
+        }
+        checked => checked,
     };
     let errors = match checked {
         Ok(input) => {
@@ -763,24 +473,13 @@ async fn pictures_in(state: &AppState, body: &str) -> Result<markdown::Pictures,
     db::run(&state.pool, move |conn| Ok(Media::pictures(conn, &paths)?)).await
 }
 
-/// The input, or the form's problem when its cover is not in the library.
-async fn cover_exists(
-    state: &AppState,
-    input: PostInput,
-) -> Result<Result<PostInput, FieldErrors>, AppError> {
-    let Some(cover) = input.cover_media_id else {
-        return Ok(Ok(input));
+/// Whether the chosen cover (if any) is still in the library.
+async fn cover_exists(state: &AppState, cover: Option<i32>) -> Result<bool, AppError> {
+    let Some(cover) = cover else {
+        return Ok(true);
     };
     let found = db::run(&state.pool, move |conn| Ok(Media::find(conn, cover)?)).await?;
-    if found.is_some() {
-        return Ok(Ok(input));
-    }
-    let mut errors = FieldErrors::default();
-    errors.add(
-        "cover_media_id",
-        "That image is no longer in the library. Choose another, or none.",
-    );
-    Ok(Err(errors))
+    Ok(found.is_some())
 }
 
 /// "Post" or "Page", to begin a message.
