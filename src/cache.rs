@@ -26,12 +26,14 @@
 
 mod store;
 
-pub use store::{expiry, Keep, Loaded, Store};
+pub use store::{Keep, Loaded, Store};
 
 use std::mem::size_of;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+use crate::clock::Clock;
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
@@ -322,17 +324,17 @@ impl Caches {
     /// and the tag index take a sixteenth of that eighth each); a session weighs about
     /// half a kilobyte, so an eighth still keeps some 8,000 signed-in
     /// readers.
-    pub fn new(revalidate_ms: u64, cache_mb: u64) -> Caches {
+    pub fn new(revalidate_ms: u64, cache_mb: u64, clock: &Clock) -> Caches {
         let budget = cache_mb.saturating_mul(1024 * 1024);
         Caches {
-            pages: Store::new("pages", budget / 8 * 4),
-            articles: Store::new("articles", budget / 8 * 2),
-            lists: Store::new("lists", budget / 32 * 3),
-            archive: Store::new("archive", budget / 64),
-            tag_index: Store::new("tag index", budget / 64),
-            sessions: Store::new("sessions", budget / 8),
+            pages: Store::new("pages", budget / 8 * 4, clock.clone()),
+            articles: Store::new("articles", budget / 8 * 2, clock.clone()),
+            lists: Store::new("lists", budget / 32 * 3, clock.clone()),
+            archive: Store::new("archive", budget / 64, clock.clone()),
+            tag_index: Store::new("tag index", budget / 64, clock.clone()),
+            sessions: Store::new("sessions", budget / 8, clock.clone()),
             // One small row, outside the budget.
-            settings: Store::new("settings", 64 * 1024),
+            settings: Store::new("settings", 64 * 1024, clock.clone()),
             freshness: Freshness {
                 content: AtomicI64::new(-1),
                 auth: AtomicI64::new(-1),

@@ -109,6 +109,11 @@ pub struct Config {
     /// fixtures lower it in code (`Cost::Test`), every site runs `Full`.
     #[arg(skip)]
     pub password_cost: crate::auth::password::Cost,
+
+    /// The time the site goes by. No flag or variable sets it: every site
+    /// runs on the system's; tests move a settable one forward.
+    #[arg(skip)]
+    pub clock: crate::clock::Clock,
 }
 
 /// 1 GiB: a WordPress export of 10,000 posts and 100,000 comments is about
@@ -150,6 +155,7 @@ impl Config {
             media_store: None,
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             password_cost: Default::default(),
+            clock: Default::default(),
         }
     }
 

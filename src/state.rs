@@ -34,6 +34,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The current time by the site's clock (`Config::clock`): what a
+    /// request goes by to decide what is published, due or expired.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.config.clock.now()
+    }
+
     /// Opens (creating and migrating) the database named in the config, for
     /// the server: an import a stopped server left running is marked failed.
     pub fn open(config: Config) -> Result<AppState, db::OpenError> {
@@ -96,7 +102,7 @@ impl AppState {
             db::spawn_checkpointer(file, Arc::downgrade(&alive));
         }
         let limits = Limits::new(config.rate_limits == Switch::On);
-        let cache = cache::Caches::new(config.cache_revalidate_ms, config.cache_mb);
+        let cache = cache::Caches::new(config.cache_revalidate_ms, config.cache_mb, &config.clock);
         let device_key = pool
             .get()
             .map_err(AppError::from)

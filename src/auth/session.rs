@@ -20,7 +20,7 @@ use crate::cache::{CachedSession, Keep};
 use crate::db;
 use crate::error::AppError;
 use crate::models::session::NewSession;
-use crate::models::{self, Session, User};
+use crate::models::{Session, User};
 use crate::AppState;
 
 pub const SESSION_COOKIE: &str = "broadsheet_session";
@@ -145,7 +145,7 @@ pub fn start(
     user_id: i32,
     secure: bool,
 ) -> Result<Cookie<'static>, AppError> {
-    let now = models::now();
+    let now = crate::models::now();
     Session::delete_expired(conn, now)?;
     let token = random_token();
     let csrf = random_token();
@@ -197,7 +197,7 @@ async fn find(
     token_hash: String,
 ) -> Result<Option<(Session, User, bool)>, AppError> {
     state.cache.revalidate(&state.pool).await?;
-    let now = models::now();
+    let now = state.now();
     let fresh =
         |s: &Session| s.expires_at > now && s.expires_at >= now + Duration::days(LIFETIME_DAYS - 1);
     if let Some(found) = state.cache.sessions.get(&token_hash) {

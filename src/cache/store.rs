@@ -3,14 +3,13 @@
 //! a value enters it (`Store::load`), which never keeps a value read before
 //! a clear.
 
+use chrono::NaiveDateTime;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use chrono::NaiveDateTime;
 
 use super::Weigh;
+use crate::clock::Clock;
 
 /// What an entry costs beyond what it holds: the key's and the cache's own
 /// bookkeeping (moka keeps a few pointers, counters and a timestamp each).
@@ -20,19 +19,19 @@ const ENTRY_OVERHEAD: usize = 256;
 pub struct Keep<V> {
     pub key: String,
     pub value: Arc<V>,
-    pub expires: Option<Instant>,
+    pub expires: Option<NaiveDateTime>,
 }
 
 /// A loaded value, until when it is right, and whether to keep it.
 pub struct Loaded<V> {
     pub value: Arc<V>,
-    pub expires: Option<Instant>,
+    pub expires: Option<NaiveDateTime>,
     pub keep: bool,
 }
 
 impl<V> Loaded<V> {
     /// A value to keep until `expires`.
-    pub fn until(value: Arc<V>, expires: Option<Instant>) -> Loaded<V> {
+    pub fn until(value: Arc<V>, expires: Option<NaiveDateTime>) -> Loaded<V> {
         Loaded {
             value,
             expires,
@@ -44,7 +43,7 @@ impl<V> Loaded<V> {
 /// A value and the instant it stops being right, if any.
 struct Entry<V> {
     value: Arc<V>,
-    expires: Option<Instant>,
+    expires: Option<NaiveDateTime>,
 }
 
 // By hand: cloning shares the value, so `V` itself need not be `Clone`.
@@ -58,9 +57,11 @@ impl<V> Clone for Entry<V> {
 }
 
 /// A map shared by all workers, bounded by the bytes its entries weigh
-/// (least used go first), whose entries may expire at a set instant.
+/// (least used go first), whose entries may expire at a set time of the
+/// site's clock.
 pub struct Store<V> {
     name: &'static str,
+    clock: Clock,
     budget: u64,
     entries: moka::sync::Cache<String, Entry<V>>,
     /// Bumped by every `clear`, so a page built before one is not stored after it.
@@ -70,7 +71,7 @@ pub struct Store<V> {
 }
 
 impl<V: Weigh + Send + Sync + 'static> Store<V> {
-    pub fn new(name: &'static str, budget: u64) -> Store<V> {
+    pub fn new(name: &'static str, budget: u64, clock: Clock) -> Store<V> {
         let entries = moka::sync::Cache::builder()
             .max_capacity(budget)
             .weigher(|key: &String, entry: &Entry<V>| {
@@ -80,6 +81,7 @@ impl<V: Weigh + Send + Sync + 'static> Store<V> {
             .build();
         Store {
             name,
+            clock,
             budget,
             entries,
             generation: AtomicU64::new(0),
@@ -93,7 +95,7 @@ impl<V: Weigh + Send + Sync + 'static> Store<V> {
             // One expired entry means a scheduled post fell due: all go.
             Some(Entry {
                 expires: Some(at), ..
-            }) if at <= Instant::now() => {
+            }) if at <= self.clock.now() => {
                 self.clear();
                 None
             }
@@ -210,14 +212,6 @@ impl<V: Weigh + Send + Sync + 'static> Store<V> {
     }
 }
 
-/// The instant a page built at `now` stops being right because a scheduled
-/// post falls due.
-pub fn expiry(now: NaiveDateTime, next_due: Option<NaiveDateTime>) -> Option<Instant> {
-    next_due
-        .and_then(|at| (at - now).to_std().ok())
-        .map(|wait| Instant::now() + wait.max(Duration::from_millis(1)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,7 +239,7 @@ mod tests {
 
     #[test]
     fn a_value_loaded_across_a_clear_is_answered_but_not_kept() {
-        let store: Store<String> = Store::new("test", 1 << 20);
+        let store: Store<String> = Store::new("test", 1 << 20, Clock::default());
         let got = ready(store.get_or_load("post", async {
             // The change that clears the store lands while the old row is in hand.
             store.clear();
@@ -257,7 +251,7 @@ mod tests {
 
     #[test]
     fn a_value_loaded_without_a_clear_is_kept_and_served_again() {
-        let store: Store<String> = Store::new("test", 1 << 20);
+        let store: Store<String> = Store::new("test", 1 << 20, Clock::default());
         ready(store.get_or_load("post", async { loaded("current") })).unwrap();
         let again = ready(store.get_or_load("post", async { loaded("not read") }));
         assert_eq!(again.as_deref().map(String::as_str), Ok("current"));
@@ -265,7 +259,7 @@ mod tests {
 
     #[test]
     fn a_load_that_asks_not_to_keep_is_not_kept() {
-        let store: Store<String> = Store::new("test", 1 << 20);
+        let store: Store<String> = Store::new("test", 1 << 20, Clock::default());
         let value = Arc::new("empty page".to_string());
         ready(store.get_or_load("list 9", async {
             Ok::<_, ()>(Loaded {

@@ -15,9 +15,9 @@ use actix_web::{HttpMessage, HttpResponse};
 
 use crate::auth::session::{FLASH_COOKIE, SESSION_COOKIE};
 use crate::auth::Visitor;
-use crate::cache::{expiry, CachedPage, Keep};
+use crate::cache::{CachedPage, Keep};
 use crate::middleware::etags::validators_match;
-use crate::models::{self, Post};
+use crate::models::Post;
 use crate::{db, AppState};
 
 /// Paths that are never cached: forms, personal and administrative pages.
@@ -263,7 +263,7 @@ pub async fn serve(
             let bytes = body::to_bytes(body)
                 .await
                 .map_err(|e| actix_web::error::ErrorInternalServerError(e.into()))?;
-            let now = models::now();
+            let now = state.now();
             let due = db::run(&state.pool, move |conn| {
                 Ok(Post::next_scheduled(conn, now)?)
             })
@@ -290,7 +290,7 @@ pub async fn serve(
             let keep = Keep {
                 key,
                 value: page,
-                expires: expiry(now, due),
+                expires: due,
             };
             Ok((ServiceResponse::new(req, fresh), Some(keep)))
         })

@@ -98,8 +98,8 @@ pub use setting::{CommentPolicy, Settings};
 pub use tag::Tag;
 pub use user::{Role, User};
 
-/// The current time as stored: UTC without a zone, whole seconds.
+/// The system's current time as stored: UTC without a zone, whole seconds.
+/// A request goes by the site's clock instead (`AppState::now`).
 pub fn now() -> chrono::NaiveDateTime {
-    let now = chrono::Utc::now().naive_utc();
-    now - chrono::Duration::nanoseconds(i64::from(chrono::Timelike::nanosecond(&now)))
+    crate::clock::Clock::default().now()
 }

@@ -10,7 +10,7 @@ use crate::auth::limits::{client_ip, COMMENT_MESSAGE};
 use crate::auth::{CsrfForm, CurrentUser, Visitor};
 use crate::error::{AppError, NOT_SAVED};
 use crate::models::comment::{CommentText, NewComment};
-use crate::models::{self, Comment, CommentStatus, Post, Settings, User};
+use crate::models::{Comment, CommentStatus, Post, Settings, User};
 use crate::routes::public::{article, CommentDraft};
 use crate::routes::see_other_with;
 use crate::view::{render_with, Layout};
@@ -81,9 +81,9 @@ pub async fn create(
     let slug_for_db = slug.clone();
     // From the settings cache: one read fewer while the write lock is held.
     let policy = state.cache.settings(&state.pool).await?.comment_policy;
+    let now = state.now();
     let written = db::write(&state.pool, move |conn| {
-        let post =
-            Post::find_visible(conn, &slug_for_db, models::now())?.ok_or(AppError::NotFound)?;
+        let post = Post::find_visible(conn, &slug_for_db, now)?.ok_or(AppError::NotFound)?;
         if !post.comments_enabled {
             return Err(AppError::Forbidden);
         }
@@ -113,7 +113,7 @@ pub async fn create(
                 body: &text.body,
                 body_html: &text.html,
                 status,
-                created_at: models::now(),
+                created_at: now,
                 guest_name: "",
                 guest_website: "",
                 guest_email: "",
@@ -218,7 +218,7 @@ fn editable(
     user: &User,
 ) -> Result<(Comment, String), AppError> {
     let (comment, slug) = owned_comment(conn, id, user)?;
-    if !comment.editable_by(user, models::now()) {
+    if !comment.editable_by(user, crate::models::now()) {
         return Err(AppError::Forbidden);
     }
     Ok((comment, slug))
@@ -244,10 +244,11 @@ pub async fn edit(
             let body = form.body.clone();
             let text = web::block(move || CommentText::render(&body)).await?;
             let editor = user.clone();
+            let now = state.now();
             let written = db::write(&state.pool, move |conn| {
                 let (comment, post_path) = editable(conn, id, &editor)?;
                 let policy = Settings::load(conn)?.comment_policy;
-                let held = Comment::edit(conn, &comment, &editor, policy, &text, models::now())?;
+                let held = Comment::edit(conn, &comment, &editor, policy, &text, now)?;
                 Ok((post_path, held))
             })
             .await;

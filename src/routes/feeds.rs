@@ -60,19 +60,15 @@ pub async fn tag_feed(
 
 async fn feed(state: web::Data<AppState>, slug: Option<String>) -> Result<HttpResponse, AppError> {
     let settings = state.cache.settings(&state.pool).await?;
+    let now = state.now();
     let (tag, posts) = db::run(&state.pool, move |conn| {
         let tag = match slug {
-            Some(slug) => Some(
-                Tag::find_visible_by_slug(conn, &slug, models::now())?.ok_or(AppError::NotFound)?,
-            ),
+            Some(slug) => {
+                Some(Tag::find_visible_by_slug(conn, &slug, now)?.ok_or(AppError::NotFound)?)
+            }
             None => None,
         };
-        let posts = Post::recent(
-            conn,
-            models::now(),
-            tag.as_ref().map(|t| t.id),
-            FEED_ENTRIES,
-        )?;
+        let posts = Post::recent(conn, now, tag.as_ref().map(|t| t.id), FEED_ENTRIES)?;
         let ids: Vec<i32> = posts.iter().map(|(p, _)| p.id).collect();
         let tags = Tag::for_posts(conn, &ids)?;
         Ok((tag, (posts, tags)))
@@ -153,8 +149,8 @@ pub struct SitemapIndex {
 /// per `SITEMAP_POST_IDS` post ids (`/sitemap-posts-1.xml` holds ids
 /// 1..=5,000, and so on), so a post stays in its file as others come and go.
 pub async fn sitemap(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (max_id, newest) = db::run(&state.pool, |conn| {
-        let now = models::now();
+    let now = state.now();
+    let (max_id, newest) = db::run(&state.pool, move |conn| {
         Ok((
             sitemap::max_post_id(conn)?,
             sitemap::newest_publication(conn, now)?,
@@ -186,8 +182,8 @@ fn post_files(max_id: i64) -> i64 {
 /// and each tag with a visible post; each dated by its newest visible
 /// publication. (Pages are in the post files, by id.)
 pub async fn sitemap_pages(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let (newest, months, tags) = db::run(&state.pool, |conn| {
-        let now = models::now();
+    let now = state.now();
+    let (newest, months, tags) = db::run(&state.pool, move |conn| {
         Ok((
             sitemap::newest_publication(conn, now)?,
             sitemap::months(conn, now)?,
@@ -237,6 +233,7 @@ pub async fn sitemap_posts(
     n: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let n: i64 = n.parse().map_err(|_| AppError::NotFound)?;
+    let now = state.now();
     let posts = db::run(&state.pool, move |conn| {
         if n < 1 || n > post_files(sitemap::max_post_id(conn)?) {
             return Err(AppError::NotFound);
@@ -246,7 +243,7 @@ pub async fn sitemap_posts(
             conn,
             from,
             from + SITEMAP_POST_IDS,
-            models::now(),
+            now,
         )?)
     })
     .await?;

@@ -14,7 +14,7 @@ use crate::models::comment::CommentView;
 use crate::models::paging::{Paged, Paging};
 use crate::models::post::{Article, ListedPost};
 use crate::models::tag::TagCount;
-use crate::models::{self, Post, Settings, Tag};
+use crate::models::{Post, Settings, Tag};
 use crate::routes::PageNumber;
 use crate::slug::slugify;
 use crate::view::article::ArticleParts;
@@ -110,7 +110,7 @@ async fn cached_list<T: cache::Listing>(
     state.cache.revalidate(&state.pool).await?;
     lists
         .get_or_load(&key, async {
-            let now = models::now();
+            let now = state.now();
             let (loaded, due) = db::run(&state.pool, move |conn| {
                 let loaded = load(conn, now)?;
                 Ok((loaded, Post::next_scheduled(conn, now)?))
@@ -119,7 +119,7 @@ async fn cached_list<T: cache::Listing>(
             Ok(cache::Loaded {
                 keep: loaded.listing.worth_keeping(),
                 value: Arc::new(loaded),
-                expires: cache::expiry(now, due),
+                expires: due,
             })
         })
         .await
@@ -237,7 +237,7 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
         .cache
         .articles
         .get_or_load(&key, async {
-            let now = models::now();
+            let now = state.now();
             let settings = state.cache.settings(&state.pool).await?;
             let base_url = state.config.base_url();
             let loaded = db::run(&state.pool, move |conn| {
@@ -254,7 +254,7 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
                 })
             })
             .await?;
-            let expires = cache::expiry(now, loaded.article.next_due);
+            let expires = loaded.article.next_due;
             Ok(cache::Loaded::until(Arc::new(loaded), expires))
         })
         .await
@@ -282,7 +282,7 @@ fn render_article(
     let post = &article.post;
     let user = visitor.user();
     let open = post.comments_enabled && user.is_some();
-    let now = models::now();
+    let now = crate::models::now();
     let mut replying = false;
     let comments = thread
         .into_iter()

@@ -7,7 +7,6 @@ use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::paging::Paging;
 use crate::models::search::{self, SearchResults};
-use crate::models::{self};
 use crate::routes::PageNumber;
 use crate::view::{self, page_path, render, Layout, Pager};
 use crate::{db, AppState};
@@ -65,8 +64,9 @@ pub async fn search(
     } else {
         None
     };
+    let now = state.now();
     let results = db::run(&state.pool, move |conn| {
-        search::search_bounded(conn, &words, models::now(), paging).map_err(|e| {
+        search::search_bounded(conn, &words, now, paging).map_err(|e| {
             if search::ran_too_long(&e) {
                 AppError::SearchBusy
             } else {

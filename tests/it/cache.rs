@@ -160,7 +160,7 @@ async fn a_scheduled_post_appears_when_due_even_with_a_warm_cache() {
     let app = slow_revalidating_app();
     app.post("Already out", "Text", 1);
     app.post_with("Due shortly", |p| {
-        p.published_at = Some(now() + Duration::seconds(2))
+        p.published_at = Some(app.state.now() + Duration::minutes(10))
     });
     app.user("ann", Role::Commenter);
     let svc = app.service().await;
@@ -170,7 +170,7 @@ async fn a_scheduled_post_appears_when_due_even_with_a_warm_cache() {
     assert!(!reader.get(&svc, "/").await.contains("Due shortly"));
     assert!(!ann.get(&svc, "/").await.contains("Due shortly"));
     assert!(!ann.get(&svc, "/archive").await.contains("Due shortly"));
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(3100)).await;
+    app.advance(Duration::minutes(10));
     assert!(reader.get(&svc, "/").await.contains("Due shortly"));
     assert!(
         ann.get(&svc, "/").await.contains("Due shortly"),

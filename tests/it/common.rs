@@ -318,6 +318,8 @@ impl TestApp {
         // (`account::a_visitor_registers_and_is_signed_in_as_a_commenter` keeps
         // the real one).
         config.password_cost = password::Cost::Test;
+        // The system's time until a test moves it (`TestApp::advance`).
+        config.clock = broadsheet::clock::Clock::settable();
         tune(&mut config);
         let state = AppState::open(config).unwrap();
         let secret = broadsheet::auth::session::random_token()[..12].to_string();
@@ -349,6 +351,11 @@ impl TestApp {
 
     pub fn state(&self) -> AppState {
         self.state.clone()
+    }
+
+    /// Moves the site's clock forward: what falls due in that time is due.
+    pub fn advance(&self, by: Duration) {
+        self.state.config.clock.advance(by);
     }
 
     /// This site's app, ready for requests.
@@ -390,7 +397,7 @@ impl TestApp {
     pub fn post(&self, title: &str, body: &str, days_ago: i64) -> Post {
         self.post_with(title, |p| {
             p.body = body.into();
-            p.published_at = Some(broadsheet::models::now() - Duration::days(days_ago));
+            p.published_at = Some(self.state.now() - Duration::days(days_ago));
         })
     }
 
@@ -411,7 +418,7 @@ impl TestApp {
         tune(&mut input);
         let new = input.render();
         broadsheet::db::write_with(&mut self.conn(), |conn| {
-            Ok(Post::create(conn, &new, broadsheet::models::now())?)
+            Ok(Post::create(conn, &new, self.state.now())?)
         })
         .unwrap()
     }

@@ -10,7 +10,7 @@ use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
 use crate::models::comment::{QueuedComment, StatusCounts};
 use crate::models::paging::Paging;
-use crate::models::{self, Comment, CommentStatus};
+use crate::models::{Comment, CommentStatus};
 use crate::routes::{see_other_with, PageNumber};
 use crate::view::{iso, long_time, plural, post_path, render, Layout, Pager};
 use crate::{db, AppState};
@@ -72,9 +72,10 @@ pub async fn queue(
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
     let tab = tab_named(query.status.as_deref()).ok_or(AppError::NotFound)?;
+    let now = state.now();
     let (counts, list) = db::run(&state.pool, move |conn| {
         let counts = Comment::count_by_status(conn)?;
-        let list = Comment::queue(conn, tab, models::now(), Paging::new(page, PER_PAGE))?;
+        let list = Comment::queue(conn, tab, now, Paging::new(page, PER_PAGE))?;
         Ok((counts, list))
     })
     .await?;

@@ -8,7 +8,7 @@ use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::comment::{QueuedComment, StatusCounts};
 use crate::models::post::PostCounts;
-use crate::models::{self, Comment, Post, User};
+use crate::models::{Comment, Post, User};
 use crate::view::{render, Layout};
 use crate::{db, AppState};
 
@@ -34,8 +34,8 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let name = frame.user.display_name.clone();
     let (admin, me) = (frame.user.is_admin(), frame.user.id);
+    let now = state.now();
     let (posts, comments, users, latest) = db::run(&state.pool, move |conn| {
-        let now = models::now();
         if admin {
             Ok((
                 Post::counts(conn, now, None)?,

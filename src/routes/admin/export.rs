@@ -15,7 +15,7 @@ use crate::auth::AdminUser;
 use crate::error::AppError;
 use crate::export::{self, ExportError};
 use crate::scratch::Scratch;
-use crate::{db, models, AppState};
+use crate::{db, AppState};
 
 /// Bytes read from the file at a time while it is sent.
 const CHUNK: usize = 64 * 1024;
@@ -52,7 +52,7 @@ pub async fn download(
         comments = done.comments,
         "export built"
     );
-    let name = format!("broadsheet-{}.xml", models::now().format("%Y-%m-%d"));
+    let name = format!("broadsheet-{}.xml", state.now().format("%Y-%m-%d"));
     Ok(HttpResponse::Ok()
         .content_type("application/xml; charset=utf-8")
         .insert_header((

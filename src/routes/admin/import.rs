@@ -27,7 +27,7 @@ use crate::import::{self, Progress};
 use crate::models::import_job::{
     ImportJob, JobStatus, NewImportJob, Outcome, HEARTBEAT_STALE, MAX_FILE_NAME,
 };
-use crate::models::{self, User};
+use crate::models::User;
 use crate::routes::see_other;
 use crate::scratch::Scratch;
 use crate::view::{file_size, iso, long_time, plural, render, render_with, Layout};
@@ -297,8 +297,8 @@ pub async fn upload(
 
     let started_by = user.id;
     let name = file_name.clone();
+    let now = state.now();
     let created = db::write(&state.pool, move |conn| {
-        let now = models::now();
         // The permit above is this instance's; another instance on the same
         // database may be running one too.
         if let Some(other) = ImportJob::running_since(conn, now - HEARTBEAT_STALE)? {
@@ -351,6 +351,7 @@ pub async fn upload(
     tracing::info!(by = %user.username, job = job.id, bytes = len, file = %file_name, "import started");
     let id = job.id;
     let pool = state.pool.clone();
+    let now = state.now();
     let spawned = std::thread::Builder::new()
         .name(format!("import-{id}"))
         .spawn(move || run_job(&pool, id, scratch, permit));
@@ -362,7 +363,7 @@ pub async fn upload(
                 id,
                 "The server could not start the import. Nothing was imported. Please try again.",
                 (0, 0),
-                models::now(),
+                now,
             )?)
         })
         .await?;
@@ -500,7 +501,7 @@ fn run_job(pool: &DbPool, id: i32, scratch: Scratch, permit: OwnedSemaphorePermi
     for attempt in 1..=FINISH_TRIES {
         let closed = pool.get().map_err(AppError::from).and_then(|mut conn| {
             db::write_with(&mut conn, |conn| {
-                let at = models::now();
+                let at = crate::models::now();
                 Ok(match &outcome {
                     Ok(report) => ImportJob::finish(conn, id, report, latest, at)?,
                     Err(why) => ImportJob::fail(conn, id, why, latest, at)?,
@@ -529,7 +530,7 @@ fn save_progress(pool: &DbPool, id: i32, (bytes, items): (i64, i32)) {
                 id,
                 bytes,
                 items,
-                models::now(),
+                crate::models::now(),
             )?)
         })
     });
@@ -562,7 +563,7 @@ pub async fn show(
         read: file_size(u64::try_from(job.bytes_read).unwrap_or(0)),
         total: file_size(u64::try_from(job.bytes_total).unwrap_or(0)),
         items: plural(job.items_done.into(), "item", "items"),
-        expect: time_left(&job, models::now()),
+        expect: time_left(&job, state.now()),
         started: long_time(&job.created_at),
         started_iso: iso(&job.created_at),
         job,

@@ -117,8 +117,8 @@ pub async fn list(
     let kind = kind_named(query.kind.as_deref())?;
     // Authors see their own posts; admins everyone's.
     let author = (!frame.user.is_admin()).then_some(frame.user.id);
+    let now = state.now();
     let (counts, list) = db::run(&state.pool, move |conn| {
-        let now = models::now();
         let counts = Post::counts(conn, now, author)?;
         let paging = Paging::new(page, PER_PAGE);
         let list = Post::managed(conn, now, filter, kind, author, paging)?;
@@ -199,7 +199,7 @@ pub struct Saved {
 
 impl Saved {
     fn of(post: &Post) -> Saved {
-        let state = PostState::of(post.status, post.published_at, models::now());
+        let state = PostState::of(post.status, post.published_at, crate::models::now());
         Saved {
             id: post.id,
             kind: post.kind,
@@ -403,9 +403,9 @@ async fn save(
             let shown = pictures.clone();
             let mut new = web::block(move || input.render_with(&shown)).await?;
             let writer = user.clone();
+            let now = state.now();
             let saved = db::write(&state.pool, move |conn| {
                 let old = id.map(|id| managed_post(conn, &writer, id)).transpose()?;
-                let now = models::now();
                 // An image deleted since the form was checked is no cover.
                 if let Some(cover) = new.input.cover_media_id {
                     if Media::find(conn, cover)?.is_none() {
@@ -521,7 +521,7 @@ fn to_minute(at: NaiveDateTime) -> NaiveDateTime {
 /// "Post published.", "Draft saved.", "Page scheduled for …", and a word when
 /// the address had to differ from the one asked for.
 fn saved_message(old: Option<&Post>, post: &Post, input: &PostInput) -> String {
-    let now = models::now();
+    let now = crate::models::now();
     let state = PostState::of(post.status, post.published_at, now);
     let was = old.map(|p| PostState::of(p.status, p.published_at, now));
     let noun = noun(post.kind);

@@ -11,7 +11,7 @@ use crate::auth::{AdminUser, CsrfForm, Visitor};
 use crate::error::AppError;
 use crate::models::paging::Paging;
 use crate::models::redirect::{self, Redirect};
-use crate::models::{self, Settings};
+use crate::models::Settings;
 use crate::routes::{see_other_with, PageNumber};
 use crate::view::{render_with, Layout, Pager};
 use crate::{db, AppState};
@@ -125,8 +125,9 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let errors = match form.check() {
         Ok((from, to)) => {
+            let now = state.now();
             let saved = db::write(&state.pool, move |conn| {
-                Ok(Redirect::add(conn, &from, &to, models::now())?)
+                Ok(Redirect::add(conn, &from, &to, now)?)
             })
             .await;
             match saved {
