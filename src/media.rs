@@ -114,7 +114,7 @@ pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60 *
 /// Removes partial files and files no library row has, older than `age`
 /// (`Store::sweep`), off the async workers. The number of files removed.
 pub async fn sweep(
-    state: &crate::AppState,
+    state: &crate::state::AppState,
     age: std::time::Duration,
 ) -> Result<usize, crate::error::AppError> {
     let pool = state.pool.clone();

@@ -90,7 +90,7 @@ impl AppState {
             }
             None => None,
         };
-        let pool = db::open(&config.database, create)?;
+        let pool = db::open(&config.database, create, crate::models::FILL)?;
         let alive = Arc::new(());
         if let Some(file) = config.database.file() {
             db::spawn_checkpointer(file, Arc::downgrade(&alive));

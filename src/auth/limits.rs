@@ -24,7 +24,7 @@ use ipnet::{IpNet, Ipv6Net};
 use crate::db::{self, Conn, DbPool};
 use crate::error::AppError;
 use crate::schema::rate_limits;
-use crate::AppState;
+use crate::state::AppState;
 
 const LOGIN_MESSAGE: &str =
     "Too many sign-in attempts. Please wait a few minutes before trying again.";

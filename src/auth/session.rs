@@ -21,7 +21,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::models::session::NewSession;
 use crate::models::{self, Session, User};
-use crate::AppState;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "broadsheet_session";
 pub const CSRF_COOKIE: &str = "broadsheet_csrf";

@@ -714,7 +714,7 @@ impl Import<'_> {
                 &slug
             });
             // `/admin`, `/login`…: a page there could never be reached.
-            if crate::routes::is_reserved(&wanted) {
+            if crate::slug::is_reserved(&wanted) {
                 slug = format!("{wanted}-page");
                 if self.report.moved_pages.len() < MAX_LISTED {
                     self.report

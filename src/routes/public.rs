@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::auth::Visitor;
 use crate::cache::{self, CachedArticle, CachedList, PostList};
+use crate::db;
 use crate::error::AppError;
 use crate::models::comment::CommentView;
 use crate::models::paging::{Paged, Paging};
@@ -17,11 +18,11 @@ use crate::models::tag::TagCount;
 use crate::models::{self, Post, Settings, Tag};
 use crate::routes::PageNumber;
 use crate::slug::slugify;
+use crate::state::AppState;
 use crate::view::article::ArticleParts;
 use crate::view::{
     self, page_path, render, render_sized, render_with, Layout, Pager, Sidebar, YearGroup,
 };
-use crate::{db, AppState};
 
 #[derive(Template)]
 #[template(path = "public/list.html")]

@@ -408,6 +408,11 @@ fn unique_slug(conn: &mut Conn, base: &str, except: Option<i32>) -> QueryResult<
 
 const WELCOME: &str = include_str!("../welcome.md");
 
+/// Writes a new blog's welcome post (`models::FILL`).
+pub fn seed_welcome(conn: &mut Conn) -> QueryResult<()> {
+    Post::create(conn, &welcome_post(), crate::models::now()).map(|_| ())
+}
+
 /// The first post of a fresh site, telling its owner how to begin.
 pub fn welcome_post() -> RenderedPost {
     PostInput {

@@ -15,7 +15,8 @@ use crate::auth::AdminUser;
 use crate::error::AppError;
 use crate::export::{self, ExportError};
 use crate::scratch::Scratch;
-use crate::{db, models, AppState};
+use crate::state::AppState;
+use crate::{db, models};
 
 /// Bytes read from the file at a time while it is sent.
 const CHUNK: usize = 64 * 1024;

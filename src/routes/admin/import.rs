@@ -31,8 +31,8 @@ use crate::models::import_job::{
 use crate::models::{self, User};
 use crate::routes::see_other;
 use crate::scratch::Scratch;
+use crate::state::AppState;
 use crate::view::{file_size, iso, long_time, plural, render, render_with, Layout};
-use crate::AppState;
 
 /// Imports listed under the form.
 const RECENT: i64 = 20;

@@ -11,6 +11,7 @@ use super::{layout, AdminNav, Frame, WriterFrame};
 use crate::accounts::FieldErrors;
 use crate::auth::csrf::NoFields;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
+use crate::db;
 use crate::error::AppError;
 use crate::markdown;
 use crate::models::media::Media;
@@ -22,8 +23,8 @@ use crate::models::tag::{parse_tag_list, MAX_TAGS, MAX_TAG_CHARS as MAX_TAG};
 use crate::models::{self, Post, PostKind, PostStatus, User};
 use crate::routes::{is_reserved, see_other_with, PageNumber};
 use crate::slug::slugify;
+use crate::state::AppState;
 use crate::view::{self, iso, long_date, long_time, post_path, render, render_with, Layout, Pager};
-use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
 const MAX_TITLE: usize = 200;
