@@ -364,7 +364,7 @@ pub struct Fill {
     /// Writes a new blog's first content (its welcome post).
     pub seed: fn(&mut Conn) -> QueryResult<()>,
     /// Rewrites the search index's text once the migration that made it ran.
-    pub reindex: fn(&mut Conn) -> Result<usize, AppError>,
+    pub reindex: fn(&mut Conn) -> QueryResult<usize>,
 }
 
 /// Seeds a database just created with its welcome post.

@@ -202,3 +202,13 @@ pub struct SearchTurn<'a> {
     _running: tokio::sync::SemaphorePermit<'a>,
     _admitted: tokio::sync::SemaphorePermit<'a>,
 }
+
+impl crate::media::Library for AppState {
+    fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    fn store(&self) -> &crate::media::Store {
+        &self.media
+    }
+}

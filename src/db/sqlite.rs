@@ -195,7 +195,7 @@ fn migrate(path: &Path, seed: bool, fill: super::Fill) -> Result<(), AppError> {
     // SQL alone cannot turn markdown into plain text: the search migration
     // indexes bodies as they are, and this rewrites them once.
     if searched {
-        super::write_with(&mut conn, fill.reindex)?;
+        super::write_with(&mut conn, |conn| Ok((fill.reindex)(conn)?))?;
     }
     if seed {
         super::welcome(&mut conn, fill)?;

@@ -247,6 +247,7 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
     let base_url = state.config.base_url();
     let loaded = db::run(&state.pool, move |conn| {
         let mut article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+        crate::view::article::mark_up_comments(&mut article.comments);
         let parts = ArticleParts::of(&article, &settings, &base_url);
         // The parts hold the body now: the cache keeps it once.
         article.post.body = String::new();

@@ -60,7 +60,7 @@ pub struct JobRow {
 
 impl JobRow {
     fn new(job: ImportJob) -> JobRow {
-        let (label, tone, summary) = match job.outcome() {
+        let (label, tone, summary) = match job.outcome::<import::Report>() {
             Outcome::Running => (
                 "running",
                 "scheduled",
@@ -618,7 +618,7 @@ pub async fn show(
         ImportJob::find(conn, id)?.ok_or(AppError::NotFound)
     })
     .await?;
-    let (running, lines, failure) = match job.outcome() {
+    let (running, lines, failure) = match job.outcome::<import::Report>() {
         Outcome::Running => (true, Vec::new(), None),
         Outcome::Done(report) => (false, report.lines(), None),
         Outcome::Failed(why) => (false, Vec::new(), Some(why)),
