@@ -61,6 +61,7 @@ pub fn build_app(
     let https = state.config.secure_cookies;
     let media = state.media.clone();
     let app = App::new()
+        .app_data(web::Data::new(state.auth_site()))
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|_, _| {

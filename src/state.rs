@@ -212,3 +212,14 @@ impl crate::media::Library for AppState {
         &self.media
     }
 }
+
+impl AppState {
+    /// What auth reads of this state in a request (`build_app` registers it).
+    pub fn auth_site(&self) -> auth::Site {
+        auth::Site {
+            pool: self.pool.clone(),
+            cache: Arc::clone(&self.cache),
+            config: Arc::clone(&self.config),
+        }
+    }
+}

@@ -13,12 +13,12 @@ use chrono::Duration;
 use futures_util::future::{ready, Ready};
 use sha2::{Digest, Sha256};
 
+use super::Site;
 use crate::cache::CachedSession;
 use crate::db;
 use crate::error::AppError;
 use crate::models::session::NewSession;
 use crate::models::{self, Session, User};
-use crate::state::AppState;
 pub use crate::view::visitor::{random_token, Visitor};
 
 pub const SESSION_COOKIE: &str = "broadsheet_session";
@@ -100,10 +100,7 @@ pub fn flash_cookie(message: &str) -> Cookie<'static> {
 
 /// The live session for a token hash, from the session cache when it is
 /// current, else from the database (sliding its expiry at most once a day).
-async fn find(
-    state: &AppState,
-    token_hash: String,
-) -> Result<Option<(Session, User, bool)>, AppError> {
+async fn find(state: &Site, token_hash: String) -> Result<Option<(Session, User, bool)>, AppError> {
     state.cache.revalidate(&state.pool).await?;
     let now = models::now();
     let fresh =
@@ -164,7 +161,7 @@ pub async fn load(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<Site>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let secure = state.config.secure_cookies;
