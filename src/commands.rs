@@ -14,13 +14,14 @@ macro_rules! say {
 use std::path::Path;
 
 use crate::accounts::{self, Admins};
+use crate::auth;
 use crate::backup::{self, ServerLock};
 use crate::config::Config;
 use crate::db::{self, Create};
 use crate::generate::GenerateArgs;
 use crate::models::Role;
+use crate::state::AppState;
 use crate::view::plural;
-use crate::{auth, AppState};
 
 /// Opens an existing database: only `serve` makes a new one.
 fn open_existing(config: Config) -> Result<AppState, String> {

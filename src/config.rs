@@ -108,7 +108,7 @@ pub struct Config {
     /// What a new password hash costs. No flag or variable sets it: tests'
     /// fixtures lower it in code (`Cost::Test`), every site runs `Full`.
     #[arg(skip)]
-    pub password_cost: crate::auth::password::Cost,
+    pub password_cost: PasswordCost,
 
     /// The time the site goes by. No flag or variable sets it: every site
     /// runs on the system's; tests move a settable one forward.
@@ -131,6 +131,19 @@ fn parse_cidr(s: &str) -> Result<IpNet, String> {
 /// An `s3://` URL, checked here so a typo is refused before anything opens.
 fn parse_media_store(s: &str) -> Result<String, String> {
     crate::media::parse_s3_url(s.trim()).map(|_| s.trim().to_string())
+}
+
+/// What making a new password hash costs (`auth::password` turns it into
+/// Argon2's parameters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PasswordCost {
+    /// Argon2id's default (19 MiB, 2 passes), OWASP's recommendation: every
+    /// site's.
+    #[default]
+    Full,
+    /// 64 KiB and one pass, for test fixtures: a suite makes hundreds of
+    /// accounts. Set in code only, never by a flag or the environment.
+    Test,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

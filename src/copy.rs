@@ -110,13 +110,13 @@ pub fn copy(
             "{target} is the source database itself; copy into a new file or an empty database"
         ));
     }
-    let from = db::open(source, Create::Never).map_err(|e| e.to_string())?;
+    let from = db::open(source, Create::Never, crate::models::FILL).map_err(|e| e.to_string())?;
     let mut from = from.get().map_err(|e| e.to_string())?;
     // A target that holds a blog is refused before anything migrates it.
     if let Some(mut conn) = existing_blog(target)? {
         refuse_occupied(&mut conn, target)?;
     }
-    let to = db::open(target, Create::Unseeded).map_err(|e| e.to_string())?;
+    let to = db::open(target, Create::Unseeded, crate::models::FILL).map_err(|e| e.to_string())?;
     // A target file is written for as long as the copy runs: a restore
     // there meanwhile would take its rows into the file put aside.
     let _lock = target

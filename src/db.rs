@@ -25,9 +25,10 @@ use actix_web::web;
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{ManageConnection, Pool, PooledConnection, R2D2Connection};
-use diesel::result::Error as DieselError;
 use diesel::sql_types::BigInt;
 
+/// Re-exported: the error type is what tells a refused write from a wrong one.
+pub use crate::error::is_storage_failure;
 use crate::error::AppError;
 
 pub use group_commit::LONGEST_WAIT;
@@ -334,10 +335,10 @@ pub enum OpenError {
 
 /// Opens and migrates the database (creating it when `create` allows), seeds
 /// a new one with its welcome post, then opens the pool.
-pub fn open(database: &Database, create: Create) -> Result<DbPool, OpenError> {
+pub fn open(database: &Database, create: Create, fill: Fill) -> Result<DbPool, OpenError> {
     match database {
-        Database::Sqlite(path) => sqlite::prepare(path, create)?,
-        Database::Postgres(url) => postgres::prepare(url, create)?,
+        Database::Sqlite(path) => sqlite::prepare(path, create, fill)?,
+        Database::Postgres(url) => postgres::prepare(url, create, fill)?,
     }
     let reach = Arc::new(Reach::default());
     // Unchecked: `prepare` has just connected, and the pool's short timeout
@@ -359,24 +360,26 @@ pub fn open(database: &Database, create: Create) -> Result<DbPool, OpenError> {
 /// Creates (when missing), migrates and seeds a database on one connection,
 /// closed again on return: no pool, nothing left running. Test suites copy
 /// the result for each test instead of migrating each one.
-pub fn create(database: &Database) -> Result<(), OpenError> {
+pub fn create(database: &Database, fill: Fill) -> Result<(), OpenError> {
     match database {
-        Database::Sqlite(path) => sqlite::prepare(path, Create::IfMissing),
-        Database::Postgres(url) => postgres::prepare(url, Create::IfMissing),
+        Database::Sqlite(path) => sqlite::prepare(path, Create::IfMissing, fill),
+        Database::Postgres(url) => postgres::prepare(url, Create::IfMissing, fill),
     }
 }
 
+/// What `open` asks of the models for a database it has just migrated
+/// (`models::FILL`): db knows no table's rules, so it is handed them.
+#[derive(Clone, Copy)]
+pub struct Fill {
+    /// Writes a new blog's first content (its welcome post).
+    pub seed: fn(&mut Conn) -> QueryResult<()>,
+    /// Rewrites the search index's text once the migration that made it ran.
+    pub reindex: fn(&mut Conn) -> QueryResult<usize>,
+}
+
 /// Seeds a database just created with its welcome post.
-fn welcome(conn: &mut Conn) -> Result<(), AppError> {
-    let welcome = crate::models::post::welcome_post();
-    write_with(conn, move |conn| {
-        Ok(crate::models::Post::create(
-            conn,
-            &welcome,
-            crate::models::now(),
-        )?)
-    })?;
-    Ok(())
+fn welcome(conn: &mut Conn, fill: Fill) -> Result<(), AppError> {
+    write_with(conn, move |conn| Ok((fill.seed)(conn)?))
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool. For reads:
@@ -436,43 +439,6 @@ fn begin_write(conn: &mut Conn) -> Result<(), AppError> {
     match conn {
         Conn::Sqlite(c) => sqlite::begin_write(c),
         Conn::Postgres(c) => postgres::begin_write(c),
-    }
-}
-
-/// Whether a database error means the storage refused the change (disk full,
-/// read-only file, I/O error, lock never free) rather than the change being
-/// wrong: such a write is answered 503, the form kept, and may be tried again.
-pub fn is_storage_failure(e: &DieselError) -> bool {
-    match e {
-        DieselError::DatabaseError(
-            diesel::result::DatabaseErrorKind::ClosedConnection
-            | diesel::result::DatabaseErrorKind::ReadOnlyTransaction,
-            _,
-        ) => true,
-        DieselError::DatabaseError(_, info) => {
-            let message = info.message();
-            [
-                "disk is full",
-                "readonly database",
-                "disk I/O error",
-                "database is locked",
-                "unable to open database file",
-                // PostgreSQL gone or going: the change may be tried again.
-                "server closed the connection",
-                "could not send data to server",
-                "could not receive data from server",
-                "connection to server",
-                "terminating connection",
-                "could not connect",
-                "no connection to the server",
-                "the database system is",
-                "could not extend file",
-            ]
-            .iter()
-            .any(|m| message.contains(m))
-        }
-        DieselError::RollbackErrorOnCommit { commit_error, .. } => is_storage_failure(commit_error),
-        _ => false,
     }
 }
 

@@ -41,11 +41,11 @@ pub enum AppError {
     UploadTooLarge(String),
     /// An image's files could not be written to the media store.
     #[error("the media store refused the image: {0}")]
-    FilesNotSaved(#[source] crate::media::StoreError),
+    FilesNotSaved(#[source] StoreError),
     /// The media bucket could not be read (unreachable, too slow, or every
     /// fetch slot taken).
     #[error("the media store could not be read: {0}")]
-    MediaUnavailable(#[source] crate::media::StoreError),
+    MediaUnavailable(#[source] StoreError),
     /// Another upload holds the slot this one waited for.
     #[error("busy")]
     Busy,
@@ -55,9 +55,13 @@ pub enum AppError {
     /// Another export is being built: one runs at a time.
     #[error("an export is already running")]
     ExportRunning,
-    /// An export stopped: the database could not be read, or the file written.
-    #[error(transparent)]
-    Export(#[from] crate::export::ExportError),
+    /// An export stopped: the database could not be read (`From<ExportError>`
+    /// is in `export`)...
+    #[error("cannot read the database: {0}")]
+    ExportNotRead(#[source] diesel::result::Error),
+    /// ... or the file could not be written.
+    #[error("cannot write the export: {0}")]
+    ExportNotWritten(#[source] std::io::Error),
     #[error("the form arrived too slowly; please send it again")]
     RequestTimeout,
     #[error(transparent)]
@@ -103,7 +107,7 @@ impl AppError {
     /// errors (a unique name taken, a missing row) stay as they are.
     pub fn storage_failure_is_not_saved(self) -> AppError {
         match self {
-            Self::Db(e) if crate::db::is_storage_failure(&e) => Self::NotSaved(e),
+            Self::Db(e) if is_storage_failure(&e) => Self::NotSaved(e),
             other => other,
         }
     }
@@ -114,7 +118,7 @@ impl AppError {
     pub fn is_not_saved(&self) -> bool {
         match self {
             Self::NotSaved(_) | Self::Pool(_) | Self::FilesNotSaved(_) => true,
-            Self::Db(e) => crate::db::is_storage_failure(e),
+            Self::Db(e) => is_storage_failure(e),
             _ => false,
         }
     }
@@ -151,7 +155,7 @@ impl AppError {
                  Please try again when it has finished."
                     .into(),
             ),
-            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::Export(_)) => (
+            StatusCode::SERVICE_UNAVAILABLE if matches!(self, Self::ExportNotWritten(_)) => (
                 "Export not written",
                 "The export could not be written: the server's disk refused the file. \
                  Nothing on the site was changed. Please try again later."
@@ -188,7 +192,7 @@ impl ResponseError for AppError {
             Self::NotFound | Self::Db(diesel::result::Error::NotFound) => StatusCode::NOT_FOUND,
             // A read the storage could not answer (the database server gone,
             // an I/O error): the visitor may try again, it is not a bug.
-            Self::Db(e) if crate::db::is_storage_failure(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Db(e) if is_storage_failure(e) => StatusCode::SERVICE_UNAVAILABLE,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::LoginRequired { .. } => StatusCode::SEE_OTHER,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
@@ -201,7 +205,7 @@ impl ResponseError for AppError {
             | Self::Busy
             | Self::SearchBusy
             | Self::ExportRunning
-            | Self::Export(crate::export::ExportError::Io(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            | Self::ExportNotWritten(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -225,5 +229,67 @@ impl ResponseError for AppError {
         HttpResponse::build(status)
             .content_type(ContentType::plaintext())
             .body(format!("{heading}\n\n{message}\n"))
+    }
+}
+
+/// Whether a database error means the storage refused the change (disk full,
+/// read-only file, I/O error, lock never free) rather than the change being
+/// wrong: such a write is answered 503, the form kept, and may be tried again.
+pub fn is_storage_failure(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ClosedConnection
+            | diesel::result::DatabaseErrorKind::ReadOnlyTransaction,
+            _,
+        ) => true,
+        diesel::result::Error::DatabaseError(_, info) => {
+            let message = info.message();
+            [
+                "disk is full",
+                "readonly database",
+                "disk I/O error",
+                "database is locked",
+                "unable to open database file",
+                // PostgreSQL gone or going: the change may be tried again.
+                "server closed the connection",
+                "could not send data to server",
+                "could not receive data from server",
+                "connection to server",
+                "terminating connection",
+                "could not connect",
+                "no connection to the server",
+                "the database system is",
+                "could not extend file",
+            ]
+            .iter()
+            .any(|m| message.contains(m))
+        }
+        diesel::result::Error::RollbackErrorOnCommit { commit_error, .. } => {
+            is_storage_failure(commit_error)
+        }
+        _ => false,
+    }
+}
+
+/// Why the media store could not keep, read or reach an object. Defined
+/// here, not in `media`, because it travels inside `AppError`, and the error
+/// type imports no module above it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// Boxed: the client's errors are large, and travel inside `AppError`.
+    #[error("{0}")]
+    Bucket(Box<object_store::Error>),
+    #[error("the media bucket did not answer within {} s", .0.as_secs())]
+    TimedOut(std::time::Duration),
+    /// Every fetch slot stayed taken while this reader waited.
+    #[error("too many images are being read from the bucket at once")]
+    Busy,
+}
+
+impl From<object_store::Error> for StoreError {
+    fn from(e: object_store::Error) -> Self {
+        StoreError::Bucket(Box::new(e))
     }
 }

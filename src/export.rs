@@ -21,6 +21,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use crate::db::Conn;
+use crate::error::AppError;
 use chrono::NaiveDateTime;
 use quick_xml::events::{BytesCData, BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
@@ -56,6 +57,15 @@ pub enum ExportError {
     Db(#[from] diesel::result::Error),
     #[error("cannot write the export: {0}")]
     Io(#[from] io::Error),
+}
+
+impl From<ExportError> for AppError {
+    fn from(e: ExportError) -> Self {
+        match e {
+            ExportError::Db(e) => AppError::ExportNotRead(e),
+            ExportError::Io(e) => AppError::ExportNotWritten(e),
+        }
+    }
 }
 
 /// Writes the whole site to `out` as WXR 1.2; `base_url` is the site's

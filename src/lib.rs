@@ -30,6 +30,9 @@ pub mod slug;
 pub mod state;
 pub mod view;
 
+#[cfg(test)]
+mod layering;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{web, App, HttpServer};
@@ -40,9 +43,7 @@ pub use crate::state::AppState;
 /// Largest form body accepted (a long article in markdown fits easily).
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
-/// How long a form body may take to arrive, from the moment it is read: the
-/// largest form in 15 s needs about 70 KB/s.
-pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
+pub use crate::auth::csrf::BODY_TIMEOUT;
 
 /// Time for a client to send a request head, and to close after an answer.
 const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -62,6 +63,7 @@ pub fn build_app(
     let https = state.config.secure_cookies;
     let media = state.media.clone();
     let app = App::new()
+        .app_data(web::Data::new(state.auth_site()))
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(MAX_FORM_BYTES))
         .app_data(web::QueryConfig::default().error_handler(|_, _| {

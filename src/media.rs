@@ -4,6 +4,7 @@
 
 use std::io::Cursor;
 
+use diesel::QueryResult;
 use image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
@@ -11,7 +12,11 @@ use image::codecs::webp::WebPEncoder;
 use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 use sha2::{Digest, Sha256};
 
-use crate::models::media::MediaFormat;
+use crate::db::{Conn, DbPool};
+use crate::error::AppError;
+use crate::models::media::Media;
+/// Named here, kept with the rows: a library row knows its files' names.
+pub use crate::models::media::{file_name, icon_suffix, MediaFormat, ICON_SIZES};
 
 mod store;
 pub use store::{parse_s3_url, Fetched, Store, StoreError, Uploader, MAX_FETCHES};
@@ -111,26 +116,63 @@ pub const ORPHAN_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 
 /// How often a running server sweeps the media store (it also does at start).
 pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
+/// What a sweep needs of the application (`AppState`): its database and its
+/// store. A trait, so media names no module above it.
+pub trait Library {
+    fn pool(&self) -> &DbPool;
+    fn store(&self) -> &Store;
+}
+
 /// Removes partial files and files no library row has, older than `age`
 /// (`Store::sweep`), off the async workers. The number of files removed.
-pub async fn sweep(
-    state: &crate::AppState,
-    age: std::time::Duration,
-) -> Result<usize, crate::error::AppError> {
-    let pool = state.pool.clone();
-    let store = state.media.clone();
+pub async fn sweep(library: &impl Library, age: std::time::Duration) -> Result<usize, AppError> {
+    let pool = library.pool().clone();
+    let store = library.store().clone();
     let swept = actix_web::web::block(move || {
         store.sweep(age, |stems| {
             let mut conn = pool.get().map_err(|e| e.to_string())?;
-            crate::models::media::Media::by_stems(&mut conn, stems)
+            Media::by_stems(&mut conn, stems)
                 .map(|found| found.into_keys().collect())
                 .map_err(|e| e.to_string())
         })
     })
     .await?;
-    swept.map_err(|why| {
-        crate::error::AppError::FilesNotSaved(StoreError::Io(std::io::Error::other(why)))
-    })
+    swept.map_err(|why| AppError::FilesNotSaved(StoreError::Io(std::io::Error::other(why))))
+}
+
+// In media, not models: a model knows nothing of image processing.
+impl Media {
+    /// The row for an image just processed and saved, whoever sent it.
+    pub fn create_processed(
+        conn: &mut Conn,
+        processed: &Processed,
+        alt: &str,
+        original_name: &str,
+        uploaded_by: Option<i32>,
+    ) -> QueryResult<Media> {
+        let variants = processed
+            .variants
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        Media::create(
+            conn,
+            &crate::models::media::NewMedia {
+                hash: &processed.hash,
+                stem: processed.stem(),
+                format: processed.format,
+                width: processed.width as i32,
+                height: processed.height as i32,
+                bytes: processed.total_bytes(),
+                variants: &variants,
+                alt,
+                original_name,
+                uploaded_by,
+                created_at: crate::models::now(),
+            },
+        )
+    }
 }
 
 /// Recognises, decodes and re-encodes one upload whose `hash_of` is `hash`.
@@ -482,15 +524,6 @@ impl Processor {
     }
 }
 
-/// The square icons made of the site icon: a browser tab's (32 px), Apple's
-/// home screen (180 px, `apple-touch-icon`) and Android's (192 and 512 px).
-pub const ICON_SIZES: [u32; 4] = [32, 180, 192, 512];
-
-/// The name ending of the site icon's file `size` pixels square (always PNG).
-pub fn icon_suffix(size: u32) -> String {
-    format!("-icon{size}")
-}
-
 /// Square PNG icons of a stored image (its full file's bytes), cropped to
 /// the centre, one per `ICON_SIZES`. CPU-heavy: `Store::icons` runs it on
 /// the image thread.
@@ -524,11 +557,6 @@ pub fn icons(bytes: &[u8]) -> Result<Vec<Encoded>, Refused> {
             })
         })
         .collect()
-}
-
-/// A stored file's name: `{stem}{suffix}.{ext}`.
-pub fn file_name(stem: &str, suffix: &str, format: MediaFormat) -> String {
-    format!("{stem}{suffix}.{}", format.extension())
 }
 
 #[cfg(test)]

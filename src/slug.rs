@@ -21,6 +21,43 @@ pub fn slugify(text: &str) -> String {
     }
 }
 
+/// The first segments of the site's own addresses (`routes::configure`,
+/// `admin::configure`, the static files), which no page may take as its
+/// slug: a page there would never be reached, or would hide a feature.
+/// `Table::register` checks every route against this list in debug builds,
+/// so a new route cannot be forgotten here.
+pub const RESERVED: [&str; 22] = [
+    "account",
+    "admin",
+    "apple-touch-icon.png",
+    "archive",
+    "comments",
+    "favicon.ico",
+    "feed.xml",
+    "healthz",
+    "icon-192.png",
+    "icon-512.png",
+    "login",
+    "logout",
+    "media",
+    "posts",
+    "register",
+    "robots.txt",
+    "search",
+    "setup",
+    "sitemap",
+    "sitemap.xml",
+    "static",
+    "tags",
+];
+
+/// Whether `segment` (a path's first segment, any case) belongs to the site:
+/// one of `RESERVED`, or a sitemap file (`sitemap-…`).
+pub fn is_reserved(segment: &str) -> bool {
+    let segment = segment.to_ascii_lowercase();
+    RESERVED.contains(&segment.as_str()) || segment.starts_with("sitemap-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::slugify;

@@ -96,7 +96,7 @@ impl AppState {
             }
             None => None,
         };
-        let pool = db::open(&config.database, create)?;
+        let pool = db::open(&config.database, create, crate::models::FILL)?;
         let alive = Arc::new(());
         if let Some(file) = config.database.file() {
             db::spawn_checkpointer(file, Arc::downgrade(&alive));
@@ -207,4 +207,25 @@ impl Searches {
 pub struct SearchTurn<'a> {
     _running: tokio::sync::SemaphorePermit<'a>,
     _admitted: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl crate::media::Library for AppState {
+    fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    fn store(&self) -> &crate::media::Store {
+        &self.media
+    }
+}
+
+impl AppState {
+    /// What auth reads of this state in a request (`build_app` registers it).
+    pub fn auth_site(&self) -> auth::Site {
+        auth::Site {
+            pool: self.pool.clone(),
+            cache: Arc::clone(&self.cache),
+            config: Arc::clone(&self.config),
+        }
+    }
 }

@@ -8,9 +8,13 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use crate::auth::Site;
 use crate::auth::Visitor;
 use crate::error::AppError;
-use crate::AppState;
+
+/// How long a form body may take to arrive, from the moment it is read: the
+/// largest form in 15 s needs about 70 KB/s.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 pub struct CsrfForm<T>(pub T);
 
@@ -31,7 +35,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
             }
             // A body that trickles in is cut off: each one held open ties up
             // a connection and its buffer.
-            let body = actix_web::rt::time::timeout(crate::BODY_TIMEOUT, body)
+            let body = actix_web::rt::time::timeout(BODY_TIMEOUT, body)
                 .await
                 .map_err(|_| AppError::RequestTimeout)?;
             let body = body.map_err(|e| {
@@ -72,7 +76,7 @@ pub fn same_origin(req: &HttpRequest) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    let config = req.app_data::<web::Data<AppState>>().map(|s| &s.config);
+    let config = req.app_data::<web::Data<Site>>().map(|s| &s.config);
     if let Some(config) = config.filter(|c| c.base_url.is_some()) {
         return match (Url::parse(origin), Url::parse(&config.base_url())) {
             (Ok(origin), Ok(base)) => {

@@ -21,10 +21,10 @@ use diesel::prelude::*;
 use diesel::upsert::excluded;
 use ipnet::{IpNet, Ipv6Net};
 
+use crate::auth::Site;
 use crate::db::{self, Conn, DbPool};
 use crate::error::AppError;
 use crate::schema::rate_limits;
-use crate::AppState;
 
 const LOGIN_MESSAGE: &str =
     "Too many sign-in attempts. Please wait a few minutes before trying again.";
@@ -358,7 +358,7 @@ pub fn client_ip(req: &HttpRequest) -> String {
         return "unknown".to_string();
     };
     let trusted = req
-        .app_data::<web::Data<AppState>>()
+        .app_data::<web::Data<Site>>()
         .map(|s| s.config.trusted_proxy.clone())
         .unwrap_or_default();
     address_key(forwarded_client(peer, req.headers(), &trusted))

@@ -32,27 +32,17 @@ fn hashing() -> &'static Semaphore {
 }
 
 /// What making a new hash costs: `Config::password_cost`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Cost {
-    /// Argon2id's default (19 MiB, 2 passes), OWASP's recommendation: every
-    /// site's.
-    #[default]
-    Full,
-    /// 64 KiB and one pass, for test fixtures: a suite makes hundreds of
-    /// accounts. Set in code only, never by a flag or the environment.
-    Test,
-}
+pub use crate::config::PasswordCost as Cost;
 
-impl Cost {
-    fn argon(self) -> Argon2<'static> {
-        match self {
-            Cost::Full => Argon2::default(),
-            Cost::Test => Argon2::new(
-                Algorithm::Argon2id,
-                Version::V0x13,
-                Params::new(64, 1, 1, None).expect("valid Argon2 parameters"),
-            ),
-        }
+/// The Argon2 parameters of a cost.
+fn argon(cost: Cost) -> Argon2<'static> {
+    match cost {
+        Cost::Full => Argon2::default(),
+        Cost::Test => Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(64, 1, 1, None).expect("valid Argon2 parameters"),
+        ),
     }
 }
 
@@ -78,7 +68,7 @@ fn hash_into(argon: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) -> ar
 
 pub fn hash(password: &str, cost: Cost) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
-    let argon = cost.argon();
+    let argon = argon(cost);
     let mut salt_bytes = [0u8; 64];
     let raw_salt = salt
         .as_salt()

@@ -2,8 +2,6 @@
 //! database holds only its hash. The `load` middleware resolves the visitor once
 //! per request and keeps the cookies (session, anonymous CSRF, flash) in step.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
@@ -13,15 +11,15 @@ use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use chrono::Duration;
 use futures_util::future::{ready, Ready};
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::Site;
 use crate::cache::{CachedSession, Keep};
 use crate::db;
 use crate::error::AppError;
 use crate::models::session::NewSession;
 use crate::models::{Session, User};
-use crate::AppState;
+pub use crate::view::visitor::{random_token, Visitor};
 
 pub const SESSION_COOKIE: &str = "broadsheet_session";
 pub const CSRF_COOKIE: &str = "broadsheet_csrf";
@@ -29,85 +27,6 @@ pub const FLASH_COOKIE: &str = "broadsheet_flash";
 pub const LIFETIME_DAYS: i64 = 30;
 /// Signed-out visitors' form tokens live this long.
 const ANON_CSRF_MINUTES: i64 = 120;
-
-/// Who is making this request: a signed-in user or an anonymous visitor,
-/// with the CSRF token their forms carry and any flash message to show.
-#[derive(Clone, Default)]
-pub struct Visitor(Rc<Inner>);
-
-#[derive(Default)]
-struct Inner {
-    user: Option<User>,
-    session_id: Option<i32>,
-    session_csrf: Option<String>,
-    anon_csrf: RefCell<Option<String>>,
-    anon_csrf_new: Cell<bool>,
-    anon_csrf_handed: Cell<bool>,
-    flash: Option<String>,
-    /// The page asked for (path and query), for forms that come back to it.
-    here: String,
-}
-
-impl Visitor {
-    pub fn user(&self) -> Option<&User> {
-        self.0.user.as_ref()
-    }
-
-    pub fn session_id(&self) -> Option<i32> {
-        self.0.session_id
-    }
-
-    pub fn flash(&self) -> Option<&str> {
-        self.0.flash.as_deref()
-    }
-
-    /// The path and query of the page being answered.
-    pub fn here(&self) -> &str {
-        &self.0.here
-    }
-
-    /// The token this visitor's forms must carry. Signed-out visitors get one
-    /// bound to a short-lived cookie, set only when a page asks for it, so
-    /// pages without forms stay free of per-visitor state.
-    pub fn csrf_token(&self) -> String {
-        if let Some(token) = &self.0.session_csrf {
-            return token.clone();
-        }
-        self.0.anon_csrf_handed.set(true);
-        let mut anon = self.0.anon_csrf.borrow_mut();
-        if anon.is_none() {
-            *anon = Some(random_token());
-            self.0.anon_csrf_new.set(true);
-        }
-        anon.clone().unwrap_or_default()
-    }
-
-    /// Whether a signed-out visitor's token went into this answer, which makes
-    /// the page theirs alone (and so never shared from the page cache).
-    pub fn handed_out_token(&self) -> bool {
-        self.0.session_csrf.is_none() && self.0.anon_csrf_handed.get()
-    }
-
-    /// Whether a submitted token is this visitor's own.
-    pub fn check_csrf(&self, submitted: &str) -> bool {
-        let expected = match &self.0.session_csrf {
-            Some(token) => Some(token.clone()),
-            None if self.0.anon_csrf_new.get() => None,
-            None => self.0.anon_csrf.borrow().clone(),
-        };
-        expected.is_some_and(|e| {
-            !submitted.is_empty() && constant_time_eq(e.as_bytes(), submitted.as_bytes())
-        })
-    }
-
-    /// The visitor of a request (anonymous when the middleware did not run).
-    pub fn of(req: &HttpRequest) -> Visitor {
-        req.extensions()
-            .get::<Visitor>()
-            .cloned()
-            .unwrap_or_default()
-    }
-}
 
 impl FromRequest for Visitor {
     type Error = AppError;
@@ -118,19 +37,8 @@ impl FromRequest for Visitor {
     }
 }
 
-/// A new random 256-bit token, hex-encoded.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
 pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Sessions one account may hold at once; a new one ends the oldest past
@@ -192,12 +100,9 @@ pub fn flash_cookie(message: &str) -> Cookie<'static> {
 
 /// The live session for a token hash, from the session cache when it is
 /// current, else from the database (sliding its expiry at most once a day).
-async fn find(
-    state: &AppState,
-    token_hash: String,
-) -> Result<Option<(Session, User, bool)>, AppError> {
+async fn find(state: &Site, token_hash: String) -> Result<Option<(Session, User, bool)>, AppError> {
     state.cache.revalidate(&state.pool).await?;
-    let now = state.now();
+    let now = state.config.clock.now();
     let fresh =
         |s: &Session| s.expires_at > now && s.expires_at >= now + Duration::days(LIFETIME_DAYS - 1);
     if let Some(found) = state.cache.sessions.get(&token_hash) {
@@ -261,7 +166,7 @@ pub async fn load(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<Site>>().cloned() else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let secure = state.config.secure_cookies;
@@ -292,20 +197,17 @@ pub async fn load(
         Some((session, user, _)) => (Some(session.id), Some(session.csrf_token), Some(user)),
         None => (None, None, None),
     };
-    let visitor = Visitor(Rc::new(Inner {
+    let visitor = Visitor::new(
         user,
         session_id,
         session_csrf,
-        anon_csrf: RefCell::new(anon_csrf),
-        anon_csrf_new: Cell::new(false),
-        anon_csrf_handed: Cell::new(false),
-        flash: flash.clone(),
-        here: req
-            .uri()
+        anon_csrf,
+        flash.clone(),
+        req.uri()
             .path_and_query()
             .map_or("/", |p| p.as_str())
             .to_string(),
-    }));
+    );
     req.extensions_mut().insert(visitor.clone());
 
     let mut res = next.call(req).await?;
@@ -329,8 +231,8 @@ pub async fn load(
     }
     let sets =
         |res: &ServiceResponse<_>, name: &str| res.response().cookies().any(|c| c.name() == name);
-    if visitor.0.anon_csrf_new.get() {
-        if let Some(token) = visitor.0.anon_csrf.borrow().clone() {
+    {
+        if let Some(token) = visitor.new_anon_token() {
             let cookie = Cookie::build(CSRF_COOKIE, token)
                 .path("/")
                 .http_only(true)

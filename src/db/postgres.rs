@@ -60,7 +60,7 @@ pub fn begin_write(conn: &mut PgConnection) -> Result<(), AppError> {
 /// Checks the database is empty or Broadsheet's, then migrates it (and
 /// seeds a new one) before the pool opens. A database of another
 /// application, or of a newer Broadsheet, is refused untouched.
-pub fn prepare(url: &str, create: Create) -> Result<(), OpenError> {
+pub fn prepare(url: &str, create: Create, fill: super::Fill) -> Result<(), OpenError> {
     let name = Database::Postgres(url.to_string()).to_string();
     let mut conn = PgConnection::establish(url).map_err(|e| OpenError::Unreachable {
         database: name.clone(),
@@ -93,7 +93,7 @@ pub fn prepare(url: &str, create: Create) -> Result<(), OpenError> {
     conn.run_pending_migrations(MIGRATIONS)
         .map_err(|e| unusable(AppError::Migration(e)))?;
     if fresh && create != Create::Unseeded {
-        super::welcome(&mut Conn::Postgres(conn)).map_err(unusable)?;
+        super::welcome(&mut Conn::Postgres(conn), fill).map_err(unusable)?;
     }
     Ok(())
 }

@@ -166,19 +166,19 @@ pub fn check_existing(path: &Path) -> Result<(), OpenError> {
 /// Checks, migrates (creating it when `create` allows) and seeds the file,
 /// on one connection before the pool opens: WAL mode, migrations, and the
 /// welcome post of a new blog.
-pub fn prepare(path: &Path, create: Create) -> Result<(), OpenError> {
+pub fn prepare(path: &Path, create: Create, fill: super::Fill) -> Result<(), OpenError> {
     let found = inspect(path)?;
     if create == Create::Never {
         check_existing(path)?;
     }
     let seed = found == Found::Nothing && create != Create::Unseeded;
-    migrate(path, seed).map_err(|source| OpenError::Unusable {
+    migrate(path, seed, fill).map_err(|source| OpenError::Unusable {
         database: path.display().to_string(),
         source,
     })
 }
 
-fn migrate(path: &Path, seed: bool) -> Result<(), AppError> {
+fn migrate(path: &Path, seed: bool, fill: super::Fill) -> Result<(), AppError> {
     let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
     conn.batch_execute(
         "PRAGMA busy_timeout = 5000;
@@ -195,10 +195,10 @@ fn migrate(path: &Path, seed: bool) -> Result<(), AppError> {
     // SQL alone cannot turn markdown into plain text: the search migration
     // indexes bodies as they are, and this rewrites them once.
     if searched {
-        super::write_with(&mut conn, crate::models::search::reindex_all)?;
+        super::write_with(&mut conn, |conn| Ok((fill.reindex)(conn)?))?;
     }
     if seed {
-        super::welcome(&mut conn)?;
+        super::welcome(&mut conn, fill)?;
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ use object_store::{
 use tokio::sync::Semaphore;
 
 use super::{file_name, Processed, Processor};
+pub use crate::error::StoreError;
 
 /// The hidden folder files are written in before they are renamed into place.
 const PARTIAL: &str = ".partial";
@@ -72,27 +73,6 @@ impl Drop for Uploader {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .remove(&self.user_id);
-    }
-}
-
-/// Why the store could not keep, read or reach an object.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    /// Boxed: the client's errors are large, and travel inside `AppError`.
-    #[error("{0}")]
-    Bucket(Box<object_store::Error>),
-    #[error("the media bucket did not answer within {} s", REQUEST_TIMEOUT.as_secs())]
-    TimedOut,
-    /// Every fetch slot stayed taken while this reader waited.
-    #[error("too many images are being read from the bucket at once")]
-    Busy,
-}
-
-impl From<object_store::Error> for StoreError {
-    fn from(e: object_store::Error) -> Self {
-        StoreError::Bucket(Box::new(e))
     }
 }
 
@@ -533,7 +513,7 @@ async fn old_in_bucket(
     loop {
         let next = tokio::time::timeout(REQUEST_TIMEOUT, listing.next())
             .await
-            .map_err(|_| StoreError::TimedOut)?;
+            .map_err(|_| StoreError::TimedOut(REQUEST_TIMEOUT))?;
         let Some(meta) = next else {
             return Ok(names);
         };
@@ -551,7 +531,7 @@ async fn within<T>(
 ) -> Result<T, StoreError> {
     match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
         Ok(done) => Ok(done?),
-        Err(_) => Err(StoreError::TimedOut),
+        Err(_) => Err(StoreError::TimedOut(REQUEST_TIMEOUT)),
     }
 }
 

@@ -11,8 +11,8 @@ use askama::Template;
 use crate::auth::Visitor;
 use crate::error::{AppError, SentForm};
 use crate::models::Settings;
+use crate::state::AppState;
 use crate::view::{render_with, Layout};
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "error.html")]

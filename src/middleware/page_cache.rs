@@ -16,9 +16,10 @@ use actix_web::{HttpMessage, HttpResponse};
 use crate::auth::session::{FLASH_COOKIE, SESSION_COOKIE};
 use crate::auth::Visitor;
 use crate::cache::{CachedPage, Keep};
+use crate::db;
 use crate::middleware::etags::validators_match;
 use crate::models::Post;
-use crate::{db, AppState};
+use crate::state::AppState;
 
 /// Paths that are never cached: forms, personal and administrative pages.
 const UNCACHED_PATHS: [&str; 7] = [

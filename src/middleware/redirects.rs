@@ -11,9 +11,10 @@ use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::db;
 use crate::local_path::is_local_path;
 use crate::models::redirect::{valid_target, Redirect};
-use crate::{db, AppState};
+use crate::state::AppState;
 
 /// Query keys WordPress and Blogger links carry (`?p=12`, `?page_id=3`,
 /// `?cat=4`, `?m=1`): a request with one is looked up before the page it

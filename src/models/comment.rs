@@ -138,9 +138,10 @@ pub struct CommentView {
     pub author: String,
     pub author_username: String,
     pub author_role: Role,
-    /// What every reader of the thread sees of it, as HTML (see
-    /// `view::comment_markup`). The comment's `body_html` is moved into it,
-    /// so a cached article holds the text once.
+    /// What every reader of the thread sees of it, as HTML: empty until
+    /// `view::article::mark_up_comments` (a model renders no HTML) makes it
+    /// of the comment's `body_html`, which it moves in, so a cached article
+    /// holds the text once.
     pub html: String,
 }
 
@@ -151,16 +152,13 @@ impl CommentView {
     fn of(comment: Comment, account: Option<Account>) -> CommentView {
         let (author, author_username, author_role) =
             account.unwrap_or_else(|| (comment.guest_name.clone(), String::new(), Role::Commenter));
-        let mut view = CommentView {
+        CommentView {
             comment,
             author,
             author_username,
             author_role,
             html: String::new(),
-        };
-        view.html = crate::view::comment_markup(&view);
-        view.comment.body_html = String::new();
-        view
+        }
     }
 
     pub fn is_guest(&self) -> bool {

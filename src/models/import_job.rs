@@ -3,10 +3,10 @@
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::db::Conn;
-use crate::import::Report;
 use crate::schema::import_jobs;
 
 text_enum! {
@@ -53,11 +53,12 @@ struct Failure {
     failed: String,
 }
 
-/// A job as its page shows it.
+/// A job as its page shows it; `R` is the import's report (`import::Report`),
+/// which the table stores as JSON without knowing it.
 #[derive(Debug)]
-pub enum Outcome {
+pub enum Outcome<R> {
     Running,
-    Done(Box<Report>),
+    Done(Box<R>),
     Failed(String),
 }
 
@@ -135,7 +136,7 @@ impl ImportJob {
     pub fn finish(
         conn: &mut Conn,
         id: i32,
-        report: &Report,
+        report: &impl Serialize,
         (bytes_read, items_done): (i64, i32),
         at: NaiveDateTime,
     ) -> QueryResult<usize> {
@@ -219,7 +220,7 @@ impl ImportJob {
 
     /// The stored outcome. A report this version cannot read (written by
     /// another one) is said to be unreadable rather than failing the page.
-    pub fn outcome(&self) -> Outcome {
+    pub fn outcome<R: DeserializeOwned>(&self) -> Outcome<R> {
         match self.status {
             JobStatus::Running => Outcome::Running,
             JobStatus::Done => match serde_json::from_str(&self.report) {

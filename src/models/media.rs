@@ -31,6 +31,20 @@ impl MediaFormat {
     }
 }
 
+/// The square icons made of the site icon: a browser tab's (32 px), Apple's
+/// home screen (180 px, `apple-touch-icon`) and Android's (192 and 512 px).
+pub const ICON_SIZES: [u32; 4] = [32, 180, 192, 512];
+
+/// The name ending of the site icon's file `size` pixels square (always PNG).
+pub fn icon_suffix(size: u32) -> String {
+    format!("-icon{size}")
+}
+
+/// A stored file's name: `{stem}{suffix}.{ext}`.
+pub fn file_name(stem: &str, suffix: &str, format: MediaFormat) -> String {
+    format!("{stem}{suffix}.{}", format.extension())
+}
+
 #[derive(Queryable, Selectable, Identifiable, Debug, Clone, PartialEq, Eq)]
 #[diesel(table_name = media)]
 pub struct Media {
@@ -76,7 +90,7 @@ pub struct Use {
 impl Media {
     /// The full image's file name under the media folder.
     pub fn file_name(&self) -> String {
-        crate::media::file_name(&self.stem, "", self.format)
+        file_name(&self.stem, "", self.format)
     }
 
     pub fn url(&self) -> String {
@@ -94,23 +108,19 @@ impl Media {
     pub fn variant_url(&self, width: i32) -> String {
         format!(
             "/media/{}",
-            crate::media::file_name(&self.stem, &format!("-{width}"), self.format)
+            file_name(&self.stem, &format!("-{width}"), self.format)
         )
     }
 
     /// The name of the site icon's square PNG `size` pixels wide, made of
     /// this image when it was chosen as the icon.
     pub fn icon_file_name(&self, size: u32) -> String {
-        crate::media::file_name(
-            &self.stem,
-            &crate::media::icon_suffix(size),
-            MediaFormat::Png,
-        )
+        file_name(&self.stem, &icon_suffix(size), MediaFormat::Png)
     }
 
     /// The icon files this image may have (whether or not it ever was the icon).
     pub fn icon_file_names(&self) -> Vec<String> {
-        crate::media::ICON_SIZES
+        ICON_SIZES
             .iter()
             .map(|&size| self.icon_file_name(size))
             .collect()
@@ -122,7 +132,7 @@ impl Media {
             .chain(
                 self.variant_widths()
                     .into_iter()
-                    .map(|w| crate::media::file_name(&self.stem, &format!("-{w}"), self.format)),
+                    .map(|w| file_name(&self.stem, &format!("-{w}"), self.format)),
             )
             .collect()
     }
@@ -166,38 +176,6 @@ impl Media {
             .values(new)
             .returning(Media::as_returning())
             .get_result(c))
-    }
-
-    /// The row for an image just processed and saved, whoever sent it.
-    pub fn create_processed(
-        conn: &mut Conn,
-        processed: &crate::media::Processed,
-        alt: &str,
-        original_name: &str,
-        uploaded_by: Option<i32>,
-    ) -> QueryResult<Media> {
-        let variants = processed
-            .variants
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        Media::create(
-            conn,
-            &NewMedia {
-                hash: &processed.hash,
-                stem: processed.stem(),
-                format: processed.format,
-                width: processed.width as i32,
-                height: processed.height as i32,
-                bytes: processed.total_bytes(),
-                variants: &variants,
-                alt,
-                original_name,
-                uploaded_by,
-                created_at: crate::models::now(),
-            },
-        )
     }
 
     pub fn find(conn: &mut Conn, id: i32) -> QueryResult<Option<Media>> {

@@ -103,3 +103,10 @@ pub use user::{Role, User};
 pub fn now() -> chrono::NaiveDateTime {
     crate::clock::Clock::default().now()
 }
+
+/// What `db::open` does to a database it has just migrated: a new blog gets
+/// its welcome post, and the search index its text once.
+pub const FILL: crate::db::Fill = crate::db::Fill {
+    seed: post::seed_welcome,
+    reindex: search::reindex_all,
+};

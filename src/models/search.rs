@@ -438,7 +438,7 @@ pub fn index_post(conn: &mut Conn, post: &Post, plain: &str) -> QueryResult<()> 
 
 /// Rewrites every post's row (once, at start-up, after the migration that
 /// made the index; inside `db::write_with`).
-pub fn reindex_all(conn: &mut Conn) -> Result<usize, crate::error::AppError> {
+pub fn reindex_all(conn: &mut Conn) -> QueryResult<usize> {
     let ids: Vec<i32> = posts::table.select(posts::id).load(conn)?;
     for id in &ids {
         if let Some(post) = Post::find(conn, *id)? {

@@ -12,11 +12,12 @@ use crate::accounts::{self, Admins, FieldErrors};
 use crate::auth::csrf::NoFields;
 use crate::auth::limits::{self, client_ip};
 use crate::auth::{password, session, CsrfForm, CurrentUser, Visitor};
+use crate::db;
 use crate::error::AppError;
 use crate::models::{Role, Session, Settings, User};
 use crate::routes::{see_other, see_other_with};
+use crate::state::AppState;
 use crate::view::{render, render_with, Layout};
-use crate::{db, AppState};
 
 /// Where to go after signing in: a local path only. Anything that a browser
 /// could read as another host (`//evil`, `/\evil`, a scheme) becomes "/".

@@ -8,13 +8,14 @@ use serde::Deserialize;
 use crate::auth::csrf::NoFields;
 use crate::auth::limits::{client_ip, COMMENT_MESSAGE};
 use crate::auth::{CsrfForm, CurrentUser, Visitor};
+use crate::db;
 use crate::error::{AppError, NOT_SAVED};
 use crate::models::comment::{CommentText, NewComment};
 use crate::models::{Comment, CommentStatus, Post, Settings, User};
 use crate::routes::public::{article, CommentDraft};
 use crate::routes::see_other_with;
+use crate::state::AppState;
 use crate::view::{render_with, Layout};
-use crate::{db, AppState};
 
 #[derive(Deserialize, Debug)]
 pub struct CommentForm {

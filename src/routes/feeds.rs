@@ -9,11 +9,12 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::NaiveDateTime;
 
+use crate::db;
 use crate::error::AppError;
 use crate::models::post::EDITORS;
 use crate::models::{self, sitemap, Post, Tag};
+use crate::state::AppState;
 use crate::view::{self};
-use crate::{db, AppState};
 
 /// Entries in a feed.
 const FEED_ENTRIES: i64 = 20;

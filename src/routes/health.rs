@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::{web, HttpResponse};
 
 use crate::error::AppError;
-use crate::AppState;
+use crate::state::AppState;
 
 /// The longest `/healthz` takes: a monitor's own timeout is often a second
 /// or two, and a check that hangs tells it less than a prompt 503.

@@ -13,7 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::error::AppError;
 use crate::media::Fetched;
-use crate::AppState;
+use crate::state::AppState;
 
 /// Names are content hashes: a file at a name never changes.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";

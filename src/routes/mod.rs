@@ -90,7 +90,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, media: &crate::media::Store) {
     );
 }
 
-pub use crate::models::post::{is_reserved, RESERVED};
+pub use crate::slug::{is_reserved, RESERVED};
 
 /// A folder of files whose names change when their content does, so
 /// browsers may keep them for a year. actix-files answers HEAD and range

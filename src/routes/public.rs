@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::auth::Visitor;
 use crate::cache::{self, CachedArticle, CachedList, PostList};
+use crate::db;
 use crate::error::AppError;
 use crate::models::comment::CommentView;
 use crate::models::paging::{Paged, Paging};
@@ -17,11 +18,11 @@ use crate::models::tag::TagCount;
 use crate::models::{Post, Settings, Tag};
 use crate::routes::PageNumber;
 use crate::slug::slugify;
+use crate::state::AppState;
 use crate::view::article::ArticleParts;
 use crate::view::{
     self, page_path, render, render_sized, render_with, Layout, Pager, Sidebar, YearGroup,
 };
-use crate::{db, AppState};
 
 #[derive(Template)]
 #[template(path = "public/list.html")]
@@ -242,6 +243,7 @@ async fn cached_article(state: &AppState, slug: String) -> Result<Arc<CachedArti
             let base_url = state.config.base_url();
             let loaded = db::run(&state.pool, move |conn| {
                 let mut article = Article::load(conn, &slug, now)?.ok_or(AppError::NotFound)?;
+                crate::view::article::mark_up_comments(&mut article.comments);
                 let parts = ArticleParts::of(&article, &settings, &base_url);
                 // The parts hold the body now: the cache keeps it once.
                 article.post.body = String::new();

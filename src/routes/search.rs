@@ -4,12 +4,13 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use crate::auth::Visitor;
+use crate::db;
 use crate::error::AppError;
 use crate::models::paging::Paging;
 use crate::models::search::{self, SearchResults};
 use crate::routes::PageNumber;
+use crate::state::AppState;
 use crate::view::{self, page_path, render, Layout, Pager};
-use crate::{db, AppState};
 
 /// Longer queries are cut (only `search::MAX_WORDS` words count anyway).
 const MAX_QUERY_CHARS: usize = 200;

@@ -9,6 +9,7 @@ use askama::Template;
 use super::card::{script_json, CardImage};
 use super::fragment;
 
+use crate::models::comment::CommentView;
 use crate::models::media::Media;
 use crate::models::post::{Article, Neighbour};
 use crate::models::{Post, Settings, Tag};
@@ -178,4 +179,13 @@ fn structured_data(d: &StructuredData<'_>) -> String {
         data["image"] = image.json();
     }
     script_json(&data)
+}
+
+/// Gives each comment what every reader sees of it (`comment_markup`), its
+/// stored HTML moved in, so a cached article holds the text once.
+pub fn mark_up_comments(comments: &mut [CommentView]) {
+    for view in comments {
+        view.html = super::comment_markup(view);
+        view.comment.body_html = String::new();
+    }
 }

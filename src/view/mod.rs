@@ -5,6 +5,7 @@
 pub mod article;
 pub mod card;
 pub mod format;
+pub mod visitor;
 
 pub use format::*;
 
@@ -20,12 +21,12 @@ use diesel::QueryResult;
 
 use crate::db::Conn;
 
-use crate::auth::Visitor;
 use crate::error::AppError;
 use crate::models::media::Media;
 use crate::models::post::MonthCount;
 use crate::models::tag::TagCount;
 use crate::models::{Post, Settings, Tag};
+use visitor::Visitor;
 
 /// Links to the neighbouring pages of a list, for `partials/pager.html`.
 pub struct Pager {

@@ -223,7 +223,8 @@ fn sqlite_template() -> &'static Path {
         }
         let path = dir.join(format!("sqlite-{}.db", std::process::id()));
         let _ = std::fs::remove_file(&path);
-        broadsheet::db::create(&path.clone().into()).expect("the template database");
+        broadsheet::db::create(&path.clone().into(), broadsheet::models::FILL)
+            .expect("the template database");
         path
     })
 }
@@ -264,8 +265,11 @@ fn pg_template() -> Option<&'static str> {
             url.set_path(&name);
             // Kept for the run: nothing drops it but the next run.
             std::mem::forget(empty);
-            broadsheet::db::create(&url.as_str().parse().expect("a database URL"))
-                .expect("the template database");
+            broadsheet::db::create(
+                &url.as_str().parse().expect("a database URL"),
+                broadsheet::models::FILL,
+            )
+            .expect("the template database");
             Some(name)
         })
         .as_deref()

@@ -437,7 +437,7 @@ impl Agent {
 /// whose threads might still open it after this returns, so the file's
 /// bytes no longer change under a test.
 pub fn closed_blog(path: &Path) {
-    db::create(&path.to_path_buf().into()).expect("a new blog");
+    db::create(&path.to_path_buf().into(), broadsheet::models::FILL).expect("a new blog");
 }
 
 /// A database as the server makes it, with these accounts (each password is

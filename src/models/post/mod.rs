@@ -414,6 +414,11 @@ fn unique_slug(conn: &mut Conn, base: &str, except: Option<i32>) -> QueryResult<
 
 const WELCOME: &str = include_str!("../welcome.md");
 
+/// Writes a new blog's welcome post (`models::FILL`).
+pub fn seed_welcome(conn: &mut Conn) -> QueryResult<()> {
+    Post::create(conn, &welcome_post(), crate::models::now()).map(|_| ())
+}
+
 /// The first post of a fresh site, telling its owner how to begin.
 pub fn welcome_post() -> RenderedPost {
     PostInput {
@@ -447,39 +452,5 @@ impl Post {
     }
 }
 
-/// The first segments of the site's own addresses (`routes::configure`,
-/// `admin::configure`, the static files), which no page may take as its
-/// slug: a page there would never be reached, or would hide a feature.
-/// `Table::register` checks every route against this list in debug builds,
-/// so a new route cannot be forgotten here.
-pub const RESERVED: [&str; 22] = [
-    "account",
-    "admin",
-    "apple-touch-icon.png",
-    "archive",
-    "comments",
-    "favicon.ico",
-    "feed.xml",
-    "healthz",
-    "icon-192.png",
-    "icon-512.png",
-    "login",
-    "logout",
-    "media",
-    "posts",
-    "register",
-    "robots.txt",
-    "search",
-    "setup",
-    "sitemap",
-    "sitemap.xml",
-    "static",
-    "tags",
-];
-
-/// Whether `segment` (a path's first segment, any case) belongs to the site:
-/// one of `RESERVED`, or a sitemap file (`sitemap-…`).
-pub fn is_reserved(segment: &str) -> bool {
-    let segment = segment.to_ascii_lowercase();
-    RESERVED.contains(&segment.as_str()) || segment.starts_with("sitemap-")
-}
+/// The address segments no page may take live with slugs.
+pub use crate::slug::{is_reserved, RESERVED};

@@ -7,13 +7,14 @@ use serde::Deserialize;
 
 use super::{layout, AdminFrame, AdminNav};
 use crate::auth::{AdminUser, CsrfForm, Visitor};
+use crate::db;
 use crate::error::AppError;
 use crate::models::comment::{QueuedComment, StatusCounts};
 use crate::models::paging::Paging;
 use crate::models::{Comment, CommentStatus};
 use crate::routes::{see_other_with, PageNumber};
+use crate::state::AppState;
 use crate::view::{iso, long_time, plural, post_path, render, Layout, Pager};
-use crate::{db, AppState};
 
 const PER_PAGE: i64 = 30;
 /// More ids than a page shows many times over is not a form from this site.

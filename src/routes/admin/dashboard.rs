@@ -5,12 +5,13 @@ use askama::Template;
 
 use super::{layout, AdminNav, WriterFrame};
 use crate::auth::Visitor;
+use crate::db;
 use crate::error::AppError;
 use crate::models::comment::{QueuedComment, StatusCounts};
 use crate::models::post::PostCounts;
 use crate::models::{Comment, Post, User};
+use crate::state::AppState;
 use crate::view::{render, Layout};
-use crate::{db, AppState};
 
 /// How many recent comments the overview shows.
 const LATEST_COMMENTS: i64 = 5;

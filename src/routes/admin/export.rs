@@ -12,10 +12,11 @@ use actix_web::HttpResponse;
 use futures_util::Stream;
 
 use crate::auth::AdminUser;
+use crate::db;
 use crate::error::AppError;
 use crate::export::{self, ExportError};
 use crate::scratch::Scratch;
-use crate::{db, AppState};
+use crate::state::AppState;
 
 /// Bytes read from the file at a time while it is sent.
 const CHUNK: usize = 64 * 1024;

@@ -12,14 +12,15 @@ use serde::Deserialize;
 use super::{layout, AdminNav, Frame, WriterFrame};
 use crate::auth::multipart::MultipartForm;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
+use crate::db;
 use crate::error::AppError;
 use crate::media::{self, Processed, Refused};
 use crate::models::media::{Media, Use};
 use crate::models::paging::Paging;
 use crate::models::{Settings, User};
 use crate::routes::{see_other_with, PageNumber};
+use crate::state::AppState;
 use crate::view::{render, render_with, Layout, Pager};
-use crate::{db, AppState};
 
 const PER_PAGE: i64 = 24;
 const LIBRARY: &str = "/admin/media";

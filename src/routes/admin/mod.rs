@@ -20,10 +20,11 @@ use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::{AdminUser, Visitor, WriterUser};
+use crate::db;
 use crate::error::AppError;
 use crate::models::{Comment, Settings, User};
+use crate::state::AppState;
 use crate::view::Layout;
-use crate::{db, AppState};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     super::Table::new(cfg)

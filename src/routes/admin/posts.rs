@@ -11,6 +11,7 @@ use super::{layout, AdminNav, Frame, WriterFrame};
 use crate::accounts::FieldErrors;
 use crate::auth::csrf::NoFields;
 use crate::auth::{CsrfForm, Visitor, WriterUser};
+use crate::db;
 use crate::error::AppError;
 use crate::markdown;
 use crate::models::media::Media;
@@ -21,8 +22,8 @@ use crate::models::post::{
 use crate::models::{self, Post, PostKind, User};
 use crate::routes::{see_other_with, PageNumber};
 use crate::slug::slugify;
+use crate::state::AppState;
 use crate::view::{iso, long_date, long_time, post_path, render, render_with, Layout, Pager};
-use crate::{db, AppState};
 
 const PER_PAGE: i64 = 25;
 /// Library images offered as covers: the newest, and the one chosen.

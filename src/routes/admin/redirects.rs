@@ -8,13 +8,14 @@ use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::accounts::FieldErrors;
 use crate::auth::csrf::NoFields;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
+use crate::db;
 use crate::error::AppError;
 use crate::models::paging::Paging;
 use crate::models::redirect::{self, Redirect};
 use crate::models::Settings;
 use crate::routes::{see_other_with, PageNumber};
+use crate::state::AppState;
 use crate::view::{render_with, Layout, Pager};
-use crate::{db, AppState};
 
 const PER_PAGE: i64 = 50;
 const LIST: &str = "/admin/redirects";

@@ -9,13 +9,14 @@ use serde::Deserialize;
 use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::accounts::FieldErrors;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
+use crate::db;
 use crate::error::AppError;
 use crate::models::media::Media;
 use crate::models::setting::{parse_menu, CommentPolicy, SettingsChanges};
 use crate::models::Settings;
 use crate::routes::see_other_with;
+use crate::state::AppState;
 use crate::view::{render_with, Layout};
-use crate::{db, AppState};
 
 const MAX_TITLE: usize = 100;
 const MAX_DESCRIPTION: usize = 300;

@@ -9,13 +9,14 @@ use serde::Deserialize;
 use super::{layout, AdminFrame, AdminNav, Frame};
 use crate::auth::csrf::NoFields;
 use crate::auth::{AdminUser, CsrfForm, Visitor};
+use crate::db;
 use crate::error::AppError;
 use crate::models::paging::Paging;
 use crate::models::user::{Refusal, UserRow};
 use crate::models::{Role, User};
 use crate::routes::{see_other_with, PageNumber};
+use crate::state::AppState;
 use crate::view::{self, iso, render_with, Layout, Pager};
-use crate::{db, AppState};
 
 const PER_PAGE: i64 = 50;
 const LIST: &str = "/admin/users";
