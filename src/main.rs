@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(
     name = "broadsheet",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("BROADSHEET_BUILT_FROM"), ")"),
     about = "A fast, self-hosted blog with comments"
 )]
 struct Cli {
