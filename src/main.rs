@@ -96,9 +96,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("broadsheet: {message}");
-            ExitCode::FAILURE
+        Err(error) => {
+            eprintln!("broadsheet: {error}");
+            error.exit_code()
         }
     }
 }
