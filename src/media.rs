@@ -13,7 +13,9 @@ use sha2::{Digest, Sha256};
 
 use crate::models::media::MediaFormat;
 
+mod signing;
 mod store;
+pub use signing::RustCrypto;
 pub use store::{parse_s3_url, Fetched, Store, StoreError, Uploader, MAX_FETCHES};
 
 /// The largest file one upload may be.
