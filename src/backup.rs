@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use diesel::{Connection, SqliteConnection};
 
+use crate::cli_error::CliError;
 use crate::db::{self, Conn, OpenError};
 use crate::error::AppError;
 
@@ -24,15 +25,15 @@ pub struct ServerLock {
 
 impl ServerLock {
     /// Takes the shared lock, or says that a restore is replacing the file.
-    pub fn take(database: &Path) -> Result<ServerLock, String> {
+    pub fn take(database: &Path) -> Result<ServerLock, CliError> {
         let file =
             File::open(database).map_err(|e| format!("cannot open {}: {e}", database.display()))?;
         match file.try_lock_shared() {
             Ok(()) => Ok(ServerLock { _file: file }),
-            Err(_) => Err(format!(
+            Err(_) => Err(CliError::new(format!(
                 "{} is being restored; try again when the restore has finished",
                 database.display()
-            )),
+            ))),
         }
     }
 }
@@ -226,4 +227,10 @@ fn free_name(path: &Path) -> PathBuf {
         .map(|n| db::with_suffix(path, &format!(".{n}")))
         .find(|p| !p.exists())
         .unwrap_or_else(|| path.to_path_buf())
+}
+
+impl From<RestoreError> for CliError {
+    fn from(e: RestoreError) -> CliError {
+        CliError::new(e.to_string())
+    }
 }

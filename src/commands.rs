@@ -1,5 +1,5 @@
 //! What each subcommand does; `main.rs` only parses the command line. Each
-//! returns the one line to print when it fails.
+//! fails with a [`CliError`], the one line to print.
 
 use std::io::BufRead;
 
@@ -16,6 +16,7 @@ use std::path::Path;
 use crate::accounts::{self, Admins};
 use crate::auth;
 use crate::backup::{self, ServerLock};
+use crate::cli_error::CliError;
 use crate::config::Config;
 use crate::db::{self, Create};
 use crate::generate::GenerateArgs;
@@ -24,15 +25,15 @@ use crate::state::AppState;
 use crate::view::plural;
 
 /// Opens an existing database: only `serve` makes a new one.
-fn open_existing(config: Config) -> Result<AppState, String> {
-    AppState::open_with(config, Create::Never).map_err(|e| e.to_string())
+fn open_existing(config: Config) -> Result<AppState, CliError> {
+    Ok(AppState::open_with(config, Create::Never)?)
 }
 
 /// Opens an existing database for a command that writes, holding the lock a
 /// restore checks for as long as the command runs. The lock comes first: a
 /// restore that swapped the file between the open and the lock would leave
 /// every write in the file put aside.
-fn open_to_write(config: Config) -> Result<(AppState, Option<ServerLock>), String> {
+fn open_to_write(config: Config) -> Result<(AppState, Option<ServerLock>), CliError> {
     let lock = match config.database.file() {
         // A missing file is `open_existing`'s to refuse, with its reason.
         Some(file) if file.exists() => Some(ServerLock::take(file)?),
@@ -78,44 +79,36 @@ fn close(state: AppState) {
     }
 }
 
-pub fn serve(config: Config) -> Result<(), String> {
+pub fn serve(config: Config) -> Result<(), CliError> {
     // The address first: one that cannot be listened on must fail before
     // a database is created and migrated for a server that never starts.
     std::net::TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot listen on {} (--bind): {e}", config.bind))?;
     crate::copy::refuse_unfinished(&config.database)?;
     let file = config.database.file().map(Path::to_path_buf);
-    let state = AppState::open(config).map_err(|e| e.to_string())?;
+    let state = AppState::open(config)?;
     // Only a file can be replaced by `restore` under a running server.
     let _lock = file.as_deref().map(ServerLock::take).transpose()?;
-    actix_web::rt::System::new()
-        .block_on(crate::serve(state))
-        .map_err(|e| e.to_string())
+    Ok(actix_web::rt::System::new().block_on(crate::serve(state))?)
 }
 
-pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), String> {
+pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), CliError> {
     let (state, _lock) = open_to_write(config)?;
     eprintln!("Password for {username} (one line, at least 10 characters):");
     let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .map_err(|e| e.to_string())?;
+    std::io::stdin().lock().read_line(&mut password)?;
     let password = password.trim_end_matches(['\r', '\n']);
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let mut conn = state.pool.get()?;
     // The same steps as /setup: check, hash, then insert in one write.
-    let errors =
-        accounts::check_new(&mut conn, username, email, password).map_err(|e| e.to_string())?;
+    let errors = accounts::check_new(&mut conn, username, email, password)?;
     if !errors.is_empty() {
         let lines: Vec<String> = errors.0.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-        return Err(lines.join("\n"));
+        return Err(lines.join("\n").into());
     }
-    let hash =
-        auth::password::hash(password, state.config.password_cost).map_err(|e| e.to_string())?;
+    let hash = auth::password::hash(password, state.config.password_cost)?;
     let user = db::write_with(&mut conn, |conn| {
         accounts::create(conn, username, email, &hash, Role::Admin, Admins::Any)
-    })
-    .map_err(|e| e.to_string());
+    });
     drop(conn);
     close(state);
     let user = user?.ok_or_else(|| format!("username: {}", accounts::TAKEN_MEANWHILE))?;
@@ -127,16 +120,13 @@ pub fn create_admin(config: Config, username: &str, email: &str) -> Result<(), S
     Ok(())
 }
 
-pub fn backup(config: Config, file: &Path) -> Result<(), String> {
+pub fn backup(config: Config, file: &Path) -> Result<(), CliError> {
     if file.exists() {
-        return Err(format!(
-            "{} exists already; choose a new file name",
-            file.display()
-        ));
+        return Err(format!("{} exists already; choose a new file name", file.display()).into());
     }
     let state = open_existing(config)?;
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    backup::backup(&mut conn, file).map_err(|e| e.to_string())?;
+    let mut conn = state.pool.get()?;
+    backup::backup(&mut conn, file)?;
     say!("Backed up to {}", file.display());
     match state.media.folder() {
         Some(dir) => say!(
@@ -151,14 +141,14 @@ pub fn backup(config: Config, file: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub fn restore(database: &crate::db::Database, file: &Path) -> Result<(), String> {
+pub fn restore(database: &crate::db::Database, file: &Path) -> Result<(), CliError> {
     let Some(database) = database.file() else {
         return Err(
             "restore puts a SQLite backup in place; restore PostgreSQL with pg_restore or psql"
                 .into(),
         );
     };
-    let done = backup::restore(database, file).map_err(|e| e.to_string())?;
+    let done = backup::restore(database, file)?;
     if let Some(kept) = &done.kept {
         say!(
             "Kept the replaced database as {} (open it with --database to look back).",
@@ -182,10 +172,10 @@ pub fn restore(database: &crate::db::Database, file: &Path) -> Result<(), String
     Ok(())
 }
 
-pub fn generate(config: Config, args: &GenerateArgs) -> Result<(), String> {
+pub fn generate(config: Config, args: &GenerateArgs) -> Result<(), CliError> {
     let (state, _lock) = open_to_write(config)?;
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
-    let done = crate::generate::run(&mut conn, args).map_err(|e| e.to_string());
+    let mut conn = state.pool.get()?;
+    let done = crate::generate::run(&mut conn, args);
     drop(conn);
     close(state);
     let done = done?;
@@ -205,7 +195,7 @@ pub fn import(
     file: &Path,
     media_from: Option<&Path>,
     dry_run: bool,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let (state, _lock) = open_to_write(config)?;
     let media_from = match media_from {
         Some(dir) if dir.is_dir() && !dry_run => {
@@ -219,18 +209,15 @@ pub fn import(
             dir: dir.to_path_buf(),
             store: state.media.clone(),
         }),
-        Some(dir) => return Err(format!("{}: not a folder", dir.display())),
+        Some(dir) => return Err(format!("{}: not a folder", dir.display()).into()),
         None => None,
     };
     let opened = std::fs::File::open(file).map_err(|e| format!("{}: {e}", file.display()))?;
     let size = opened.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = indicatif::ProgressBar::new(size);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} · {msg} · {eta} left",
-        )
-        .map_err(|e| e.to_string())?,
-    );
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} · {msg} · {eta} left",
+    )?);
     let input = std::io::BufReader::with_capacity(256 * 1024, opened);
     let options = crate::import::Options {
         dry_run,
@@ -247,7 +234,7 @@ pub fn import(
         say!("{line}");
     }
     match report.error {
-        Some(error) => Err(format!("{}: {error}", file.display())),
+        Some(error) => Err(format!("{}: {error}", file.display()).into()),
         None => Ok(()),
     }
 }
@@ -255,15 +242,14 @@ pub fn import(
 /// Writes the site as a WordPress export (WXR 1.2) to `file`: first to
 /// `FILE.partial`, made durable, then renamed, so a failed export leaves no
 /// half file and an earlier export at `file` stays whole until replaced.
-pub fn export(config: Config, file: &Path) -> Result<(), String> {
+pub fn export(config: Config, file: &Path) -> Result<(), CliError> {
     let state = open_existing(config)?;
-    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    let mut conn = state.pool.get()?;
     let partial = db::with_suffix(file, ".partial");
     let written = std::fs::File::create(&partial)
-        .map_err(|e| format!("cannot write {}: {e}", partial.display()))
+        .map_err(|e| CliError::new(format!("cannot write {}: {e}", partial.display())))
         .and_then(|out| {
-            let done = crate::export::write_wxr(&mut conn, &out, &state.config.base_url())
-                .map_err(|e| e.to_string())?;
+            let done = crate::export::write_wxr(&mut conn, &out, &state.config.base_url())?;
             out.sync_all()
                 .map_err(|e| format!("cannot flush {} to disk: {e}", partial.display()))?;
             std::fs::rename(&partial, file)
@@ -303,13 +289,12 @@ pub fn export(config: Config, file: &Path) -> Result<(), String> {
 /// Copies the site into `to` (a new SQLite file or an empty PostgreSQL
 /// database), prints each table's rows on both sides, and fails when any
 /// total differs.
-pub fn copy(config: Config, to: &str) -> Result<(), String> {
-    let target: db::Database = to.parse().map_err(|e| format!("{e}"))?;
+pub fn copy(config: Config, to: &str) -> Result<(), CliError> {
+    let Ok(target) = to.parse::<db::Database>();
     let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} rows · {msg} · {eta} left")
-            .map_err(|e| e.to_string())?,
-    );
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} rows · {msg} · {eta} left",
+    )?);
     let report = crate::copy::copy(&config.database, &target, |table, done, total| {
         bar.set_length(total);
         bar.set_position(done);
@@ -332,7 +317,8 @@ pub fn copy(config: Config, to: &str) -> Result<(), String> {
         return Err(format!(
             "the copy differs from the source: {}",
             report.differences.join("; ")
-        ));
+        )
+        .into());
     }
     say!(
         "Images are not in the database: the copy uses the same media files as the source \

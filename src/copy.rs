@@ -23,6 +23,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 use serde_json::Value;
 
+use crate::cli_error::CliError;
 use crate::db::{self, Conn, Create, Database};
 use crate::error::AppError;
 
@@ -104,26 +105,27 @@ pub fn copy(
     source: &Database,
     target: &Database,
     mut progress: impl FnMut(&str, u64, u64),
-) -> Result<Report, String> {
+) -> Result<Report, CliError> {
     if same_database(source, target) {
         return Err(format!(
             "{target} is the source database itself; copy into a new file or an empty database"
-        ));
+        )
+        .into());
     }
-    let from = db::open(source, Create::Never, crate::models::FILL).map_err(|e| e.to_string())?;
-    let mut from = from.get().map_err(|e| e.to_string())?;
+    let from = db::open(source, Create::Never, crate::models::FILL)?;
+    let mut from = from.get()?;
     // A target that holds a blog is refused before anything migrates it.
     if let Some(mut conn) = existing_blog(target)? {
         refuse_occupied(&mut conn, target)?;
     }
-    let to = db::open(target, Create::Unseeded, crate::models::FILL).map_err(|e| e.to_string())?;
+    let to = db::open(target, Create::Unseeded, crate::models::FILL)?;
     // A target file is written for as long as the copy runs: a restore
     // there meanwhile would take its rows into the file put aside.
     let _lock = target
         .file()
         .map(crate::backup::ServerLock::take)
         .transpose()?;
-    let mut to = to.get().map_err(|e| e.to_string())?;
+    let mut to = to.get()?;
     refuse_occupied(&mut to, target)?;
     let incomplete = |e: Failed| {
         format!(
@@ -134,7 +136,8 @@ pub fn copy(
     if has_table(&mut from, UNFINISHED).map_err(|e| format!("cannot read {source}: {e}"))? {
         return Err(format!(
             "{source} is itself an unfinished copy; copy from the database it was copied from"
-        ));
+        )
+        .into());
     }
     diesel::sql_query(format!(
         "CREATE TABLE IF NOT EXISTS {UNFINISHED} (started_at TEXT NOT NULL)"
@@ -157,7 +160,7 @@ pub fn copy(
 /// Refuses a database that a `copy --to` began and did not finish, in one
 /// line; any other database (missing, unreachable, not a blog) is left to
 /// the open that follows, which says what is wrong with it.
-pub fn refuse_unfinished(database: &Database) -> Result<(), String> {
+pub fn refuse_unfinished(database: &Database) -> Result<(), CliError> {
     let conn = match database {
         Database::Sqlite(path) => {
             if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
@@ -175,7 +178,8 @@ pub fn refuse_unfinished(database: &Database) -> Result<(), String> {
             "{database} is an unfinished copy (`broadsheet copy --to` stopped before the end, \
              or its rows differ from the source's): remove it (or drop and create the database \
              again) and copy again"
-        ));
+        )
+        .into());
     }
     Ok(())
 }
@@ -225,14 +229,14 @@ fn canonical(path: &Path) -> PathBuf {
 /// A connection to the target when it already holds Broadsheet's schema;
 /// `None` for a missing or empty file and a database with no tables, which
 /// `db::open` creates and migrates (and which refuses any other database).
-fn existing_blog(target: &Database) -> Result<Option<Conn>, String> {
+fn existing_blog(target: &Database) -> Result<Option<Conn>, CliError> {
     let mut conn = match target {
         Database::Sqlite(path) => {
             let empty = std::fs::metadata(path).map_or(true, |m| m.len() == 0);
             if empty {
                 return Ok(None);
             }
-            db::check_existing(path).map_err(|e| e.to_string())?;
+            db::check_existing(path)?;
             Conn::Sqlite(
                 diesel::SqliteConnection::establish(&path.to_string_lossy())
                     .map_err(|e| format!("cannot open {target}: {e}"))?,
@@ -254,7 +258,7 @@ fn existing_blog(target: &Database) -> Result<Option<Conn>, String> {
 }
 
 /// Refuses a target that holds anything beyond what migrations write.
-fn refuse_occupied(conn: &mut Conn, target: &Database) -> Result<(), String> {
+fn refuse_occupied(conn: &mut Conn, target: &Database) -> Result<(), CliError> {
     let read = |e: AppError| format!("cannot read {target}: {e}");
     let mut posts = 0;
     let mut users = 0;
@@ -289,7 +293,8 @@ fn refuse_occupied(conn: &mut Conn, target: &Database) -> Result<(), String> {
     }
     Err(format!(
         "{target} is not empty: it holds {held}; copy only into a new file or an empty database"
-    ))
+    )
+    .into())
 }
 
 fn is_index(table: &str) -> bool {

@@ -641,6 +641,12 @@ fn absolute_srcset(srcset: &str, base: &str) -> Option<String> {
     changed.then(|| candidates.join(","))
 }
 
+impl From<ExportError> for crate::cli_error::CliError {
+    fn from(e: ExportError) -> crate::cli_error::CliError {
+        crate::cli_error::CliError::new(e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

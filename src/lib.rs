@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod backup;
 pub mod cache;
+pub mod cli_error;
 pub mod clock;
 pub mod commands;
 pub mod config;

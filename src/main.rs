@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(
     name = "broadsheet",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("BROADSHEET_BUILT_FROM"), ")"),
     about = "A fast, self-hosted blog with comments"
 )]
 struct Cli {
@@ -96,9 +96,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("broadsheet: {message}");
-            ExitCode::FAILURE
+        Err(error) => {
+            eprintln!("broadsheet: {error}");
+            error.exit_code()
         }
     }
 }

@@ -18,7 +18,9 @@ use crate::models::media::Media;
 /// Named here, kept with the rows: a library row knows its files' names.
 pub use crate::models::media::{file_name, icon_suffix, MediaFormat, ICON_SIZES};
 
+mod signing;
 mod store;
+pub use signing::RustCrypto;
 pub use store::{parse_s3_url, Fetched, Store, StoreError, Uploader, MAX_FETCHES};
 
 /// The largest file one upload may be.

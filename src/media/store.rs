@@ -604,11 +604,14 @@ impl Bucket {
             .with_timeout_disabled()
             .with_read_timeout(READ_TIMEOUT)
             .with_allow_http(allow_http);
-        builder = builder.with_client_options(client).with_retry(RetryConfig {
-            backoff: BackoffConfig::default(),
-            max_retries: 2,
-            retry_timeout: REQUEST_TIMEOUT,
-        });
+        builder = builder
+            .with_crypto_provider(Arc::new(super::signing::RustCrypto))
+            .with_client_options(client)
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: 2,
+                retry_timeout: REQUEST_TIMEOUT,
+            });
         let s3 = builder
             .build()
             .map_err(|e| format!("the media bucket {url}: {}", one_line(&e.to_string())))?;

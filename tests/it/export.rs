@@ -473,12 +473,12 @@ fn the_export_command_writes_the_file_whole_and_refuses_a_missing_database() {
     // Nowhere to write: an error, and nothing left behind.
     let nowhere = app.dir.path().join("no-such-folder").join("site.xml");
     let err = commands::export(config_for(&app), &nowhere).unwrap_err();
-    assert!(err.contains("cannot write"), "{err}");
+    assert!(err.to_string().contains("cannot write"), "{err}");
 
     let missing = app.dir.path().join("missing.db");
     let out = app.dir.path().join("other.xml");
     let err = commands::export(Config::for_database(missing.clone()), &out).unwrap_err();
-    assert!(err.contains("there is no database"), "{err}");
+    assert!(err.to_string().contains("there is no database"), "{err}");
     assert!(!missing.exists(), "the command created no database");
     assert!(!out.exists());
 }

@@ -178,7 +178,7 @@ async fn the_import_command_takes_a_media_folder_and_refuses_one_that_is_not_the
 
     let err =
         commands::import(config(), &export, Some(&app.dir.path().join("nope")), false).unwrap_err();
-    assert!(err.contains("not a folder"), "{err}");
+    assert!(err.to_string().contains("not a folder"), "{err}");
     assert!(media_rows(&app).is_empty());
 
     commands::import(config(), &export, Some(&uploads), false).unwrap();

@@ -105,6 +105,7 @@ impl Moto {
             .with_bucket_name(bucket)
             .with_access_key_id(&self.key_id)
             .with_secret_access_key(&self.secret)
+            .with_crypto_provider(std::sync::Arc::new(broadsheet::media::RustCrypto))
             .build()
             .expect("a client for moto")
     }

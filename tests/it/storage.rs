@@ -967,3 +967,27 @@ fn the_binary_alone_in_an_empty_folder_serves_the_styled_site() {
     // Nothing of static/ was read from beside the binary either.
     assert!(!folder.join("static").exists());
 }
+
+/// `--version` and `-V` name the version from Cargo.toml and the commit the
+/// binary was built from (or say it is unknown, outside a git checkout).
+#[test]
+fn version_names_the_release_and_the_commit() {
+    for flag in ["--version", "-V"] {
+        let out = run(&[flag]);
+        assert!(out.status.success(), "{out:?}");
+        let line = String::from_utf8(out.stdout).unwrap();
+        let prefix = concat!("broadsheet ", env!("CARGO_PKG_VERSION"), " (");
+        let built_from = line
+            .trim_end()
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+            .unwrap_or_else(|| panic!("{flag}: {line:?}"));
+        let commit_like = built_from
+            .strip_prefix("commit ")
+            .is_some_and(|hash| hash.len() >= 7 && hash.chars().all(|c| c.is_ascii_hexdigit()));
+        assert!(
+            commit_like || built_from == "unknown commit",
+            "{flag}: {line:?}"
+        );
+    }
+}
