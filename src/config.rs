@@ -114,6 +114,12 @@ pub struct Config {
     /// runs on the system's; tests move a settable one forward.
     #[arg(skip)]
     pub clock: crate::clock::Clock,
+
+    /// How long a write may wait for its turn before it is answered 503
+    /// (`db::LONGEST_WAIT`). No flag or variable sets it: tests lower it to
+    /// see the bound without waiting ten seconds.
+    #[arg(skip = crate::db::LONGEST_WAIT)]
+    pub longest_write_wait: std::time::Duration,
 }
 
 /// 1 GiB: a WordPress export of 10,000 posts and 100,000 comments is about
@@ -169,6 +175,7 @@ impl Config {
             import_max_bytes: DEFAULT_IMPORT_MAX_BYTES,
             password_cost: Default::default(),
             clock: Default::default(),
+            longest_write_wait: crate::db::LONGEST_WAIT,
         }
     }
 

@@ -140,6 +140,11 @@ impl DbPool {
     pub fn write_transactions(&self) -> u64 {
         self.writes.transactions()
     }
+
+    /// How long a write may wait for its turn (`LONGEST_WAIT` unless set).
+    pub fn set_longest_write_wait(&self, wait: Duration) {
+        self.writes.set_longest_wait(wait);
+    }
 }
 
 /// Runs the same diesel code on whichever connection `conn` holds, for the

@@ -97,6 +97,7 @@ impl AppState {
             None => None,
         };
         let pool = db::open(&config.database, create, crate::models::FILL)?;
+        pool.set_longest_write_wait(config.longest_write_wait);
         let alive = Arc::new(());
         if let Some(file) = config.database.file() {
             db::spawn_checkpointer(file, Arc::downgrade(&alive));

@@ -32,10 +32,21 @@ const MOST_PER_TRANSACTION: usize = 64;
 pub const LONGEST_WAIT: Duration = Duration::from_secs(10);
 
 /// The writes waiting for a transaction, and whether one is running.
-#[derive(Default)]
 pub struct Writes {
     queue: Mutex<Queue>,
     transactions: AtomicU64,
+    /// `LONGEST_WAIT` unless the site's config lowered it (tests do).
+    longest_wait_ms: AtomicU64,
+}
+
+impl Default for Writes {
+    fn default() -> Writes {
+        Writes {
+            queue: Mutex::default(),
+            transactions: AtomicU64::new(0),
+            longest_wait_ms: AtomicU64::new(LONGEST_WAIT.as_millis() as u64),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -48,6 +59,16 @@ impl Writes {
     /// Transactions committed through this queue since the pool opened.
     pub fn transactions(&self) -> u64 {
         self.transactions.load(Ordering::Relaxed)
+    }
+
+    /// How long a write may wait for its turn before it is answered 503.
+    pub fn set_longest_wait(&self, wait: Duration) {
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        self.longest_wait_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn longest_wait(&self) -> Duration {
+        Duration::from_millis(self.longest_wait_ms.load(Ordering::Relaxed))
     }
 
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
@@ -94,9 +115,10 @@ fn lead_until_empty(pool: &DbPool) {
             let take = queue.waiting.len().min(MOST_PER_TRANSACTION);
             queue.waiting.drain(..take).collect()
         };
+        let longest = pool.writes.longest_wait();
         let (late, batch): (Vec<_>, Vec<_>) = batch
             .into_iter()
-            .partition(|w| w.queued().elapsed() > LONGEST_WAIT);
+            .partition(|w| w.queued().elapsed() > longest);
         for write in late {
             write.answer(Err(not_saved("the write waited too long for its turn")));
         }
