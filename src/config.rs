@@ -120,6 +120,12 @@ pub struct Config {
     /// see the bound without waiting ten seconds.
     #[arg(skip = crate::db::LONGEST_WAIT)]
     pub longest_write_wait: std::time::Duration,
+
+    /// How long one request to the media bucket may take
+    /// (`media::REQUEST_TIMEOUT`). No flag or variable sets it: tests lower
+    /// it to see a silent bucket given up without waiting its 15 s.
+    #[arg(skip = crate::media::REQUEST_TIMEOUT)]
+    pub media_request_timeout: std::time::Duration,
 }
 
 /// 1 GiB: a WordPress export of 10,000 posts and 100,000 comments is about
@@ -176,6 +182,7 @@ impl Config {
             password_cost: Default::default(),
             clock: Default::default(),
             longest_write_wait: crate::db::LONGEST_WAIT,
+            media_request_timeout: crate::media::REQUEST_TIMEOUT,
         }
     }
 

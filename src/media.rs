@@ -21,7 +21,7 @@ pub use crate::models::media::{file_name, icon_suffix, MediaFormat, ICON_SIZES};
 mod signing;
 mod store;
 pub use signing::RustCrypto;
-pub use store::{parse_s3_url, Fetched, Store, StoreError, Uploader, MAX_FETCHES};
+pub use store::{parse_s3_url, Fetched, Store, StoreError, Uploader, MAX_FETCHES, REQUEST_TIMEOUT};
 
 /// The largest file one upload may be.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;

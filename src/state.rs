@@ -87,7 +87,8 @@ impl AppState {
         // A bucket is checked first: one refused leaves no new database behind.
         let bucket = match &config.media_store {
             Some(url) => {
-                let store = crate::media::Store::bucket(url).map_err(db::OpenError::MediaStore)?;
+                let store = crate::media::Store::bucket(url, config.media_request_timeout)
+                    .map_err(db::OpenError::MediaStore)?;
                 // The server checks once that it can keep images there.
                 if create == db::Create::IfMissing {
                     store.check().map_err(db::OpenError::MediaStore)?;

@@ -26,7 +26,7 @@ pub use crate::error::StoreError;
 const PARTIAL: &str = ".partial";
 /// Each request to the bucket (a write of one file, a delete, the answer to
 /// a read) is given up after this long: the store is then taken as unreachable.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A body that stops arriving from the bucket for this long is cut off.
 const READ_TIMEOUT: Duration = Duration::from_secs(20);
@@ -95,9 +95,11 @@ impl Store {
     }
 
     /// The bucket store named by `url` (`s3://bucket/prefix`).
-    pub fn bucket(url: &str) -> Result<Store, String> {
+    /// Each request to it is given up after `timeout` (`REQUEST_TIMEOUT`
+    /// on every site: `Config::media_request_timeout`).
+    pub fn bucket(url: &str, timeout: Duration) -> Result<Store, String> {
         Ok(Store::with_backend(Backend::Bucket(Arc::new(
-            Bucket::open(url)?,
+            Bucket::open(url, timeout)?,
         ))))
     }
 
@@ -171,11 +173,11 @@ impl Store {
                 Err(e) => Err(StoreError::Io(e)),
             },
             Backend::Bucket(bucket) => {
-                let objects = Arc::clone(&bucket.objects);
+                let (objects, timeout) = (Arc::clone(&bucket.objects), bucket.timeout);
                 let path = ObjectPath::from(name);
                 bucket.block(async move {
-                    match within(objects.get(&path)).await {
-                        Ok(got) => Ok(Some(within(got.bytes()).await?.to_vec())),
+                    match within(timeout, objects.get(&path)).await {
+                        Ok(got) => Ok(Some(within(timeout, got.bytes()).await?.to_vec())),
                         Err(StoreError::Bucket(e))
                             if matches!(*e, object_store::Error::NotFound { .. }) =>
                         {
@@ -211,11 +213,15 @@ impl Store {
             return Ok(());
         };
         let name = ObjectPath::from(format!(".broadsheet-check-{:016x}", rand::random::<u64>()));
-        let objects = Arc::clone(&bucket.objects);
+        let (objects, timeout) = (Arc::clone(&bucket.objects), bucket.timeout);
         bucket
             .block(async move {
-                within(objects.put(&name, Bytes::from_static(b"ok").into())).await?;
-                within(objects.delete(&name)).await
+                within(
+                    timeout,
+                    objects.put(&name, Bytes::from_static(b"ok").into()),
+                )
+                .await?;
+                within(timeout, objects.delete(&name)).await
             })
             .map_err(|e| {
                 let why = match &e {
@@ -261,7 +267,7 @@ impl Store {
                     .into_iter()
                     .map(|(name, bytes)| (name, Bytes::copy_from_slice(bytes)))
                     .collect();
-                bucket.block(put_all(objects, owned))
+                bucket.block(put_all(bucket.timeout, objects, owned))
             }
         }
     }
@@ -279,10 +285,10 @@ impl Store {
                 }
             }
             Backend::Bucket(bucket) => {
-                let objects = Arc::clone(&bucket.objects);
+                let (objects, timeout) = (Arc::clone(&bucket.objects), bucket.timeout);
                 let names = names.to_vec();
                 let removed = bucket.block(async move {
-                    delete_all(&objects, &names).await;
+                    delete_all(&objects, &names, timeout).await;
                     Ok::<_, StoreError>(())
                 });
                 if let Err(e) = removed {
@@ -311,9 +317,9 @@ impl Store {
                 old_in_folder(dir, before).map_err(|e| format!("{}: {e}", dir.display()))?
             }
             Backend::Bucket(bucket) => {
-                let objects = Arc::clone(&bucket.objects);
+                let (objects, timeout) = (Arc::clone(&bucket.objects), bucket.timeout);
                 let names = bucket
-                    .block(async move { old_in_bucket(objects, before).await })
+                    .block(async move { old_in_bucket(objects, before, timeout).await })
                     .map_err(|e| one_line(&e.to_string()))?;
                 (Vec::new(), names)
             }
@@ -467,6 +473,7 @@ fn old_in_folder(dir: &Path, before: SystemTime) -> std::io::Result<(Vec<PathBuf
 
 /// Puts every object, removing those already put when one fails.
 async fn put_all(
+    timeout: Duration,
     objects: Arc<dyn ObjectStore>,
     files: Vec<(String, Bytes)>,
 ) -> Result<Vec<String>, StoreError> {
@@ -485,14 +492,17 @@ async fn put_all(
             Attribute::CacheControl,
             "public, max-age=31536000, immutable".into(),
         );
-        let put = within(objects.put_opts(
-            &ObjectPath::from(name.as_str()),
-            bytes.into(),
-            PutOptions::from(attributes),
-        ))
+        let put = within(
+            timeout,
+            objects.put_opts(
+                &ObjectPath::from(name.as_str()),
+                bytes.into(),
+                PutOptions::from(attributes),
+            ),
+        )
         .await;
         if let Err(e) = put {
-            delete_all(&objects, &written).await;
+            delete_all(&objects, &written, timeout).await;
             return Err(e);
         }
         written.push(name);
@@ -506,14 +516,15 @@ async fn put_all(
 async fn old_in_bucket(
     objects: Arc<dyn ObjectStore>,
     before: SystemTime,
+    timeout: Duration,
 ) -> Result<Vec<String>, StoreError> {
     let before = chrono::DateTime::<chrono::Utc>::from(before);
     let mut listing = objects.list(None);
     let mut names = Vec::new();
     loop {
-        let next = tokio::time::timeout(REQUEST_TIMEOUT, listing.next())
+        let next = tokio::time::timeout(timeout, listing.next())
             .await
-            .map_err(|_| StoreError::TimedOut(REQUEST_TIMEOUT))?;
+            .map_err(|_| StoreError::TimedOut(timeout))?;
         let Some(meta) = next else {
             return Ok(names);
         };
@@ -525,19 +536,20 @@ async fn old_in_bucket(
     }
 }
 
-/// One request to the bucket, given up after `REQUEST_TIMEOUT`.
+/// One request to the bucket, given up after `timeout` (the bucket's).
 async fn within<T>(
+    timeout: Duration,
     request: impl std::future::Future<Output = Result<T, object_store::Error>>,
 ) -> Result<T, StoreError> {
-    match tokio::time::timeout(REQUEST_TIMEOUT, request).await {
+    match tokio::time::timeout(timeout, request).await {
         Ok(done) => Ok(done?),
-        Err(_) => Err(StoreError::TimedOut(REQUEST_TIMEOUT)),
+        Err(_) => Err(StoreError::TimedOut(timeout)),
     }
 }
 
-async fn delete_all(objects: &Arc<dyn ObjectStore>, names: &[String]) {
+async fn delete_all(objects: &Arc<dyn ObjectStore>, names: &[String], timeout: Duration) {
     for name in names {
-        match within(objects.delete(&ObjectPath::from(name.as_str()))).await {
+        match within(timeout, objects.delete(&ObjectPath::from(name.as_str()))).await {
             Ok(()) => {}
             Err(StoreError::Bucket(e)) if matches!(*e, object_store::Error::NotFound { .. }) => {}
             Err(e) => tracing::warn!(
@@ -557,6 +569,9 @@ struct Bucket {
     /// pool and the command line all reach it the same way.
     runtime: IoRuntime,
     fetches: Arc<Semaphore>,
+    /// How long one request may take (`REQUEST_TIMEOUT` unless the config
+    /// lowered it).
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for Bucket {
@@ -569,7 +584,7 @@ impl Bucket {
     /// A client for `url` (`s3://bucket[/prefix]`) configured from the
     /// standard `AWS_*` variables. Plain http is allowed to a local endpoint
     /// only, unless `AWS_ALLOW_HTTP=true` says otherwise.
-    fn open(url: &str) -> Result<Bucket, String> {
+    fn open(url: &str, timeout: Duration) -> Result<Bucket, String> {
         let (bucket, prefix) = parse_s3_url(url)?;
         let mut builder = AmazonS3Builder::from_env().with_bucket_name(&bucket);
         let allow_http_set = builder
@@ -610,7 +625,7 @@ impl Bucket {
             .with_retry(RetryConfig {
                 backoff: BackoffConfig::default(),
                 max_retries: 2,
-                retry_timeout: REQUEST_TIMEOUT,
+                retry_timeout: timeout,
             });
         let s3 = builder
             .build()
@@ -626,6 +641,7 @@ impl Bucket {
             runtime: IoRuntime::start()
                 .map_err(|e| format!("cannot start the media client: {e}"))?,
             fetches: Arc::new(Semaphore::new(MAX_FETCHES)),
+            timeout,
         })
     }
 
@@ -676,7 +692,7 @@ impl Bucket {
         .await
         .map_err(|_| StoreError::Busy)?
         .map_err(|_| StoreError::Busy)?;
-        let objects = Arc::clone(&self.objects);
+        let (objects, timeout) = (Arc::clone(&self.objects), self.timeout);
         let path = ObjectPath::from(name);
         let options = GetOptions {
             if_none_match,
@@ -685,7 +701,7 @@ impl Bucket {
             ..GetOptions::default()
         };
         let got = self
-            .run(async move { within(objects.get_opts(&path, options)).await })
+            .run(async move { within(timeout, objects.get_opts(&path, options)).await })
             .await;
         let got = match got {
             Ok(got) => got,
